@@ -1,0 +1,1 @@
+# daemon core (daemon.c)

@@ -1,0 +1,1 @@
+# src/ctl: filled in by its module

@@ -1,0 +1,1 @@
+# src/io: filled in by its module

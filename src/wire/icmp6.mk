@@ -1,0 +1,1 @@
+# src/wire/icmp6: filled in by its module

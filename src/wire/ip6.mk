@@ -1,0 +1,1 @@
+# src/wire/ip6: filled in by its module

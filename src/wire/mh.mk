@@ -1,0 +1,1 @@
+# src/wire/mh: filled in by its module
