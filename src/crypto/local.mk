@@ -1,0 +1,1 @@
+# src/crypto: the only code that includes OpenSSL

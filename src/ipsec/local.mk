@@ -1,0 +1,1 @@
+# src/ipsec: ESP, SAD, SPD
