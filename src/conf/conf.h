@@ -13,6 +13,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 
 #include "base/log.h"
 
@@ -54,5 +55,10 @@ const struct conf_global *conf_global(const struct conf *c);
 unsigned conf_roles(const struct conf *c);
 /* "file:line: key: message" (parts left out when unknown). */
 void conf_error_format(const struct conf_error *err, char *buf, size_t len);
+
+/* `mip6sec check-config [FILE]`: load and validate path; print
+ * "FILE: configuration valid (roles: home-agent, ...)" to out and return 0, or
+ * print "file:line: key: what is wrong" to err and return 1. */
+int conf_check_main(const char *path, FILE *out, FILE *err);
 
 #endif
