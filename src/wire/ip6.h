@@ -85,11 +85,10 @@ enum ip6_violation {
 	IP6_V_HBH_NOT_FIRST = 1u << 0,  /* RFC 8200 §4.1: HBH only right after IPv6 */
 	IP6_V_HAO_BEFORE_RH = 1u << 1,  /* R6275-6.3.a: HAO after any routing header */
 	IP6_V_HAO_AFTER_FRAG = 1u << 2, /* R6275-6.3.a: HAO before any Fragment header */
-	IP6_V_HAO_AFTER_AH = 1u << 3,   /* R6275-6.3.a: HAO before AH/ESP (seen via AH) */
-	IP6_V_RH2_BEFORE_RH = 1u << 4,  /* R6275-6.4.1.a: RH2 after any other RH */
-	IP6_V_RH2_MALFORMED = 1u << 5,  /* R6275-6.4.1.a: Hdr Ext Len 2, Segments Left 1 */
-	IP6_V_DUP_EXT = 1u << 6,        /* RFC 8200 §4.1: header repeated too often */
-	IP6_V_HAO_NOT_UNICAST = 1u << 7, /* R6275-6.3.a: home address unicast routable */
+	IP6_V_RH2_BEFORE_RH = 1u << 3,  /* R6275-6.4.1.a: RH2 after any other RH */
+	IP6_V_RH2_MALFORMED = 1u << 4,  /* R6275-6.4.1.a: Hdr Ext Len 2, Segments Left 1 */
+	IP6_V_DUP_EXT = 1u << 5,        /* RFC 8200 §4.1: header repeated too often */
+	IP6_V_HAO_NOT_UNICAST = 1u << 6, /* R6275-6.3.a: home address unicast routable */
 };
 
 /* The decoded fixed header. */
@@ -167,8 +166,6 @@ struct ip6_view {
 	unsigned n_dstopt;
 	bool dstopt_before_rh; /* a Destination Options header preceded a routing header */
 	bool dstopt_final;     /* a Destination Options header after any routing header */
-	bool has_tunnel_limit; /* RFC 2473 §5.1 Tunnel Encapsulation Limit option */
-	uint8_t tunnel_limit;
 	struct ip6_hao hao;
 	struct ip6_rh rh;
 	struct ip6_rh2 rh2;
@@ -228,6 +225,11 @@ int ip6_build_packet(struct wbuf *w, const struct ip6_pkt_spec *spec, const void
 
 /* Offset of the checksum field for proto, or M6E_UNSUPP if it has none we compute. */
 int ip6_cksum_offset(uint8_t proto, size_t *off);
+/* The checksum value to store for an upper-layer message whose checksum
+ * field is zero, with the given pseudo-header addresses; a UDP result of 0
+ * becomes 0xffff (RFC 8200 §8.1: zero means "none", invalid on IPv6). */
+uint16_t ip6_upper_cksum(const struct in6_addr *src, const struct in6_addr *dst, uint8_t proto,
+			 const void *msg, size_t len);
 
 /* Pseudo-header addresses for the upper layer of a parsed packet
  * (R6275-6.1.1.d): the home address from the HAO as source, the home address
