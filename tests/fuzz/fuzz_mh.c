@@ -26,9 +26,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct wbuf w;
 	size_t auth_off, n;
 
-	/* Verified parse: any outcome, but a consistent reason. */
+	/* Verified parse: any outcome, but a consistent verdict. A Parameter
+	 * Problem pointer exists exactly for the reasons that send one. */
 	int rc = mh_parse(data, size, &ph, &m, &d);
-	if ((rc == 0) != (d.reason == MH_R_OK) || mh_reason_name(d.reason) == NULL)
+	if ((rc == 0) != (d.reason == MH_R_OK) || d.offset > size)
+		abort();
+	if ((mh_reason_action(d.reason) == MH_ACT_PARAM_PROB) != (d.pp_ptr != MH_PP_NONE))
 		abort();
 
 	if (mh_parse(data, size, NULL, &m, &d) != 0)
@@ -44,6 +47,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (mh_parse(out, wbuf_len(&w), &ph, &m2, &d) != 0 || !mh_msg_eq(&m, &m2))
 		abort();
 	if (m2.opts.unknown != 0 || m2.opts.invalid != 0)
+		abort();
+
+	/* Building without the checksum and filling it later gives the same
+	 * bytes as building with it. */
+	n = wbuf_len(&w);
+	wbuf_init(&w, data2, sizeof(data2));
+	if (mh_build(&w, &m, NULL, NULL) != 0 || wbuf_len(&w) != n ||
+	    mh_cksum_fill(data2, n, &ph) != 0 || memcmp(data2, out, n) != 0)
 		abort();
 	return 0;
 }
