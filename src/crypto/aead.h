@@ -94,7 +94,9 @@ struct aead_op {
 int aead_seal(struct aead *a, const struct aead_op *op);
 /* Verify and decrypt op->data in place. The ICV is checked in constant time;
  * for CBC it is checked before anything is decrypted (algorithms.md 3.2).
- * 0, M6E_AUTH (ICV mismatch: the data must not be used), M6E_INVAL or M6E_IO. */
+ * 0, M6E_AUTH (ICV mismatch: the data must not be used; combined suites
+ * decrypt while they verify, so it may have been overwritten), M6E_INVAL or
+ * M6E_IO. */
 int aead_open(struct aead *a, const struct aead_op *op);
 
 #endif

@@ -5,3 +5,9 @@ libm6_a_SOURCES += \
 	src/ipsec/replay.c src/ipsec/replay.h \
 	src/ipsec/sa.c src/ipsec/sa.h \
 	src/ipsec/sad.c src/ipsec/sad.h
+
+check_PROGRAMS += tests/unit/test_esp
+TESTS += tests/unit/test_esp
+tests_unit_test_esp_SOURCES = tests/unit/test_esp.c tests/unit/testutil.c tests/unit/testutil.h
+tests_unit_test_esp_CFLAGS = $(TEST_CFLAGS)
+tests_unit_test_esp_LDADD = $(TEST_LDADD)
