@@ -204,7 +204,9 @@ struct mh_msg {
  * Parse the len bytes of one Mobility Header into *m (fully overwritten).
  * With ph non-NULL the checksum is verified against it; ph NULL skips the
  * check, for callers that have already verified it. d (may be NULL) receives
- * the reason, Parameter Problem pointer and offset.
+ * the reason, Parameter Problem pointer and offset. On failure *m holds what
+ * was decoded so far; m->type is the received value once 6 octets were read,
+ * so an unknown type can be logged before the Binding Error goes out.
  * Returns 0, or M6E_TRUNC, M6E_INVAL, M6E_CKSUM, M6E_PROTO, M6E_UNSUPP
  * (unknown MH type), M6E_ALIGN, M6E_DUP, M6E_ORDER; d->reason is specific.
  */
