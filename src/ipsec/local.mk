@@ -11,3 +11,9 @@ TESTS += tests/unit/test_esp
 tests_unit_test_esp_SOURCES = tests/unit/test_esp.c tests/unit/testutil.c tests/unit/testutil.h
 tests_unit_test_esp_CFLAGS = $(TEST_CFLAGS)
 tests_unit_test_esp_LDADD = $(TEST_LDADD)
+
+check_PROGRAMS += tests/unit/test_replay
+TESTS += tests/unit/test_replay
+tests_unit_test_replay_SOURCES = tests/unit/test_replay.c tests/unit/testutil.c tests/unit/testutil.h
+tests_unit_test_replay_CFLAGS = $(TEST_CFLAGS)
+tests_unit_test_replay_LDADD = $(TEST_LDADD)

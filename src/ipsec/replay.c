@@ -26,8 +26,7 @@ void replay_fini(struct replay *r)
 }
 
 /* Appendix A2.2 / algorithms.md 3.5: pick the high half that puts seq_lo in
- * or right of the window. Returns false when that would leave the 64-bit
- * space (before the first packet, or past 2^64 - 1). */
+ * or right of the window. Returns false when that would pass 2^64 - 1. */
 static bool infer_high(const struct replay *r, uint32_t seq_lo, uint64_t *seq)
 {
 	uint32_t th = (uint32_t)(r->top >> 32), tl = (uint32_t)r->top;
@@ -45,9 +44,9 @@ static bool infer_high(const struct replay *r, uint32_t seq_lo, uint64_t *seq)
 		}
 	} else { /* case B: the window spans Th - 1 and Th */
 		if (seq_lo >= bottom) {
-			if (th == 0)
-				return false; /* "before" packet 1 */
-			sh = th - 1;
+			/* Numbers below 1 do not exist: in subspace 0 this low
+			 * half can only lie to the right. */
+			sh = th == 0 ? 0 : th - 1;
 		} else {
 			sh = th;
 		}
