@@ -54,6 +54,9 @@ bool log_enabled(enum log_level level, unsigned subsys)
 }
 
 static void log_vemit(enum log_level level, const char *func, const char *suffix, const char *fmt,
+		      va_list ap) __attribute__((format(printf, 4, 0)));
+
+static void log_vemit(enum log_level level, const char *func, const char *suffix, const char *fmt,
 		      va_list ap)
 {
 	char msg[1024];
