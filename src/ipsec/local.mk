@@ -17,3 +17,9 @@ TESTS += tests/unit/test_replay
 tests_unit_test_replay_SOURCES = tests/unit/test_replay.c tests/unit/testutil.c tests/unit/testutil.h
 tests_unit_test_replay_CFLAGS = $(TEST_CFLAGS)
 tests_unit_test_replay_LDADD = $(TEST_LDADD)
+
+check_PROGRAMS += tests/unit/test_sad
+TESTS += tests/unit/test_sad
+tests_unit_test_sad_SOURCES = tests/unit/test_sad.c tests/unit/testutil.c tests/unit/testutil.h
+tests_unit_test_sad_CFLAGS = $(TEST_CFLAGS)
+tests_unit_test_sad_LDADD = $(TEST_LDADD)
