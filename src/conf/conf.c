@@ -101,7 +101,7 @@ static int syntax_error(struct conf_ctx *x)
 	if (config_error_type(x->cfg) == CONFIG_ERR_FILE_IO)
 		snprintf(e->msg, sizeof(e->msg), "cannot read file");
 	else
-		snprintf(e->msg, sizeof(e->msg), "syntax error: %s", text ? text : "?");
+		snprintf(e->msg, sizeof(e->msg), "%s", text ? text : "syntax error");
 	return M6E_INVAL;
 }
 
