@@ -559,6 +559,30 @@ START_TEST(fragment_facts)
 }
 END_TEST
 
+/* ip6_verify_upper_cksum refuses what it cannot judge, and a zero UDP
+ * checksum (RFC 8200 §8.1). */
+START_TEST(verify_cksum_edges)
+{
+	uint8_t pkt[128];
+	struct in6_addr s = A(COA), d = A(CN);
+	struct ip6_view v;
+	/* MH of 5 octets: no room for the checksum field at offset 4. */
+	size_t len = tu_hex("3b00050000", pkt, sizeof(pkt));
+	ck_assert_int_eq(exthdr_parse(IP6_NH_MH, pkt, len, &s, &d, &v), 0);
+	ck_assert_int_eq(ip6_verify_upper_cksum(&v, pkt), M6E_TRUNC);
+	/* The scapy UDP datagram with its checksum zeroed. */
+	len = tu_hex("01f4 01f4 000c 0000 00000000", pkt, sizeof(pkt));
+	ck_assert_int_eq(exthdr_parse(IP6_NH_UDP, pkt, len, &s, &d, &v), 0);
+	ck_assert_int_eq(ip6_verify_upper_cksum(&v, pkt), M6E_CKSUM);
+	pkt[6] = 0x9b;
+	pkt[7] = 0x77;
+	ck_assert_int_eq(ip6_verify_upper_cksum(&v, pkt), 0);
+	/* No Next Header carries no checksum. */
+	ck_assert_int_eq(exthdr_parse(IP6_NH_NONE, pkt, len, &s, &d, &v), 0);
+	ck_assert_int_eq(ip6_verify_upper_cksum(&v, pkt), M6E_UNSUPP);
+}
+END_TEST
+
 /* Generic routing header facts, for the engine's RFC 8200 §4.4 decision. */
 START_TEST(other_routing_types)
 {
@@ -820,6 +844,7 @@ static Suite *ip6_suite(void)
 	tcase_add_loop_test(tc, fixed_header_cases, 0, N(fixed_cases));
 	tcase_add_loop_test(tc, malformed_table, 0, N(mal_cases));
 	tcase_add_test(tc, fragment_facts);
+	tcase_add_test(tc, verify_cksum_edges);
 	tcase_add_test(tc, other_routing_types);
 	tcase_add_test(tc, apply_refuses_malformed_rh2);
 	tcase_add_test(tc, build_packet_errors);
