@@ -23,3 +23,8 @@ TESTS += tests/unit/test_sad
 tests_unit_test_sad_SOURCES = tests/unit/test_sad.c tests/unit/testutil.c tests/unit/testutil.h
 tests_unit_test_sad_CFLAGS = $(TEST_CFLAGS)
 tests_unit_test_sad_LDADD = $(TEST_LDADD)
+
+check_PROGRAMS += tests/fuzz/replay_esp
+TESTS += tests/fuzz/replay_esp
+tests_fuzz_replay_esp_SOURCES = tests/fuzz/fuzz_esp.c tests/fuzz/replay.c
+EXTRA_DIST += tests/fuzz/mkcorpus_esp.py
