@@ -69,6 +69,13 @@ case $out in
 *) fail "status without a daemon said: $out" ;;
 esac
 
+# A bad config at startup: the file:line error, exit 1, nothing created.
+printf 'global = {\n\tlog-level = "loud";\n};\n' > "$tmp/bad.conf"
+out=$(in_ns "$MIP6SEC" daemon -f -c "$tmp/bad.conf" 2>&1); rc=$?
+[ $rc = 1 ] || fail "daemon with a bad config exited $rc"
+case $out in "mip6sec: $tmp/bad.conf:"[0-9]*": "*) ;; *) fail "bad config said: $out" ;; esac
+[ -S "$sock" ] || fail "a failed start touched the stale socket"
+
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 timeout 60 ip netns exec "$ns" \
 	"$MIP6SEC" daemon -f -c "$conf" 2>"$tmp/daemon.log" &
 tpid=$!
