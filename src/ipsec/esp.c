@@ -170,7 +170,7 @@ static int trim_inner(const uint8_t *payload, size_t *len, uint8_t nh)
 	rbuf_init(&r, payload, *len);
 	uint16_t v;
 	if (nh == ESP_NH_IPV6) {
-		if (rbuf_peek_u16(&r, 4, &v) != 0)
+		if (*len < IP6_HDR_LEN || rbuf_peek_u16(&r, 4, &v) != 0)
 			return M6E_TRUNC;
 		if (v == 0)
 			return 0; /* jumbogram: no length to trim by */

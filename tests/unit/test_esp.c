@@ -757,6 +757,10 @@ static const struct mal_case mal_cases[] = {
 	  "45000010 00000000 40010000 0a000001 0a000002 0102 0204", M6E_TRUNC, ESP_DROP_INNER_LEN },
 	{ "inner IPv6 truncated", AEAD_AES128_GCM16, MAL_FORGE, 0, "6000000000 0029", M6E_TRUNC,
 	  ESP_DROP_INNER_LEN },
+	/* Found by fuzz_esp: shorter than an IPv6 header but with a Payload
+	 * Length field; must not wrap the length check. */
+	{ "inner IPv6 shorter than header", AEAD_CHACHA20_POLY1305, MAL_FORGE, 0, "a0ffffffff10d3fe000029",
+	  M6E_TRUNC, ESP_DROP_INNER_LEN },
 };
 
 START_TEST(esp_malformed)
