@@ -31,27 +31,26 @@ trap cleanup EXIT INT TERM
 
 echo "== checking $conf"
 "$bin" check-config "$conf"
-sock=$("$bin" check-config --print control-socket "$conf" 2>/dev/null || echo /run/mip6sec/ctl.sock)
 
 echo "== starting mip6sec in network namespace $ns"
 ip netns add "$ns"
 ip -n "$ns" link set lo up
 ip netns exec "$ns" "$bin" daemon -f -c "$conf" 2>"$log" &
 pid=$!
-for _ in $(seq 50); do [ -S "$sock" ] && break; sleep 0.1; done
-[ -S "$sock" ] || { echo "run-demo: daemon did not come up:" >&2; cat "$log" >&2; exit 1; }
+for _ in $(seq 50); do "$bin" status -c "$conf" >/dev/null 2>&1 && break; sleep 0.1; done
+"$bin" status -c "$conf" >/dev/null || { echo "run-demo: daemon did not come up:" >&2; cat "$log" >&2; exit 1; }
 
 echo "== mip6sec status"
-"$bin" status -s "$sock"
+"$bin" status -c "$conf"
 echo "== mip6sec status --json"
-"$bin" status -s "$sock" --json
+"$bin" status -c "$conf" --json
 echo "== mip6sec bindings"
-"$bin" bindings -s "$sock"
+"$bin" bindings -c "$conf"
 
 echo "== reload (SIGHUP)"
 kill -HUP "$pid"
 sleep 0.5
-"$bin" status -s "$sock" | grep -i reload || true
+"$bin" status -c "$conf" | grep -i reload || true
 
 echo "== stopping (SIGTERM)"
 kill -TERM "$pid"
