@@ -282,7 +282,9 @@ struct conf_schema_info {
 	bool required;
 };
 size_t conf_schema_count(void);
-/* Fill *out for row i (< conf_schema_count()); 0 or M6E_RANGE. */
+/* Fill *out for row i (< conf_schema_count()); 0 or M6E_RANGE. The range and
+ * roles strings live in static buffers until the next call (docs and tests
+ * only; not thread-safe). */
 int conf_schema_at(size_t i, struct conf_schema_info *out);
 /* "file:line: key: message" (parts left out when unknown). */
 void conf_error_format(const struct conf_error *err, char *buf, size_t len);

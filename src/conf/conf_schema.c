@@ -83,6 +83,18 @@ static const struct name_entry encap_names[] = {{CONF_ENCAP_ESP, "esp"}, {CONF_E
 #define R_KEY(p, t, S, m, lo, hi, d) \
 	{.path = p, .type = t, .min = lo, .max = hi, .off = offsetof(S, m), .doc = d}
 
+/* RFC 4449 preconfigured data, the same at both ends (list path L). */
+#define KBM_PEER_ROWS(L, addr_doc)                                                                      \
+	R_ADDR(L ".address", struct conf_kbm_peer, address, CONF_F_REQ | CONF_F_UNICAST, NULL, addr_doc),  \
+	R_KEY(L ".kcn", CONF_T_KEY, struct conf_kbm_peer, kcn, 20, 64,                                      \
+	      "Kcn in hex, at least 20 octets (RFC 4449 3), different for every peer (R4449-4.b/c)"),       \
+	R_KEY(L ".kcn-file", CONF_T_KEYFILE, struct conf_kbm_peer, kcn, 20, 64,                             \
+	      "file holding Kcn in hex (mode 0600), instead of kcn"),                                       \
+	R_KEY(L ".home-nonce", CONF_T_KEY, struct conf_kbm_peer, home_nonce, 8, 32,                         \
+	      "nonce for the home keygen token, hex, 8..32 octets (RFC 4449 3)"),                           \
+	R_KEY(L ".care-of-nonce", CONF_T_KEY, struct conf_kbm_peer, care_of_nonce, 8, 32,                   \
+	      "nonce for the care-of keygen token, hex, 8..32 octets (RFC 4449 3)")
+
 const struct conf_schema_row conf_schema[] = {
 	/* global */
 	R_GROUP("global", struct conf, global, NOOFF, 0, "daemon-wide settings"),
@@ -170,16 +182,7 @@ const struct conf_schema_row conf_schema[] = {
 	       "MAX_UPDATE_RATE, binding updates per second (RFC 6275 12)"),
 	R_LIST("mobile-node.correspondents", struct conf_mobile_node, correspondents, n_correspondents,
 	       struct conf_kbm_peer, 0, "RFC 4449 preconfigured keys, one per correspondent node"),
-	R_ADDR("mobile-node.correspondents[].address", struct conf_kbm_peer, address, CONF_F_REQ | CONF_F_UNICAST,
-	       NULL, "correspondent node address"),
-	R_KEY("mobile-node.correspondents[].kcn", CONF_T_KEY, struct conf_kbm_peer, kcn, 20, 64,
-	      "Kcn in hex, at least 20 octets (RFC 4449 3), different for every peer"),
-	R_KEY("mobile-node.correspondents[].kcn-file", CONF_T_KEYFILE, struct conf_kbm_peer, kcn, 20, 64,
-	      "file holding Kcn in hex (mode 0600), instead of kcn"),
-	R_KEY("mobile-node.correspondents[].home-nonce", CONF_T_KEY, struct conf_kbm_peer, home_nonce, 8, 32,
-	      "nonce for the home keygen token, hex, 8..32 octets (RFC 4449 3)"),
-	R_KEY("mobile-node.correspondents[].care-of-nonce", CONF_T_KEY, struct conf_kbm_peer, care_of_nonce, 8, 32,
-	      "nonce for the care-of keygen token, hex, 8..32 octets (RFC 4449 3)"),
+	KBM_PEER_ROWS("mobile-node.correspondents[]", "correspondent node address"),
 
 	/* correspondent */
 	R_GROUP("correspondent", struct conf, cn, offsetof(struct conf, cn.present), CN,
@@ -192,16 +195,7 @@ const struct conf_schema_row conf_schema[] = {
 	       "true", 0, "apply max-rr-binding-lifetime to RFC 4449 bindings too (spec README item 7)"),
 	R_LIST("correspondent.peers", struct conf_correspondent, peers, n_peers, struct conf_kbm_peer, 0,
 	       "RFC 4449 preconfigured keys, one per mobile node home address"),
-	R_ADDR("correspondent.peers[].address", struct conf_kbm_peer, address, CONF_F_REQ | CONF_F_UNICAST, NULL,
-	       "the mobile node's home address"),
-	R_KEY("correspondent.peers[].kcn", CONF_T_KEY, struct conf_kbm_peer, kcn, 20, 64,
-	      "Kcn in hex, at least 20 octets (RFC 4449 3), different for every mobile node (R4449-4.c)"),
-	R_KEY("correspondent.peers[].kcn-file", CONF_T_KEYFILE, struct conf_kbm_peer, kcn, 20, 64,
-	      "file holding Kcn in hex (mode 0600), instead of kcn"),
-	R_KEY("correspondent.peers[].home-nonce", CONF_T_KEY, struct conf_kbm_peer, home_nonce, 8, 32,
-	      "nonce for the home keygen token, hex, 8..32 octets"),
-	R_KEY("correspondent.peers[].care-of-nonce", CONF_T_KEY, struct conf_kbm_peer, care_of_nonce, 8, 32,
-	      "nonce for the care-of keygen token, hex, 8..32 octets"),
+	KBM_PEER_ROWS("correspondent.peers[]", "the mobile node's home address"),
 
 	/* ipsec */
 	R_GROUP("ipsec", struct conf, ipsec, NOOFF, 0, "ESP settings and manually keyed SAs"),
