@@ -26,6 +26,7 @@ fi
 flags=(-std=c11 -g -O1 -include "$build/config.h" -I"$top/src" -I"$build"
        -fsanitize=fuzzer,address,undefined $(pkg-config --cflags libconfig libcrypto))
 libs=($(pkg-config --libs libconfig libcrypto))
+export LSAN_OPTIONS="suppressions=$top/tests/lsan.supp${LSAN_OPTIONS:+:$LSAN_OPTIONS}"
 rc=0
 for t in "${targets[@]}"; do
 	bin=$out/fuzz_$t
