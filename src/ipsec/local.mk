@@ -28,3 +28,10 @@ check_PROGRAMS += tests/fuzz/replay_esp
 TESTS += tests/fuzz/replay_esp
 tests_fuzz_replay_esp_SOURCES = tests/fuzz/fuzz_esp.c tests/fuzz/replay.c
 EXTRA_DIST += tests/fuzz/mkcorpus_esp.py
+
+# Throughput benchmark, built on demand only: make bench/esp_bench
+# (the first EXTRA_PROGRAMS in the tree: a later fragment must use +=)
+EXTRA_PROGRAMS = bench/esp_bench
+bench_esp_bench_SOURCES = bench/esp_bench.c
+bench_esp_bench_LDADD = libm6.a $(M6_LIBS)
+CLEANFILES += bench/esp_bench
