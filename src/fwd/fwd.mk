@@ -1,0 +1,1 @@
+# src/fwd/fwd.mk: data path and packet I/O

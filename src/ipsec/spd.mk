@@ -1,0 +1,1 @@
+# src/ipsec/spd.mk: SPD, ipsecdb, listings

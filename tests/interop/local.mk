@@ -1,0 +1,1 @@
+# tests/interop: ESP against tshark and scapy
