@@ -1,8 +1,12 @@
 /* Unit tests for src/base: the read cursor, the builder, addresses, names. */
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "base/addr.h"
 #include "base/err.h"
+#include "base/log.h"
 #include "base/names.h"
 #include "base/rbuf.h"
 #include "base/wbuf.h"
@@ -147,6 +151,77 @@ START_TEST(names_lookup)
 }
 END_TEST
 
+/* Run fn with stderr captured; returns the number of lines it wrote and
+ * copies the text into buf. */
+static int capture_stderr(void (*fn)(void), char *buf, size_t cap)
+{
+	char path[] = "/tmp/m6logXXXXXX";
+	int fd = mkstemp(path);
+	ck_assert_int_ge(fd, 0);
+	fflush(stderr);
+	int saved = dup(2);
+	dup2(fd, 2);
+	fn();
+	fflush(stderr);
+	dup2(saved, 2);
+	close(saved);
+	lseek(fd, 0, SEEK_SET);
+	ssize_t n = read(fd, buf, cap - 1);
+	close(fd);
+	unlink(path);
+	buf[n > 0 ? n : 0] = '\0';
+	int lines = 0;
+	for (char *p = buf; *p; p++)
+		lines += *p == '\n';
+	return lines;
+}
+
+static void log_twenty_peer_events(void)
+{
+	for (int i = 0; i < 20; i++)
+		LOG_RL(LOG_LVL_WARN, LOG_SUB_WIRE, "malformed packet %d", i);
+}
+
+static void log_levels_and_debug(void)
+{
+	LOG_INFO(LOG_SUB_CORE, "hidden at notice");
+	LOG_NOTICE(LOG_SUB_CORE, "shown at notice");
+	LOG_DEBUG(LOG_SUB_IKE, "ike debug shown");
+	LOG_DEBUG(LOG_SUB_MIP6, "mip6 debug hidden");
+}
+
+START_TEST(log_rate_limit_per_call_site)
+{
+	char out[8192];
+	log_open(LOG_TO_STDERR, LOG_LVL_NOTICE, 0, "test");
+	/* A peer-triggered message in a burst: only LOG_RL_BURST get through. */
+	int lines = capture_stderr(log_twenty_peer_events, out, sizeof(out));
+	ck_assert_int_eq(lines, LOG_RL_BURST);
+	ck_assert_ptr_nonnull(strstr(out, "log_twenty_peer_events: malformed packet 0"));
+	ck_assert_ptr_null(strstr(out, "malformed packet 5"));
+}
+END_TEST
+
+START_TEST(log_levels_and_subsystems)
+{
+	char out[8192];
+	unsigned mask = 0;
+	ck_assert_int_eq(log_subsys_parse("ike, ipsec", &mask), 0);
+	ck_assert_uint_eq(mask, LOG_SUB_IKE | LOG_SUB_IPSEC);
+	ck_assert_int_ne(log_subsys_parse("ike,bogus", &mask), 0);
+	enum log_level lvl;
+	ck_assert_int_eq(log_level_parse("debug", &lvl), 0);
+	ck_assert_int_eq(lvl, LOG_LVL_DEBUG);
+	ck_assert_int_ne(log_level_parse("verbose", &lvl), 0);
+	log_open(LOG_TO_STDERR, LOG_LVL_NOTICE, LOG_SUB_IKE, "test");
+	int lines = capture_stderr(log_levels_and_debug, out, sizeof(out));
+	ck_assert_int_eq(lines, 2);
+	ck_assert_ptr_nonnull(strstr(out, "shown at notice"));
+	ck_assert_ptr_nonnull(strstr(out, "ike debug shown"));
+	ck_assert_ptr_null(strstr(out, "hidden"));
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("base");
@@ -158,6 +233,8 @@ int main(void)
 	tcase_add_test(tc, wbuf_put_at_checks_range);
 	tcase_add_test(tc, prefix_parsing_and_matching);
 	tcase_add_test(tc, names_lookup);
+	tcase_add_test(tc, log_rate_limit_per_call_site);
+	tcase_add_test(tc, log_levels_and_subsystems);
 	suite_add_tcase(s, tc);
 	return tu_run_suite(s);
 }
