@@ -1,0 +1,143 @@
+/*
+ * ipsecdb: the SAD and SPD built from a struct conf, built completely or not
+ * at all so a reload can swap it in atomically (STYLE.md: no rule-by-rule
+ * reload).
+ *
+ * What ipsecdb_build() creates:
+ *
+ *   Every ipsec.manual-sa as a manual SA (R3776-4.1.a; AES-CBC +
+ *   HMAC-SHA2-256-128 only, R8221-3.a), keys copied from the config.
+ *
+ *   For each `tunnels` entry (ifid = its position + 1), in this order:
+ *     OUT  local/128 -> remote/128, ESP (or UDP to udp-port)   BYPASS  (the
+ *     IN   remote/128 -> local/128, ESP (or UDP to udp-port)   BYPASS   outer
+ *                                                                      traffic)
+ *     OUT  each local prefix -> each remote prefix, any proto, ifid   PROTECT
+ *          with the tunnel's out SA (tunnel mode, outer local -> remote)
+ *     IN   each remote prefix -> each local prefix, any proto, ifid   PROTECT
+ *          with each in SA of the tunnel (one entry per SA)
+ *   A tunnel without manual SAs gets BYPASS instead of PROTECT for its
+ *   prefixes (plain IPv6-in-IPv6, RFC 2473).
+ *
+ *   For the MN-HA manual SAs, the RFC 3776 5.2 layout with RFC 4877 4.3
+ *   selectors, for each (home address, home agent) pair; "MN->HA" below is
+ *   the HA's IN and the MN's OUT direction, and HoA/HA come from the SA's
+ *   source and destination:
+ *     bu-ba     transport  MN->HA  HoA -> HA, MH type BU        (R3776-4.1.c)
+ *                          HA->MN  HA -> HoA, MH type BA
+ *     mps-mpa   transport  MN->HA  HoA -> HA, ICMPv6 type 146   (R3776-4.1.e)
+ *                          HA->MN  HA -> HoA, ICMPv6 type 147
+ *     hoti-hot  tunnel     MN->HA  HoA -> any, MH type HoTI,    (R3776-4.1.d,
+ *                          HA->MN  any -> HoA, MH type HoT       R3776-4.2.c:
+ *                                  both on ifid IPSECDB_IFID_MNHA only)
+ *     payload   tunnel     MN->HA  HoA -> any, any proto, ifid IPSECDB_IFID_MNHA
+ *                          HA->MN  any -> HoA, any proto, ifid IPSECDB_IFID_MNHA
+ *   and, after the per-MN entries, IN DISCARD entries that stop unprotected
+ *   signalling from bypassing IPsec (R3776-4.1.c, R4877-7.2.a):
+ *     HA: home prefix -> HA address, MH type BU, DISCARD
+ *     MN: HA address -> home address, MH type BA, DISCARD
+ *   The tunnelled entries (hoti-hot, payload) of one MN carry the SPD group
+ *   ipsecdb_mnha.group, so the mobility engine can make them inactive on
+ *   return home and active again when the MN leaves (R3776-4.2.e); the
+ *   manual SAs stay (R3776-4.2.f, R3776-4.2.g).
+ *
+ * Priorities (lower first): tunnel outer BYPASS 100, MN-HA transport 200,
+ * MN-HA RR tunnel 300, MN-HA payload 400, site tunnels 500, DISCARD 900.
+ */
+#ifndef M6_IPSEC_IPSECDB_H
+#define M6_IPSEC_IPSECDB_H
+
+#include <netinet/in.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "base/addr.h"
+#include "conf/conf.h"
+#include "ipsec/sad.h"
+#include "ipsec/spd.h"
+
+/* The MN-HA IPv6-in-IPv6 tunnel interface (R3776-4.2.c). Site tunnels use
+ * their position in conf_tunnels() + 1. */
+#define IPSECDB_IFID_MNHA 0x10000u
+/* SPD group of mnha[i]'s tunnelled entries: IPSECDB_GROUP_MNHA + i. Tunnel
+ * entries use the tunnel's ifid as group. */
+#define IPSECDB_GROUP_MNHA 0x20000u
+
+#define IPSECDB_PRIO_OUTER 100u
+#define IPSECDB_PRIO_MNHA_TRANSPORT 200u
+#define IPSECDB_PRIO_MNHA_RR 300u
+#define IPSECDB_PRIO_MNHA_PAYLOAD 400u
+#define IPSECDB_PRIO_TUNNEL 500u
+#define IPSECDB_PRIO_DISCARD 900u
+
+#define IPSECDB_TUNNEL_SAS CONF_PREFIX_MAX
+
+/* One `tunnels` entry with its SAs (pointers into the SAD of the same db). */
+struct ipsecdb_tunnel {
+	char name[CONF_IFNAME_MAX];
+	uint32_t ifid;
+	struct in6_addr local, remote; /* outer addresses */
+	struct prefix6 local_prefixes[CONF_PREFIX_MAX];
+	size_t n_local_prefixes;
+	struct prefix6 remote_prefixes[CONF_PREFIX_MAX];
+	size_t n_remote_prefixes;
+	struct sa *out_sa; /* NULL: no manual SAs (plain IPv6-in-IPv6) */
+	struct sa *in_sas[IPSECDB_TUNNEL_SAS];
+	size_t n_in_sas;
+	bool udp_encap; /* encapsulation = "udp" (RFC 3948 framing) */
+	uint16_t udp_port;
+};
+
+/* One mobile node's manual SAs with its home agent (RFC 3776 5.2). NULL for
+ * an SA the config does not have. "out"/"in" are from this node's view. */
+struct ipsecdb_mnha {
+	bool we_are_ha;
+	struct in6_addr home_address;
+	struct in6_addr ha_address;
+	struct sa *bu_out, *bu_in;           /* transport, MH BU/BA */
+	struct sa *mpd_out, *mpd_in;         /* transport, ICMPv6 MPS/MPA */
+	struct sa *rr_out, *rr_in;           /* tunnel, MH HoTI/HoT */
+	struct sa *payload_out, *payload_in; /* tunnel, any protocol */
+	uint32_t group; /* SPD group of the tunnelled entries (R3776-4.2.e) */
+};
+
+struct ipsecdb;
+
+/*
+ * Build the SAD and SPD for c at now_ms (the SAs' creation time). 0 and *out,
+ * or a negative M6E_* code with a one-line reason in err ("ipsec.manual-sa
+ * \"x\": ...", "tunnels \"t\": ...") and nothing allocated. Refuses what the
+ * config loader should already have refused too (a tunnel naming a missing
+ * SA, an SA whose direction or addresses do not fit its tunnel), and what
+ * the ESP engine cannot do (null encryption, AES-192-CBC).
+ */
+int ipsecdb_build(const struct conf *c, uint64_t now_ms, struct ipsecdb **out, char *err,
+		  size_t errlen);
+/* Free everything; the SAs' keys are wiped. NULL is fine. */
+void ipsecdb_free(struct ipsecdb *db);
+
+struct sad *ipsecdb_sad(const struct ipsecdb *db);
+struct spd *ipsecdb_spd(const struct ipsecdb *db);
+/* Arrays live as long as db; *n gets the count. */
+struct ipsecdb_tunnel *ipsecdb_tunnels(const struct ipsecdb *db, size_t *n);
+struct ipsecdb_mnha *ipsecdb_mnhas(const struct ipsecdb *db, size_t *n);
+/* By name / ifid / home address; NULL when none. */
+struct ipsecdb_tunnel *ipsecdb_tunnel_by_name(const struct ipsecdb *db, const char *name);
+struct ipsecdb_tunnel *ipsecdb_tunnel_by_ifid(const struct ipsecdb *db, uint32_t ifid);
+struct ipsecdb_mnha *ipsecdb_mnha_by_hoa(const struct ipsecdb *db, const struct in6_addr *hoa);
+
+/* Apply the SAs' time limits at now_ms (sa_tick() on every SA in the SAD)
+ * and remember now_ms for listings; the data plane's periodic timer calls it.
+ * DEAD SAs are left in place for their owner to delete. */
+void ipsecdb_tick(struct ipsecdb *db, uint64_t now_ms);
+/* The time of the build or of the last ipsecdb_tick(). */
+uint64_t ipsecdb_now(const struct ipsecdb *db);
+
+/* The config name of an SA built here ("mn1-bu-in"), or NULL for any other
+ * SA (e.g. one IKE added later). */
+const char *ipsecdb_sa_name(const struct ipsecdb *db, const struct sa *sa);
+/* The tunnel an SA belongs to, or NULL. */
+const struct ipsecdb_tunnel *ipsecdb_sa_tunnel(const struct ipsecdb *db, const struct sa *sa);
+
+#endif
