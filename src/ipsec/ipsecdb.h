@@ -140,4 +140,10 @@ const char *ipsecdb_sa_name(const struct ipsecdb *db, const struct sa *sa);
 /* The tunnel an SA belongs to, or NULL. */
 const struct ipsecdb_tunnel *ipsecdb_sa_tunnel(const struct ipsecdb *db, const struct sa *sa);
 
+/* Every SA in the SAD in a stable order: the config's SAs in config order,
+ * then the others by (direction, SPI). name is the config name or NULL. fn
+ * must not change the SAD. 0 or M6E_NOMEM. */
+int ipsecdb_foreach_sa(const struct ipsecdb *db,
+		       void (*fn)(struct sa *sa, const char *name, void *arg), void *arg);
+
 #endif

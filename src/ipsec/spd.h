@@ -104,7 +104,6 @@ struct spd_entry {
 	uint64_t packets, bytes;
 	/* private to spd.c */
 	struct spd_group_idx *idx;
-	size_t all_pos;
 };
 
 /*
@@ -199,7 +198,9 @@ size_t spd_set_group_active(struct spd *spd, uint32_t group, bool active);
  * caller drops it). Returns the number of entries changed. */
 size_t spd_repoint(struct spd *spd, const struct sa *old_sa, struct sa *new_sa);
 
-/* "2001:db8::/64 -> any proto mh type bu" style text for logs and listings. */
+/* "2001:db8:1::100/128 -> 2001:db8:1::1/128 mh type bu" for logs and
+ * listings: src -> dst, protocol (name, "proto N" or "any"), then only the
+ * selectors that are not any (sport, dport, type, code, "if N"). */
 void spd_sel_format(const struct spd_sel *sel, char *buf, size_t len);
 
 #endif

@@ -1,0 +1,642 @@
+/*
+ * ipsecdb: SAD + SPD from a struct conf, all or nothing. The layout of the
+ * entries is documented in ipsecdb.h; this file follows it step by step:
+ * SAs first (so every PROTECT entry has its SA), then site tunnels, then the
+ * MN-HA entries of RFC 3776 5.2, then the DISCARD entries.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/err.h"
+#include "base/log.h"
+#include "crypto/crypto.h"
+#include "ipsec/ipsecdb.h"
+
+#define NH_UDP 17
+#define NH_ESP 50
+#define NH_ICMPV6 58
+#define NH_MH 135
+#define MH_BU 5
+#define MH_BA 6
+#define MH_HOTI 1
+#define MH_HOT 3
+#define ICMP6_MPS 146
+#define ICMP6_MPA 147
+
+struct ipsecdb_sa_ref {
+	struct sa *sa;
+	char name[CONF_NAME_MAX];
+	int tunnel; /* index in db->tunnels, or -1 */
+};
+
+struct ipsecdb {
+	struct sad *sad;
+	struct spd *spd;
+	struct ipsecdb_tunnel *tunnels;
+	size_t n_tunnels;
+	struct ipsecdb_mnha *mnhas;
+	size_t n_mnhas;
+	struct ipsecdb_sa_ref *sas; /* one per conf manual SA, same order */
+	size_t n_sas;
+	uint64_t now_ms;
+};
+
+/* Build state: the config and where errors go. */
+struct build {
+	const struct conf *c;
+	struct ipsecdb *db;
+	char *err;
+	size_t errlen;
+};
+
+__attribute__((format(printf, 3, 4))) static int fail(struct build *b, int rc, const char *fmt, ...)
+{
+	if (b->err && b->errlen) {
+		va_list ap;
+		va_start(ap, fmt);
+		vsnprintf(b->err, b->errlen, fmt, ap);
+		va_end(ap);
+	}
+	return rc;
+}
+
+static struct prefix6 host(const struct in6_addr *a)
+{
+	return (struct prefix6){ .addr = *a, .len = 128 };
+}
+
+/* Selectors with everything "any". */
+static struct spd_sel sel_any(void)
+{
+	return (struct spd_sel){ .proto = SPD_ANY, .sport = SPD_ANY, .dport = SPD_ANY, .mh_type = SPD_ANY,
+				 .icmp_type = SPD_ANY, .icmp_code = SPD_ANY, .ifid = SPD_IFID_ANY };
+}
+
+static int add_entry(struct build *b, enum spd_dir dir, uint32_t prio, const struct spd_sel *sel,
+		     enum spd_action action, struct sa *sa, uint32_t group, const char *name)
+{
+	struct spd_entry_params p = { .dir = dir, .priority = prio, .sel = *sel, .action = action,
+				      .active = true, .group = group };
+	snprintf(p.name, sizeof(p.name), "%s", name);
+	if (action == SPD_PROTECT) {
+		p.protect.sa = sa;
+		p.protect.spi = sa->spi;
+		p.protect.mode = sa->mode;
+		p.protect.tunnel_src = sa->src;
+		p.protect.tunnel_dst = sa->dst;
+	}
+	int rc = spd_add(b->db->spd, &p, NULL);
+	if (rc < 0)
+		return fail(b, rc, "spd: cannot add entry for \"%s\": %s", name, err_str(rc));
+	return 0;
+}
+
+/* ---- SAs ---- */
+
+static const struct conf_manual_sa *conf_sa_by_name(const struct conf_ipsec *ip, const char *name,
+						   size_t *idx)
+{
+	for (size_t i = 0; i < ip->n_manual_sas; i++)
+		if (strcmp(ip->manual_sas[i].name, name) == 0) {
+			*idx = i;
+			return &ip->manual_sas[i];
+		}
+	return NULL;
+}
+
+/* Tunnel i's manual SAs: exist, tunnel mode, run between local and remote
+ * in their direction, one out SA, at least one in SA, not shared. */
+static int check_tunnel(struct build *b, size_t ti, int *sa_tunnel)
+{
+	const struct conf_ipsec *ip = conf_ipsec(b->c);
+	size_t n_tunnels;
+	const struct conf_tunnel *t = &conf_tunnels(b->c, &n_tunnels)[ti];
+	size_t n_out = 0, n_in = 0;
+	for (size_t k = 0; k < t->n_manual_sas; k++) {
+		size_t i;
+		const struct conf_manual_sa *s = conf_sa_by_name(ip, t->manual_sas[k], &i);
+		if (!s)
+			return fail(b, M6E_NOTFOUND, "tunnels \"%s\": no ipsec.manual-sa named \"%s\"", t->name,
+				    t->manual_sas[k]);
+		if (sa_tunnel[i] >= 0)
+			return fail(b, M6E_DUP, "tunnels \"%s\": SA \"%s\" already used by tunnel \"%s\"", t->name,
+				    s->name, conf_tunnels(b->c, &n_tunnels)[sa_tunnel[i]].name);
+		if (s->mode != CONF_SA_TUNNEL)
+			return fail(b, M6E_INVAL, "tunnels \"%s\": SA \"%s\" is not in tunnel mode", t->name,
+				    s->name);
+		const struct in6_addr *src = s->direction == CONF_SA_OUT ? &t->local : &t->remote;
+		const struct in6_addr *dst = s->direction == CONF_SA_OUT ? &t->remote : &t->local;
+		if (!addr_eq(&s->source, src) || !addr_eq(&s->destination, dst))
+			return fail(b, M6E_INVAL,
+				    "tunnels \"%s\": SA \"%s\" (direction %s) does not run from %s to %s",
+				    t->name, s->name, s->direction == CONF_SA_OUT ? "out" : "in",
+				    s->direction == CONF_SA_OUT ? "local" : "remote",
+				    s->direction == CONF_SA_OUT ? "remote" : "local");
+		if (s->direction == CONF_SA_OUT)
+			n_out++;
+		else
+			n_in++;
+		if (n_in > IPSECDB_TUNNEL_SAS)
+			return fail(b, M6E_RANGE, "tunnels \"%s\": too many in SAs", t->name);
+		sa_tunnel[i] = (int)ti;
+	}
+	if (t->n_manual_sas && (n_out != 1 || n_in < 1))
+		return fail(b, M6E_INVAL, "tunnels \"%s\": needs exactly one out SA and at least one in SA",
+			    t->name);
+	return 0;
+}
+
+static int make_sa(struct build *b, const struct conf_manual_sa *s, const struct conf_tunnel *t,
+		   struct sa **out)
+{
+	const struct conf_ipsec *ip = conf_ipsec(b->c);
+	struct sa_params p = {
+		.spi = s->spi,
+		.dir = s->direction == CONF_SA_OUT ? SA_DIR_OUT : SA_DIR_IN,
+		.mode = s->mode == CONF_SA_TUNNEL ? SA_MODE_TUNNEL : SA_MODE_TRANSPORT,
+		.manual = true, /* R3776-4.1.a */
+		.replay_window = s->anti_replay ? ip->replay_window : 0,
+		.src = s->source,
+		.dst = s->destination,
+	};
+	if (s->encryption != CONF_ENCR_AES_CBC)
+		return fail(b, M6E_UNSUPP, "ipsec.manual-sa \"%s\": null encryption is not supported by the ESP engine",
+			    s->name);
+	if (s->encryption_key.len == 16)
+		p.alg = AEAD_AES128_CBC_HMAC_SHA256_128;
+	else if (s->encryption_key.len == 32)
+		p.alg = AEAD_AES256_CBC_HMAC_SHA256_128;
+	else
+		return fail(b, M6E_UNSUPP, "ipsec.manual-sa \"%s\": %zu-octet AES-CBC key; the ESP engine takes 16 or 32",
+			    s->name, s->encryption_key.len);
+	if (t && t->encapsulation == CONF_ENCAP_UDP) {
+		p.udp_encap = true;
+		p.encap_sport = p.encap_dport = (uint16_t)t->udp_port;
+	}
+	/* KEYMAT order: encryption key, then integrity key (RFC 7296 2.17). */
+	uint8_t keymat[2 * CONF_KEY_MAX];
+	size_t kl = s->encryption_key.len + s->integrity_key.len;
+	memcpy(keymat, s->encryption_key.data, s->encryption_key.len);
+	memcpy(keymat + s->encryption_key.len, s->integrity_key.data, s->integrity_key.len);
+	p.keymat = keymat;
+	p.keymat_len = kl;
+	int rc = sa_new(&p, b->db->now_ms, out);
+	crypto_wipe(keymat, sizeof(keymat));
+	if (rc < 0)
+		return fail(b, rc, "ipsec.manual-sa \"%s\": cannot create the SA: %s", s->name, err_str(rc));
+	if ((rc = sad_add(b->db->sad, *out)) < 0) {
+		sa_free(*out);
+		*out = NULL;
+		return fail(b, rc, "ipsec.manual-sa \"%s\": SPI 0x%x direction %s: %s", s->name, s->spi,
+			    sa_dir_name(p.dir), err_str(rc));
+	}
+	return 0;
+}
+
+static int build_sas(struct build *b)
+{
+	const struct conf_ipsec *ip = conf_ipsec(b->c);
+	size_t n_tunnels;
+	const struct conf_tunnel *tunnels = conf_tunnels(b->c, &n_tunnels);
+	struct ipsecdb *db = b->db;
+	int rc;
+	db->n_sas = ip->n_manual_sas;
+	if (db->n_sas && !(db->sas = calloc(db->n_sas, sizeof(*db->sas))))
+		return fail(b, M6E_NOMEM, "out of memory");
+	int *sa_tunnel = calloc(db->n_sas + 1, sizeof(*sa_tunnel));
+	if (!sa_tunnel)
+		return fail(b, M6E_NOMEM, "out of memory");
+	for (size_t i = 0; i < db->n_sas; i++)
+		sa_tunnel[i] = -1;
+	for (size_t ti = 0; ti < n_tunnels; ti++)
+		if ((rc = check_tunnel(b, ti, sa_tunnel)) < 0)
+			goto out;
+	for (size_t i = 0; i < db->n_sas; i++) {
+		const struct conf_manual_sa *s = &ip->manual_sas[i];
+		db->sas[i].tunnel = sa_tunnel[i];
+		snprintf(db->sas[i].name, sizeof(db->sas[i].name), "%s", s->name);
+		if ((rc = make_sa(b, s, sa_tunnel[i] >= 0 ? &tunnels[sa_tunnel[i]] : NULL, &db->sas[i].sa)) < 0)
+			goto out;
+	}
+	rc = 0;
+out:
+	free(sa_tunnel);
+	return rc;
+}
+
+/* ---- site tunnels ---- */
+
+static int build_tunnel(struct build *b, size_t ti)
+{
+	struct ipsecdb *db = b->db;
+	size_t n;
+	const struct conf_tunnel *t = &conf_tunnels(b->c, &n)[ti];
+	struct ipsecdb_tunnel *dt = &db->tunnels[ti];
+	int rc;
+	snprintf(dt->name, sizeof(dt->name), "%s", t->name);
+	dt->ifid = (uint32_t)ti + 1;
+	dt->local = t->local;
+	dt->remote = t->remote;
+	memcpy(dt->local_prefixes, t->local_prefixes, sizeof(dt->local_prefixes));
+	dt->n_local_prefixes = t->n_local_prefixes;
+	memcpy(dt->remote_prefixes, t->remote_prefixes, sizeof(dt->remote_prefixes));
+	dt->n_remote_prefixes = t->n_remote_prefixes;
+	dt->udp_encap = t->encapsulation == CONF_ENCAP_UDP;
+	dt->udp_port = (uint16_t)t->udp_port;
+	for (size_t i = 0; i < db->n_sas; i++) {
+		if (db->sas[i].tunnel != (int)ti)
+			continue;
+		if (db->sas[i].sa->dir == SA_DIR_OUT)
+			dt->out_sa = db->sas[i].sa;
+		else
+			dt->in_sas[dt->n_in_sas++] = db->sas[i].sa;
+	}
+
+	/* The tunnel's own outer packets pass (ESP, or UDP to the port). */
+	struct spd_sel outer = sel_any();
+	outer.proto = dt->udp_encap ? NH_UDP : NH_ESP;
+	if (dt->udp_encap)
+		outer.dport = dt->udp_port;
+	outer.src = host(&t->local);
+	outer.dst = host(&t->remote);
+	if ((rc = add_entry(b, SPD_DIR_OUT, IPSECDB_PRIO_OUTER, &outer, SPD_BYPASS, NULL, dt->ifid, t->name)) < 0)
+		return rc;
+	outer.src = host(&t->remote);
+	outer.dst = host(&t->local);
+	if ((rc = add_entry(b, SPD_DIR_IN, IPSECDB_PRIO_OUTER, &outer, SPD_BYPASS, NULL, dt->ifid, t->name)) < 0)
+		return rc;
+
+	/* Inner traffic on this tunnel interface only (R3776-4.2.c). */
+	enum spd_action act = dt->out_sa ? SPD_PROTECT : SPD_BYPASS;
+	struct spd_sel in = sel_any();
+	in.ifid = dt->ifid;
+	for (size_t l = 0; l < t->n_local_prefixes; l++)
+		for (size_t r = 0; r < t->n_remote_prefixes; r++) {
+			in.src = t->local_prefixes[l];
+			in.dst = t->remote_prefixes[r];
+			if ((rc = add_entry(b, SPD_DIR_OUT, IPSECDB_PRIO_TUNNEL, &in, act, dt->out_sa, dt->ifid,
+					    t->name)) < 0)
+				return rc;
+		}
+	for (size_t r = 0; r < t->n_remote_prefixes; r++)
+		for (size_t l = 0; l < t->n_local_prefixes; l++) {
+			in.src = t->remote_prefixes[r];
+			in.dst = t->local_prefixes[l];
+			if (!dt->n_in_sas &&
+			    (rc = add_entry(b, SPD_DIR_IN, IPSECDB_PRIO_TUNNEL, &in, SPD_BYPASS, NULL, dt->ifid,
+					    t->name)) < 0)
+				return rc;
+			for (size_t k = 0; k < dt->n_in_sas; k++)
+				if ((rc = add_entry(b, SPD_DIR_IN, IPSECDB_PRIO_TUNNEL, &in, SPD_PROTECT,
+						    dt->in_sas[k], dt->ifid, t->name)) < 0)
+					return rc;
+		}
+	return 0;
+}
+
+/* ---- MN-HA (RFC 3776 5.2) ---- */
+
+static bool is_mnha_traffic(enum conf_sa_traffic t)
+{
+	return t == CONF_SA_BU_BA || t == CONF_SA_HOTI_HOT || t == CONF_SA_MPS_MPA || t == CONF_SA_PAYLOAD;
+}
+
+static struct ipsecdb_mnha *mnha_get(struct ipsecdb *db, bool we_are_ha, const struct in6_addr *hoa,
+				     const struct in6_addr *ha)
+{
+	for (size_t i = 0; i < db->n_mnhas; i++)
+		if (addr_eq(&db->mnhas[i].home_address, hoa) && addr_eq(&db->mnhas[i].ha_address, ha))
+			return &db->mnhas[i];
+	struct ipsecdb_mnha *m = &db->mnhas[db->n_mnhas];
+	*m = (struct ipsecdb_mnha){ .we_are_ha = we_are_ha, .home_address = *hoa, .ha_address = *ha,
+				    .group = IPSECDB_GROUP_MNHA + (uint32_t)db->n_mnhas };
+	db->n_mnhas++;
+	return m;
+}
+
+static struct sa **mnha_slot(struct ipsecdb_mnha *m, enum conf_sa_traffic t, bool out)
+{
+	switch (t) {
+	case CONF_SA_BU_BA:
+		return out ? &m->bu_out : &m->bu_in;
+	case CONF_SA_MPS_MPA:
+		return out ? &m->mpd_out : &m->mpd_in;
+	case CONF_SA_HOTI_HOT:
+		return out ? &m->rr_out : &m->rr_in;
+	default:
+		return out ? &m->payload_out : &m->payload_in;
+	}
+}
+
+/* The selectors of one MN-HA SA's traffic (table in ipsecdb.h). */
+static void mnha_sel(const struct conf_manual_sa *s, bool mn_to_ha, const struct in6_addr *hoa,
+		     struct spd_sel *sel, uint32_t *prio)
+{
+	*sel = sel_any();
+	switch (s->traffic) {
+	case CONF_SA_BU_BA:
+		sel->src = host(&s->source);
+		sel->dst = host(&s->destination);
+		sel->proto = NH_MH;
+		sel->mh_type = mn_to_ha ? MH_BU : MH_BA;
+		*prio = IPSECDB_PRIO_MNHA_TRANSPORT;
+		break;
+	case CONF_SA_MPS_MPA:
+		sel->src = host(&s->source);
+		sel->dst = host(&s->destination);
+		sel->proto = NH_ICMPV6;
+		sel->icmp_type = mn_to_ha ? ICMP6_MPS : ICMP6_MPA;
+		*prio = IPSECDB_PRIO_MNHA_TRANSPORT;
+		break;
+	case CONF_SA_HOTI_HOT:
+		sel->proto = NH_MH;
+		sel->mh_type = mn_to_ha ? MH_HOTI : MH_HOT;
+		*prio = IPSECDB_PRIO_MNHA_RR;
+		break;
+	default:
+		*prio = IPSECDB_PRIO_MNHA_PAYLOAD;
+		break;
+	}
+	if (s->traffic == CONF_SA_HOTI_HOT || s->traffic == CONF_SA_PAYLOAD) {
+		/* Tunnelled: the correspondent end is any; only traffic entering the
+		 * MN-HA tunnel interface (R3776-4.2.c, R3776-4.4.d). */
+		if (mn_to_ha)
+			sel->src = host(hoa);
+		else
+			sel->dst = host(hoa);
+		sel->ifid = IPSECDB_IFID_MNHA;
+	}
+}
+
+static int build_mnha(struct build *b)
+{
+	const struct conf_ipsec *ip = conf_ipsec(b->c);
+	const struct conf_home_agent *ha = conf_home_agent(b->c);
+	const struct conf_mobile_node *mn = conf_mobile_node(b->c);
+	struct ipsecdb *db = b->db;
+	if (ip->n_manual_sas && !(db->mnhas = calloc(ip->n_manual_sas, sizeof(*db->mnhas))))
+		return fail(b, M6E_NOMEM, "out of memory");
+	for (size_t i = 0; i < ip->n_manual_sas; i++) {
+		const struct conf_manual_sa *s = &ip->manual_sas[i];
+		if (db->sas[i].tunnel >= 0 || !is_mnha_traffic(s->traffic))
+			continue;
+		bool out = s->direction == CONF_SA_OUT;
+		const struct in6_addr *local = out ? &s->source : &s->destination;
+		const struct in6_addr *peer = out ? &s->destination : &s->source;
+		bool we_are_ha;
+		if (ha && addr_eq(local, &ha->address))
+			we_are_ha = true;
+		else if (mn && addr_eq(local, &mn->home_address))
+			we_are_ha = false;
+		else
+			return fail(b, M6E_INVAL,
+				    "ipsec.manual-sa \"%s\": our end is neither home-agent.address nor mobile-node.home-address (RFC 3776 5.2)",
+				    s->name);
+		const struct in6_addr *hoa = we_are_ha ? peer : local;
+		struct ipsecdb_mnha *m = mnha_get(db, we_are_ha, hoa, we_are_ha ? local : peer);
+		struct sa **slot = mnha_slot(m, s->traffic, out);
+		/* R3776-4.2.k: one SA per (home address, HA) pair and direction. */
+		if (*slot)
+			return fail(b, M6E_DUP, "ipsec.manual-sa \"%s\": a second %s SA for home address pair of \"%s\"",
+				    s->name, out ? "out" : "in", ipsecdb_sa_name(db, *slot));
+		*slot = db->sas[i].sa;
+		bool mn_to_ha = we_are_ha != out;
+		struct spd_sel sel;
+		uint32_t prio;
+		mnha_sel(s, mn_to_ha, hoa, &sel, &prio);
+		bool tunnelled = s->traffic == CONF_SA_HOTI_HOT || s->traffic == CONF_SA_PAYLOAD;
+		int rc = add_entry(b, out ? SPD_DIR_OUT : SPD_DIR_IN, prio, &sel, SPD_PROTECT, *slot,
+				   tunnelled ? m->group : 0, s->name);
+		if (rc < 0)
+			return rc;
+	}
+	return 0;
+}
+
+/* Unprotected BU/BA never bypass IPsec (R3776-4.1.c, R4877-7.2.a): after the
+ * per-MN PROTECT entries, DISCARD the rest of that signalling. */
+static int build_discards(struct build *b)
+{
+	const struct conf_home_agent *ha = conf_home_agent(b->c);
+	const struct conf_mobile_node *mn = conf_mobile_node(b->c);
+	struct spd_sel sel = sel_any();
+	sel.proto = NH_MH;
+	int rc;
+	if (ha)
+		for (size_t i = 0; i < ha->n_home_prefixes; i++) {
+			sel.src = ha->home_prefixes[i];
+			sel.dst = host(&ha->address);
+			sel.mh_type = MH_BU;
+			if ((rc = add_entry(b, SPD_DIR_IN, IPSECDB_PRIO_DISCARD, &sel, SPD_DISCARD, NULL, 0,
+					    "unprotected-bu")) < 0)
+				return rc;
+			sel.src = host(&ha->address);
+			sel.dst = ha->home_prefixes[i];
+			sel.mh_type = MH_BA;
+			if ((rc = add_entry(b, SPD_DIR_OUT, IPSECDB_PRIO_DISCARD, &sel, SPD_DISCARD, NULL, 0,
+					    "unprotected-ba")) < 0)
+				return rc;
+		}
+	if (mn) {
+		/* ha-address :: (found by DHAAD) leaves the HA end any. */
+		struct prefix6 hap = host(&mn->ha_address);
+		if (IN6_IS_ADDR_UNSPECIFIED(&mn->ha_address))
+			hap.len = 0;
+		sel.src = hap;
+		sel.dst = host(&mn->home_address);
+		sel.mh_type = MH_BA;
+		if ((rc = add_entry(b, SPD_DIR_IN, IPSECDB_PRIO_DISCARD, &sel, SPD_DISCARD, NULL, 0,
+				    "unprotected-ba")) < 0)
+			return rc;
+		sel.src = host(&mn->home_address);
+		sel.dst = hap;
+		sel.mh_type = MH_BU;
+		if ((rc = add_entry(b, SPD_DIR_OUT, IPSECDB_PRIO_DISCARD, &sel, SPD_DISCARD, NULL, 0,
+				    "unprotected-bu")) < 0)
+			return rc;
+	}
+	return 0;
+}
+
+/* ---- lifecycle ---- */
+
+int ipsecdb_build(const struct conf *c, uint64_t now_ms, struct ipsecdb **out, char *err, size_t errlen)
+{
+	struct ipsecdb *db = calloc(1, sizeof(*db));
+	struct build b = { .c = c, .db = db, .err = err, .errlen = errlen };
+	int rc;
+	if (err && errlen)
+		err[0] = '\0';
+	if (!db)
+		return fail(&b, M6E_NOMEM, "out of memory");
+	db->now_ms = now_ms;
+	/* The SAD seed only spreads peer-chosen SPIs; manual SPIs come from the
+	 * administrator, and the engine has no RNG of its own. */
+	uint32_t seed = (uint32_t)(now_ms * 0x9e3779b97f4a7c15ull >> 32);
+	if ((rc = sad_new(&db->sad, seed)) < 0 || (rc = spd_new(&db->spd)) < 0) {
+		fail(&b, rc, "out of memory");
+		goto out;
+	}
+	size_t n_tunnels;
+	conf_tunnels(c, &n_tunnels);
+	if (n_tunnels && !(db->tunnels = calloc(n_tunnels, sizeof(*db->tunnels)))) {
+		rc = fail(&b, M6E_NOMEM, "out of memory");
+		goto out;
+	}
+	if ((rc = build_sas(&b)) < 0)
+		goto out;
+	for (size_t ti = 0; ti < n_tunnels; ti++, db->n_tunnels++)
+		if ((rc = build_tunnel(&b, ti)) < 0)
+			goto out;
+	if ((rc = build_mnha(&b)) < 0 || (rc = build_discards(&b)) < 0)
+		goto out;
+	LOG_INFO(LOG_SUB_IPSEC, "%zu SAs, %zu policies, %zu tunnels, %zu MN-HA pairs", sad_count(db->sad),
+		 spd_count(db->spd), db->n_tunnels, db->n_mnhas);
+	*out = db;
+	return 0;
+out:
+	ipsecdb_free(db);
+	return rc;
+}
+
+void ipsecdb_free(struct ipsecdb *db)
+{
+	if (!db)
+		return;
+	spd_free(db->spd);
+	/* SAs not yet in the SAD (a failed build) are freed here; sad_free
+	 * wipes and frees the rest. */
+	sad_free(db->sad);
+	free(db->tunnels);
+	free(db->mnhas);
+	free(db->sas);
+	free(db);
+}
+
+struct sad *ipsecdb_sad(const struct ipsecdb *db)
+{
+	return db->sad;
+}
+
+struct spd *ipsecdb_spd(const struct ipsecdb *db)
+{
+	return db->spd;
+}
+
+struct ipsecdb_tunnel *ipsecdb_tunnels(const struct ipsecdb *db, size_t *n)
+{
+	*n = db->n_tunnels;
+	return db->tunnels;
+}
+
+struct ipsecdb_mnha *ipsecdb_mnhas(const struct ipsecdb *db, size_t *n)
+{
+	*n = db->n_mnhas;
+	return db->mnhas;
+}
+
+struct ipsecdb_tunnel *ipsecdb_tunnel_by_name(const struct ipsecdb *db, const char *name)
+{
+	for (size_t i = 0; i < db->n_tunnels; i++)
+		if (strcmp(db->tunnels[i].name, name) == 0)
+			return &db->tunnels[i];
+	return NULL;
+}
+
+struct ipsecdb_tunnel *ipsecdb_tunnel_by_ifid(const struct ipsecdb *db, uint32_t ifid)
+{
+	if (ifid == 0 || ifid > db->n_tunnels)
+		return NULL;
+	return &db->tunnels[ifid - 1];
+}
+
+struct ipsecdb_mnha *ipsecdb_mnha_by_hoa(const struct ipsecdb *db, const struct in6_addr *hoa)
+{
+	for (size_t i = 0; i < db->n_mnhas; i++)
+		if (addr_eq(&db->mnhas[i].home_address, hoa))
+			return &db->mnhas[i];
+	return NULL;
+}
+
+static const struct ipsecdb_sa_ref *sa_ref(const struct ipsecdb *db, const struct sa *sa)
+{
+	for (size_t i = 0; i < db->n_sas; i++)
+		if (sa && db->sas[i].sa == sa)
+			return &db->sas[i];
+	return NULL;
+}
+
+const char *ipsecdb_sa_name(const struct ipsecdb *db, const struct sa *sa)
+{
+	const struct ipsecdb_sa_ref *r = sa_ref(db, sa);
+	return r ? r->name : NULL;
+}
+
+const struct ipsecdb_tunnel *ipsecdb_sa_tunnel(const struct ipsecdb *db, const struct sa *sa)
+{
+	const struct ipsecdb_sa_ref *r = sa_ref(db, sa);
+	return r && r->tunnel >= 0 && (size_t)r->tunnel < db->n_tunnels ? &db->tunnels[r->tunnel] : NULL;
+}
+
+struct sa_sort {
+	struct sa *sa;
+	size_t rank; /* config position, or n_sas for other SAs */
+	const char *name;
+};
+
+static void collect_one(struct sad *sad, struct sa *sa, void *arg)
+{
+	(void)sad;
+	struct sa_sort **next = arg;
+	(*next)->sa = sa;
+	(*next)++;
+}
+
+static int sa_sort_cmp(const void *a, const void *b)
+{
+	const struct sa_sort *x = a, *y = b;
+	if (x->rank != y->rank)
+		return x->rank < y->rank ? -1 : 1;
+	if (x->sa->dir != y->sa->dir)
+		return x->sa->dir < y->sa->dir ? -1 : 1;
+	return x->sa->spi < y->sa->spi ? -1 : x->sa->spi > y->sa->spi;
+}
+
+int ipsecdb_foreach_sa(const struct ipsecdb *db,
+		       void (*fn)(struct sa *sa, const char *name, void *arg), void *arg)
+{
+	size_t n = sad_count(db->sad);
+	struct sa_sort *v = calloc(n ? n : 1, sizeof(*v)), *next = v;
+	if (!v)
+		return M6E_NOMEM;
+	sad_foreach(db->sad, collect_one, &next);
+	for (size_t i = 0; i < n; i++) {
+		const struct ipsecdb_sa_ref *r = sa_ref(db, v[i].sa);
+		v[i].rank = r ? (size_t)(r - db->sas) : db->n_sas;
+		v[i].name = r ? r->name : NULL;
+	}
+	qsort(v, n, sizeof(*v), sa_sort_cmp);
+	for (size_t i = 0; i < n; i++)
+		fn(v[i].sa, v[i].name, arg);
+	free(v);
+	return 0;
+}
+
+static void tick_one(struct sad *sad, struct sa *sa, void *arg)
+{
+	(void)sad;
+	sa_tick(sa, *(const uint64_t *)arg);
+}
+
+void ipsecdb_tick(struct ipsecdb *db, uint64_t now_ms)
+{
+	db->now_ms = now_ms;
+	sad_foreach(db->sad, tick_one, &now_ms);
+}
+
+uint64_t ipsecdb_now(const struct ipsecdb *db)
+{
+	return db->now_ms;
+}
