@@ -596,7 +596,8 @@ int spd_check_inbound(const struct spd *spd, const struct spd_pkt *pkt, const st
 		/* R3776-4.2.k, R4877-4.2.b/c: with manual keying each (home address,
 		 * HA) pair maps to one SA; another MN's valid SA does not do. */
 		e = spd_find(spd, SPD_DIR_IN, pkt, decides_for, sa);
-		if (first && first->action == SPD_PROTECT && first != e)
+		bool accepted = e && e->action == SPD_PROTECT;
+		if (!accepted && first && first->action == SPD_PROTECT)
 			return refuse(SPD_DROP_WRONG_SA, why);
 	}
 	if (!e)

@@ -166,10 +166,10 @@ struct spd_entry *spd_lookup(const struct spd *spd, enum spd_dir dir, const stru
  * the clear. pkt holds the inner selectors (after ESP, after the HAO swap).
  *
  *   protected: the first active IN entry that matches pkt and either is not
- *     PROTECT or names sa decides: PROTECT (naming sa) accepts. If a PROTECT
- *     entry naming another SA matched earlier, the reason is WRONG_SA (an MN
- *     using its own SA for another MN's home address); BYPASS/DISCARD give
- *     NOT_PROTECT / DISCARD; nothing gives WRONG_SA or NO_POLICY.
+ *     PROTECT or names sa decides: PROTECT (naming sa) accepts. Otherwise,
+ *     if the first matching entry is a PROTECT naming another SA, the reason
+ *     is WRONG_SA (an MN using its own SA for another MN's home address);
+ *     else BYPASS gives NOT_PROTECT, DISCARD gives DISCARD, none NO_POLICY.
  *   clear: the first matching active IN entry decides: BYPASS accepts,
  *     PROTECT gives UNPROTECTED, DISCARD gives DISCARD, none NO_POLICY.
  *

@@ -3,3 +3,9 @@ libm6_a_SOURCES += \
 	src/ipsec/spd.c src/ipsec/spd.h \
 	src/ipsec/ipsecdb.c src/ipsec/ipsecdb.h \
 	src/ipsec/show.c src/ipsec/show.h
+
+check_PROGRAMS += tests/unit/test_spd
+TESTS += tests/unit/test_spd
+tests_unit_test_spd_SOURCES = tests/unit/test_spd.c tests/unit/testutil.c tests/unit/testutil.h
+tests_unit_test_spd_CFLAGS = $(TEST_CFLAGS)
+tests_unit_test_spd_LDADD = $(TEST_LDADD)
