@@ -3,7 +3,7 @@
 # bench/soak.sh need (Debian packages). Idempotent: installs only what is missing.
 set -eu
 pkgs="iperf3 wireguard-go wireguard-tools openvpn charon-systemd strongswan-swanctl
-libcharon-extra-plugins libstrongswan-extra-plugins tcpdump openssl iproute2 nftables procps"
+libcharon-extra-plugins libstrongswan-standard-plugins libstrongswan-extra-plugins tcpdump openssl iproute2 nftables procps"
 missing=""
 for p in $pkgs; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || missing="$missing $p"
