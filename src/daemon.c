@@ -2,6 +2,8 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <net/if.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,14 +15,28 @@
 #include "base/stats.h"
 #include "conf/conf.h"
 #include "ctl/ctl.h"
+#include "fwd/fwd.h"
 #include "io/ctl_sock.h"
+#include "io/kstate.h"
 #include "io/loop.h"
+#include "io/netlink.h"
 #include "io/notify.h"
+#include "io/timer.h"
+#include "ipsec/ipsecdb.h"
+#include "ipsec/show.h"
+
+/* SA lifetimes are applied once a second (ipsecdb_tick). */
+#define DAEMON_TICK_MS 1000
 
 struct daemon {
 	struct daemon_opts opts;
 	struct conf *conf; /* the live configuration, replaced whole on reload */
+	struct ipsecdb *db; /* SAD + SPD built from conf, swapped with it */
 	struct io_loop *loop;
+	struct io_nl *nl;
+	struct kstate *ks;
+	struct fwd *fwd;
+	struct io_timer *tick;
 	struct io_ctl_sock *ctl_sock;
 	struct ctl ctl;
 	int64_t started;
@@ -35,10 +51,29 @@ struct daemon {
 	int exit_status;
 };
 
-/* Core packet counters, shown from the start; engines add their own. */
-static struct stats_counter pkt_in = STATS_COUNTER("pkt", "in");
-static struct stats_counter pkt_out = STATS_COUNTER("pkt", "out");
-static struct stats_counter pkt_dropped = STATS_COUNTER("pkt", "dropped");
+/* kstate's kernel side: routes and addresses by interface name through
+ * rtnetlink (a vanished interface took them along: "gone"). */
+static int daemon_ks_do(void *arg, const struct kstate_entry *e, bool add)
+{
+	unsigned ifindex = if_nametoindex(e->ifname);
+	if (ifindex == 0)
+		return M6E_NOTFOUND;
+	if (e->kind == KSTATE_ROUTE)
+		return io_nl_route(arg, add, ifindex, &e->prefix, e->metric);
+	if (e->kind == KSTATE_ADDR)
+		return io_nl_addr(arg, add, ifindex, &e->prefix);
+	return M6E_INVAL;
+}
+
+static int daemon_ks_apply(void *arg, const struct kstate_entry *e)
+{
+	return daemon_ks_do(arg, e, true);
+}
+
+static int daemon_ks_undo(void *arg, const struct kstate_entry *e)
+{
+	return daemon_ks_do(arg, e, false);
+}
 
 static void daemon_apply_logging(const struct daemon *d)
 {
@@ -50,6 +85,18 @@ static void daemon_apply_logging(const struct daemon *d)
 	log_open(target, level, mask, "mip6sec");
 }
 
+/* A reload that failed: d->last_reload_error says why; the running
+ * configuration, SAD/SPD and data path stay as they were. */
+static int daemon_reload_failed(struct daemon *d, int rc, char *err, size_t errlen)
+{
+	d->reload_failures++;
+	d->last_reload = CTL_RELOAD_FAILED;
+	LOG_ERR(LOG_SUB_CONF, "reload failed, keeping the running configuration: %s", d->last_reload_error);
+	snprintf(err, errlen, "%s", d->last_reload_error);
+	io_notify_ready("reload failed; running configuration kept");
+	return rc;
+}
+
 static int daemon_reload(struct daemon *d, char *err, size_t errlen)
 {
 	struct conf *next = NULL;
@@ -59,14 +106,24 @@ static int daemon_reload(struct daemon *d, char *err, size_t errlen)
 	int rc = conf_load_file(d->opts.config_path, &next, &cerr);
 	if (rc < 0) {
 		conf_error_format(&cerr, d->last_reload_error, sizeof(d->last_reload_error));
-		d->reload_failures++;
-		d->last_reload = CTL_RELOAD_FAILED;
-		LOG_ERR(LOG_SUB_CONF, "reload failed, keeping the running configuration: %s",
-			d->last_reload_error);
-		snprintf(err, errlen, "%s", d->last_reload_error);
-		io_notify_ready("reload failed; running configuration kept");
-		return rc;
+		return daemon_reload_failed(d, rc, err, errlen);
 	}
+	/* The SAD/SPD and the data path are built for the new configuration
+	 * before anything is swapped; a failure keeps the old ones running. */
+	struct ipsecdb *db = NULL;
+	char why[400];
+	rc = ipsecdb_build(next, clock_mono_ms(), &db, why, sizeof(why));
+	if (rc == 0 && (rc = fwd_set_db(d->fwd, db, why, sizeof(why))) != 0)
+		ipsecdb_free(db);
+	if (rc < 0) {
+		snprintf(d->last_reload_error, sizeof(d->last_reload_error), "%s: %s", d->opts.config_path, why);
+		conf_free(next);
+		return daemon_reload_failed(d, rc, err, errlen);
+	}
+	/* The data path serves db now; the old SAs (and their counters) go.
+	 * Manual SAs restart their sequence numbers: docs/DATAPLANE.md. */
+	ipsecdb_free(d->db);
+	d->db = db;
 	if (strcmp(conf_global(next)->control_socket, io_ctl_sock_path(d->ctl_sock)) != 0)
 		LOG_WARN(LOG_SUB_CONF, "control-socket changed to %s: takes effect at restart; "
 		         "still listening on %s", conf_global(next)->control_socket,
@@ -96,6 +153,57 @@ static void daemon_on_reload(void *arg)
 static int daemon_ctl_reload(void *arg, char *err, size_t errlen)
 {
 	return daemon_reload(arg, err, errlen);
+}
+
+static void daemon_on_tick(void *arg)
+{
+	struct daemon *d = arg;
+	ipsecdb_tick(d->db, clock_mono_ms());
+	io_timer_arm(d->tick, DAEMON_TICK_MS);
+}
+
+/*
+ * The data plane: rtnetlink, the kernel-state journal (undoing what a
+ * crashed run left), and the tunnels of db. Runs after the control socket
+ * is ours, so a second daemon never touches the first one's state.
+ */
+static int daemon_start_dataplane(struct daemon *d)
+{
+	char err[400];
+	struct kstate_recovery rec;
+	size_t ntun = 0;
+	ipsecdb_tunnels(d->db, &ntun);
+	int rc = io_nl_open(&d->nl);
+	if (rc < 0) {
+		LOG_ERR(LOG_SUB_CORE, "rtnetlink: %s", err_str(rc));
+		return rc;
+	}
+	const struct kstate_ops ks_ops = { .apply = daemon_ks_apply, .undo = daemon_ks_undo, .arg = d->nl };
+	rc = kstate_open(conf_global(d->conf)->state_dir, &ks_ops, &d->ks, &rec, err, sizeof(err));
+	if (rc < 0) {
+		/* Without tunnels nothing needs journalling yet. */
+		log_msg(ntun ? LOG_LVL_ERR : LOG_LVL_WARN, LOG_SUB_CORE, __func__, "kernel-state journal: %s", err);
+		if (ntun)
+			return rc;
+	} else if (rec.undone + rec.gone + rec.failed + rec.bad_lines) {
+		LOG_NOTICE(LOG_SUB_CORE, "stale kernel state from a previous run: %u removed, %u already gone, "
+			   "%u failed, %u bad journal lines", rec.undone, rec.gone, rec.failed, rec.bad_lines);
+	}
+	if ((rc = fwd_new(d->loop, d->nl, d->ks, &d->fwd)) < 0) {
+		LOG_ERR(LOG_SUB_CORE, "data path: %s", err_str(rc));
+		return rc;
+	}
+	if ((rc = fwd_set_db(d->fwd, d->db, err, sizeof(err))) < 0) {
+		LOG_ERR(LOG_SUB_CORE, "data path: %s", err);
+		return rc;
+	}
+	ipsec_show_register(&d->ctl, &d->db);
+	if ((rc = io_timer_new(d->loop, daemon_on_tick, d, &d->tick)) < 0 ||
+	    (rc = io_timer_arm(d->tick, DAEMON_TICK_MS)) < 0) {
+		LOG_ERR(LOG_SUB_CORE, "cannot arm the SA lifetime timer");
+		return rc;
+	}
+	return 0;
 }
 
 static void daemon_on_shutdown(void *arg, int signo)
@@ -211,10 +319,16 @@ int daemon_main(const struct daemon_opts *opts)
 		fprintf(stderr, "mip6sec: %s\n", msg);
 		return 1;
 	}
+	if (ipsecdb_build(d.conf, clock_mono_ms(), &d.db, msg, sizeof(msg)) < 0) {
+		fprintf(stderr, "mip6sec: %s: %s\n", d.config_path, msg);
+		conf_free(d.conf);
+		return 1;
+	}
 	if (!opts->foreground) {
 		ready_fd = daemon_detach();
 		if (ready_fd < 0) {
 			fprintf(stderr, "mip6sec: cannot detach: %s\n", strerror(errno));
+			ipsecdb_free(d.db);
 			conf_free(d.conf);
 			return 1;
 		}
@@ -225,9 +339,7 @@ int daemon_main(const struct daemon_opts *opts)
 	d.conf_loaded = d.started;
 	d.generation = 1;
 
-	stats_register(&pkt_in);
-	stats_register(&pkt_out);
-	stats_register(&pkt_dropped);
+	fwdpath_stats_register();
 	ctl_init(&d.ctl, &ctl_ops, &d);
 	if (io_loop_new(&loop_ops, &d, &d.loop) < 0) {
 		LOG_ERR(LOG_SUB_CORE, "cannot create the event loop");
@@ -238,6 +350,8 @@ int daemon_main(const struct daemon_opts *opts)
 		LOG_ERR(LOG_SUB_CORE, "control socket: %s", msg);
 		goto out;
 	}
+	if (daemon_start_dataplane(&d) < 0)
+		goto out;
 	if (!opts->foreground)
 		daemon_write_pid(&d);
 	LOG_NOTICE(LOG_SUB_CORE, "mip6sec %s started (pid %ld, config %s, control %s)",
@@ -252,6 +366,13 @@ int daemon_main(const struct daemon_opts *opts)
 	LOG_NOTICE(LOG_SUB_CORE, "stopped");
 out:
 	daemon_ready_pipe(&ready_fd, 0);
+	io_timer_free(d.tick);
+	/* TUNs first (their routes go with them), then whatever else the
+	 * journal holds, then the journal itself. */
+	fwd_free(d.fwd);
+	kstate_close(d.ks);
+	io_nl_close(d.nl);
+	ipsecdb_free(d.db);
 	io_ctl_sock_close(d.ctl_sock);
 	io_loop_free(d.loop);
 	if (d.pid_file[0])

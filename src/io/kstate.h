@@ -1,0 +1,115 @@
+/*
+ * kstate: every change the daemon makes to the kernel outside its own
+ * descriptors, journalled in the state directory so that it is undone on
+ * exit and, after a crash, on the next start.
+ *
+ * Write-ahead: an entry is appended to STATE_DIR/kstate.journal (and
+ * fsync'd) before it is applied, so a crash between the two leaves a record
+ * of something that may not exist; undoing it then finds nothing, which is
+ * counted as "gone", not as a failure. A clean exit undoes every entry in
+ * reverse order and removes the journal.
+ *
+ * Journal: text, one entry per line, fields separated by one space:
+ *
+ *   route IFNAME PREFIX/LEN METRIC      route PREFIX -> dev IFNAME
+ *   addr IFNAME ADDRESS/LEN             address on IFNAME
+ *
+ * Lines starting with '#' are comments. The file is read back after a crash
+ * (perhaps torn mid-line, perhaps edited): it is parsed with the rbuf cursor
+ * like any untrusted input, and a bad line is counted and skipped, never
+ * fatal. Interface names are recorded rather than indexes: after a restart
+ * the index of a re-created device differs, and a vanished device took its
+ * routes and addresses with it.
+ *
+ * The kernel calls themselves are the caller's (ops), so this module is
+ * tested without privileges; the daemon passes rtnetlink (io/netlink).
+ */
+#ifndef M6_IO_KSTATE_H
+#define M6_IO_KSTATE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "base/addr.h"
+
+#define KSTATE_JOURNAL "kstate.journal"
+#define KSTATE_IFNAME_MAX 16 /* IFNAMSIZ, with the NUL */
+#define KSTATE_LINE_MAX 128
+#define KSTATE_FILE_MAX (1u << 20) /* a journal larger than this is not ours */
+
+enum kstate_kind { KSTATE_ROUTE = 1, KSTATE_ADDR = 2 };
+
+struct kstate_entry {
+	enum kstate_kind kind;
+	char ifname[KSTATE_IFNAME_MAX];
+	struct prefix6 prefix;
+	unsigned metric; /* routes */
+};
+
+/* Why a journal line was refused. */
+enum kstate_bad {
+	KSTATE_BAD_NONE = 0,
+	KSTATE_BAD_TORN,   /* last line without its newline: a write cut by a crash */
+	KSTATE_BAD_LONG,   /* longer than KSTATE_LINE_MAX */
+	KSTATE_BAD_KIND,   /* unknown first word */
+	KSTATE_BAD_IFNAME, /* empty, too long, or with '/' or a control character */
+	KSTATE_BAD_PREFIX, /* not ADDRESS/LEN */
+	KSTATE_BAD_METRIC, /* not a decimal number below 2^32 */
+	KSTATE_BAD_FIELDS, /* missing or extra fields, or double spaces */
+	KSTATE_BAD_COUNT
+};
+
+const char *kstate_kind_name(enum kstate_kind k);
+const char *kstate_bad_name(enum kstate_bad b);
+
+/*
+ * Parse one line (without its newline). 0 and *e; M6E_INVAL, M6E_RANGE or
+ * M6E_TRUNC with *why set. Comment and empty lines are M6E_NOTFOUND (skip).
+ */
+int kstate_parse_line(const char *line, size_t len, struct kstate_entry *e, enum kstate_bad *why);
+/* Format e as one journal line with its newline. Returns the length, or
+ * M6E_NOSPACE / M6E_INVAL. */
+int kstate_format_line(const struct kstate_entry *e, char *buf, size_t len);
+bool kstate_entry_eq(const struct kstate_entry *a, const struct kstate_entry *b);
+
+/* The kernel side: both return 0, M6E_EXISTS (apply: already there),
+ * M6E_NOTFOUND (undo: already gone) or another M6E_* code. */
+struct kstate_ops {
+	int (*apply)(void *arg, const struct kstate_entry *e);
+	int (*undo)(void *arg, const struct kstate_entry *e);
+	void *arg;
+};
+
+/* What was found at start from a previous run. */
+struct kstate_recovery {
+	unsigned undone;    /* stale entries removed */
+	unsigned gone;      /* stale entries that no longer existed */
+	unsigned failed;    /* stale entries whose undo failed (logged) */
+	unsigned bad_lines; /* journal lines refused */
+};
+
+struct kstate;
+
+/*
+ * Open the journal in dir (created 0700 if missing). A journal left by a
+ * previous run is parsed, its entries undone in reverse order (rec says
+ * what happened) and the file removed. 0, or M6E_IO / M6E_NOMEM / M6E_PERM
+ * with a reason in err.
+ */
+int kstate_open(const char *dir, const struct kstate_ops *ops, struct kstate **out, struct kstate_recovery *rec,
+		char *err, size_t errlen);
+/* Journal e, then apply it. On failure the entry is not kept (the journal is
+ * rewritten without it) and the apply error is returned. */
+int kstate_apply(struct kstate *ks, const struct kstate_entry *e);
+/* Undo one applied entry and forget it. M6E_NOTFOUND when it is not ours. */
+int kstate_revert(struct kstate *ks, const struct kstate_entry *e);
+/* Forget, without undoing, every entry on ifname (the device went away and
+ * took them with it). */
+void kstate_forget_ifname(struct kstate *ks, const char *ifname);
+size_t kstate_count(const struct kstate *ks);
+/* The i-th live entry (i < kstate_count()). */
+const struct kstate_entry *kstate_at(const struct kstate *ks, size_t i);
+/* Undo every entry in reverse order, remove the journal, free. NULL is fine. */
+void kstate_close(struct kstate *ks);
+
+#endif

@@ -1,0 +1,209 @@
+#include "io/sock.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "base/addr.h"
+#include "base/err.h"
+#include "base/log.h"
+
+/* Room for IPV6_PKTINFO now and UDP_GRO/UDP_SEGMENT later. */
+#define IO_SOCK_CMSG_SPACE 64
+
+struct io_sock {
+	int fd;
+	enum io_sock_kind kind;
+	/* Preallocated for one burst: never allocate per packet. */
+	struct mmsghdr mm[IO_SOCK_BURST];
+	struct iovec iov[IO_SOCK_BURST];
+	struct sockaddr_in6 addr[IO_SOCK_BURST];
+	union {
+		struct cmsghdr align;
+		uint8_t buf[IO_SOCK_CMSG_SPACE];
+	} cmsg[IO_SOCK_BURST];
+};
+
+const char *io_sock_kind_name(enum io_sock_kind k)
+{
+	return k == IO_SOCK_ESP ? "esp" : k == IO_SOCK_UDP ? "udp" : "unknown";
+}
+
+/* Ask for big buffers; the FORCE variants pass net.core.*mem_max as root. */
+static void sock_set_buffers(int fd)
+{
+	int sz = (int)IO_SOCK_BUF_BYTES;
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &sz, sizeof(sz)) != 0)
+		(void)setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &sz, sizeof(sz));
+	if (setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &sz, sizeof(sz)) != 0)
+		(void)setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sz, sizeof(sz));
+}
+
+static int sock_errno_code(int e)
+{
+	switch (e) {
+	case EPERM:
+	case EACCES:
+		return M6E_PERM;
+	case EADDRINUSE:
+		return M6E_EXISTS;
+	case ENOMEM:
+	case ENOBUFS:
+		return M6E_NOMEM;
+	default:
+		return M6E_IO;
+	}
+}
+
+int io_sock_open(enum io_sock_kind kind, const struct in6_addr *local, uint16_t port, struct io_sock **out,
+		 char *err, size_t errlen)
+{
+	char a[ADDR_STRLEN];
+	const char *step = "socket";
+	int one = 1, rc;
+	if (kind != IO_SOCK_ESP && kind != IO_SOCK_UDP) {
+		snprintf(err, errlen, "unknown socket kind %d", (int)kind);
+		return M6E_INVAL;
+	}
+	struct io_sock *s = calloc(1, sizeof(*s));
+	if (!s) {
+		snprintf(err, errlen, "out of memory");
+		return M6E_NOMEM;
+	}
+	s->kind = kind;
+	s->fd = kind == IO_SOCK_ESP ? socket(AF_INET6, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_ESP)
+				    : socket(AF_INET6, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_UDP);
+	if (s->fd < 0)
+		goto fail;
+	step = "IPV6_RECVPKTINFO";
+	if (setsockopt(s->fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, &one, sizeof(one)) != 0)
+		goto fail;
+	step = "IPV6_V6ONLY";
+	if (setsockopt(s->fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one)) != 0)
+		goto fail;
+	sock_set_buffers(s->fd);
+	/* Bound to the outer address: the source of what we send, and the only
+	 * destination we receive for; this keeps outer packets out of the TUN. */
+	struct sockaddr_in6 sin = { .sin6_family = AF_INET6, .sin6_addr = *local,
+				    .sin6_port = kind == IO_SOCK_UDP ? htons(port) : 0 };
+	step = "bind";
+	if (bind(s->fd, (const struct sockaddr *)&sin, sizeof(sin)) != 0)
+		goto fail;
+	*out = s;
+	return 0;
+fail:
+	rc = sock_errno_code(errno);
+	snprintf(err, errlen, "%s socket on [%s]:%u: %s: %s", io_sock_kind_name(kind),
+		 addr_fmt(local, a, sizeof(a)), kind == IO_SOCK_UDP ? port : 0, step, strerror(errno));
+	if (s->fd >= 0)
+		close(s->fd);
+	free(s);
+	return rc;
+}
+
+void io_sock_close(struct io_sock *s)
+{
+	if (!s)
+		return;
+	if (s->fd >= 0)
+		close(s->fd);
+	free(s);
+}
+
+int io_sock_fd(const struct io_sock *s)
+{
+	return s->fd;
+}
+
+enum io_sock_kind io_sock_kind(const struct io_sock *s)
+{
+	return s->kind;
+}
+
+/* The destination address of a received datagram, from IPV6_PKTINFO. */
+static void sock_read_pktinfo(struct msghdr *mh, struct in6_addr *local)
+{
+	memset(local, 0, sizeof(*local));
+	for (struct cmsghdr *c = CMSG_FIRSTHDR(mh); c; c = CMSG_NXTHDR(mh, c)) {
+		if (c->cmsg_level == IPPROTO_IPV6 && c->cmsg_type == IPV6_PKTINFO &&
+		    c->cmsg_len >= CMSG_LEN(sizeof(struct in6_pktinfo))) {
+			struct in6_pktinfo pi;
+			memcpy(&pi, CMSG_DATA(c), sizeof(pi));
+			*local = pi.ipi6_addr;
+		}
+	}
+}
+
+int io_sock_recv_burst(struct io_sock *s, struct io_msg *msgs, size_t n)
+{
+	if (n > IO_SOCK_BURST)
+		n = IO_SOCK_BURST;
+	for (size_t i = 0; i < n; i++) {
+		s->iov[i] = (struct iovec){ .iov_base = msgs[i].buf, .iov_len = msgs[i].cap };
+		s->mm[i].msg_hdr = (struct msghdr){
+			.msg_name = &s->addr[i],
+			.msg_namelen = sizeof(s->addr[i]),
+			.msg_iov = &s->iov[i],
+			.msg_iovlen = 1,
+			.msg_control = s->cmsg[i].buf,
+			.msg_controllen = sizeof(s->cmsg[i].buf),
+		};
+		s->mm[i].msg_len = 0;
+	}
+	int got;
+	do
+		got = recvmmsg(s->fd, s->mm, (unsigned)n, MSG_DONTWAIT, NULL);
+	while (got < 0 && errno == EINTR);
+	if (got < 0)
+		return errno == EAGAIN || errno == EWOULDBLOCK ? 0 : M6E_IO;
+	for (int i = 0; i < got; i++) {
+		struct io_msg *m = &msgs[i];
+		m->len = s->mm[i].msg_len;
+		m->truncated = (s->mm[i].msg_hdr.msg_flags & MSG_TRUNC) != 0;
+		m->peer = s->addr[i].sin6_addr;
+		m->port = s->kind == IO_SOCK_UDP ? ntohs(s->addr[i].sin6_port) : 0;
+		sock_read_pktinfo(&s->mm[i].msg_hdr, &m->local);
+	}
+	return got;
+}
+
+int io_sock_send_burst(struct io_sock *s, const struct io_msg *msgs, size_t n, size_t *failed)
+{
+	if (n > IO_SOCK_BURST)
+		n = IO_SOCK_BURST;
+	*failed = 0;
+	for (size_t i = 0; i < n; i++) {
+		s->addr[i] = (struct sockaddr_in6){ .sin6_family = AF_INET6, .sin6_addr = msgs[i].peer,
+						    .sin6_port = htons(msgs[i].port) };
+		s->iov[i] = (struct iovec){ .iov_base = msgs[i].buf, .iov_len = msgs[i].len };
+		s->mm[i].msg_hdr = (struct msghdr){
+			.msg_name = &s->addr[i],
+			.msg_namelen = sizeof(s->addr[i]),
+			.msg_iov = &s->iov[i],
+			.msg_iovlen = 1,
+		};
+	}
+	size_t i = 0, sent = 0;
+	while (i < n) {
+		int r = sendmmsg(s->fd, s->mm + i, (unsigned)(n - i), MSG_DONTWAIT);
+		if (r > 0) {
+			i += (size_t)r;
+			sent += (size_t)r;
+		} else if (r < 0 && errno == EINTR) {
+			continue;
+		} else if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == ENOBUFS)) {
+			*failed += n - i; /* socket buffer full: drop the rest of the burst */
+			break;
+		} else {
+			/* This datagram was refused (no route, too big, ...): skip it. */
+			LOG_RL(LOG_LVL_WARN, LOG_SUB_IO, "%s sendmmsg: %s", io_sock_kind_name(s->kind),
+			       r < 0 ? strerror(errno) : "sent nothing");
+			(*failed)++;
+			i++;
+		}
+	}
+	return (int)sent;
+}
