@@ -33,7 +33,7 @@ import esp_manifest as em  # noqa: E402
 
 TSHARK = os.environ.get("TSHARK") or shutil.which("tshark")
 
-CBC = {"aes128-cbc-hmac-sha256-128": 16, "aes256-cbc-hmac-sha256-128": 32}
+CBC = em.CBC_KEYLEN
 GCM = {"aes128-gcm16", "aes256-gcm16"}
 AUTH_HMAC = "HMAC-SHA-256-128 [RFC4868]"
 AUTH_UNCHECKED = "ANY 128 bit authentication [no checking]"
@@ -57,12 +57,6 @@ def uat_line(sa):
     fields = ["IPv6", sa["src"], sa["dst"], "0x%08x" % sa["spi"], enc, "0x" + ek.hex(), auth,
               "0x" + ak.hex() if ak else ""]
     return ",".join('"%s"' % f for f in fields), checked
-
-
-def expected_pad(alg, payload_len):
-    """algorithms.md 3.1: B = 16 for AES-CBC, 4 for the AEAD suites."""
-    b = 16 if alg in CBC else 4
-    return (b - (payload_len + 2) % b) % b
 
 
 FIELDS = ["frame.number", "esp.spi", "esp.sequence", "esp.icv_good", "esp.icv_bad", "esp.protocol",
@@ -111,7 +105,7 @@ def check_packet(n, want, sa, row, decrypt, checked):
     if num(row.get("esp.protocol")) != want["nh"]:
         em.fail(f"{where}: tshark decrypts Next Header {row.get('esp.protocol')!r}, we sealed {want['nh']}")
         return 0
-    pad = expected_pad(sa["alg"], len(want["hex"]))
+    pad = em.pad_len(sa["alg"], len(want["hex"]))
     if num(row.get("esp.pad_len")) != pad:
         em.fail(f"{where}: pad length {row.get('esp.pad_len')}, algorithms.md 3.1 says {pad}")
     if pad and row.get("esp.pad", "").replace(":", "") != bytes(range(1, pad + 1)).hex():

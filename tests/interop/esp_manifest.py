@@ -10,6 +10,10 @@ import subprocess
 
 ESPCAP = os.path.join(os.environ.get("top_builddir", "."), "tests/interop/espcap")
 
+# KEYMAT layout of the AES-CBC + HMAC-SHA-256-128 suites: encryption key
+# (this long) | 32-byte integrity key, RFC 7296 2.17 order (aead.h).
+CBC_KEYLEN = {"aes128-cbc-hmac-sha256-128": 16, "aes256-cbc-hmac-sha256-128": 32}
+
 failures = []
 
 
@@ -25,6 +29,12 @@ def finish():
         print(f"{len(failures)} failures")
         return 1
     return 0
+
+
+def pad_len(alg, payload_len):
+    """algorithms.md 3.1 (RFC 4303 2.4): B = 16 for AES-CBC, 4 for AEAD."""
+    b = 16 if alg in CBC_KEYLEN else 4
+    return (b - (payload_len + 2) % b) % b
 
 
 def parse_kv(tokens):

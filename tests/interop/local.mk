@@ -5,6 +5,6 @@
 check_PROGRAMS += tests/interop/espcap
 tests_interop_espcap_SOURCES = tests/interop/espcap.c
 tests_interop_espcap_LDADD = libm6.a $(M6_LIBS)
-INTEROP_TESTS = tests/interop/esp-replay.py tests/interop/esp-tshark.py
+INTEROP_TESTS = tests/interop/esp-replay.py tests/interop/esp-tshark.py tests/interop/esp-scapy.py
 TESTS += $(INTEROP_TESTS)
 EXTRA_DIST += $(INTEROP_TESTS) tests/interop/esp_manifest.py
