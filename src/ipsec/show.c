@@ -12,12 +12,13 @@
 #include "base/err.h"
 #include "ipsec/show.h"
 
-#define SAS_HEADER                                                                                  \
-	"NAME             SPI         DIR  MODE       ALGORITHM                      SOURCE -> DESTINATION" \
-	"                            ENCAP      STATE   PACKETS    BYTES        DROPS  LIFETIME\n"
-#define POLICIES_HEADER                                                                           \
-	"#    PRIO DIR  ACTION   ACTIVE SELECTORS                                                      " \
-	"           SA                   PACKETS    BYTES        NAME\n"
+/* Column widths match the row formats in sa_text() and pol_text(). */
+#define SAS_HEADER \
+	"NAME             SPI         DIR  MODE       ALGORITHM      " \
+	"                SOURCE -> DESTINATION                                ENCAP      STATE   PACKETS    BYTES        DROPS  LIFETIME\n"
+#define POLICIES_HEADER \
+	"#    PRIO DIR  ACTION   ACTIVE SELECTORS                    " \
+	"                                              SA                   PACKETS    BYTES        NAME\n"
 
 __attribute__((format(printf, 2, 3))) static void textf(struct wbuf *w, const char *fmt, ...)
 {

@@ -9,3 +9,9 @@ TESTS += tests/unit/test_spd
 tests_unit_test_spd_SOURCES = tests/unit/test_spd.c tests/unit/testutil.c tests/unit/testutil.h
 tests_unit_test_spd_CFLAGS = $(TEST_CFLAGS)
 tests_unit_test_spd_LDADD = $(TEST_LDADD)
+
+check_PROGRAMS += tests/unit/test_ipsecdb
+TESTS += tests/unit/test_ipsecdb
+tests_unit_test_ipsecdb_SOURCES = tests/unit/test_ipsecdb.c tests/unit/testutil.c tests/unit/testutil.h
+tests_unit_test_ipsecdb_CFLAGS = $(TEST_CFLAGS)
+tests_unit_test_ipsecdb_LDADD = $(TEST_LDADD)

@@ -1,0 +1,650 @@
+/*
+ * Unit tests for ipsecdb (src/ipsec/ipsecdb.c) and the listings
+ * (src/ipsec/show.c): the SAD and SPD built from the shipped example
+ * configs (RFC 3776 5.2 layout: counts and every entry), a site tunnel config
+ * (ESP and UDP encapsulation, a tunnel without SAs), the HA/MN pair checked
+ * end to end (R3776-4.2.k), return home (R3776-4.2.e), refusals (missing SA,
+ * direction mismatch, what the ESP engine cannot do), and `sas`/`policies`
+ * output through ctl_handle(), as text and JSON.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/err.h"
+#include "conf/conf.h"
+#include "conf/conf_priv.h"
+#include "ctl/ctl.h"
+#include "ipsec/ipsecdb.h"
+#include "ipsec/show.h"
+#include "testutil.h"
+
+#define NOW_MS 5000000u
+
+static const char *srcdir(void)
+{
+	const char *d = getenv("top_srcdir");
+	return d && *d ? d : "..";
+}
+
+static struct conf *load_shipped(const char *rel)
+{
+	char path[512];
+	struct conf *c = NULL;
+	struct conf_error err;
+	snprintf(path, sizeof(path), "%s/%s", srcdir(), rel);
+	int rc = conf_load_file(path, &c, &err);
+	char msg[600];
+	conf_error_format(&err, msg, sizeof(msg));
+	ck_assert_msg(rc == 0, "%s: %s", rel, msg);
+	return c;
+}
+
+static struct in6_addr A(const char *s)
+{
+	struct in6_addr a;
+	ck_assert_int_eq(addr_parse(s, &a), 0);
+	return a;
+}
+
+static bool addr_is(const struct in6_addr *a, const char *s)
+{
+	struct in6_addr b = A(s);
+	return addr_eq(a, &b);
+}
+
+static struct ipsecdb *build_ok(const struct conf *c)
+{
+	struct ipsecdb *db = NULL;
+	char err[256];
+	int rc = ipsecdb_build(c, NOW_MS, &db, err, sizeof(err));
+	ck_assert_msg(rc == 0, "ipsecdb_build: %s (%s)", err, err_str(rc));
+	return db;
+}
+
+/* One SPD entry as a line: "dir prio action selectors [sa-name spi mode] name [inactive]". */
+struct lines {
+	const struct ipsecdb *db;
+	char text[8192];
+	size_t len;
+	size_t n;
+};
+
+static void entry_line(struct spd_entry *e, void *arg)
+{
+	struct lines *l = arg;
+	char sel[200], sa[80] = "";
+	spd_sel_format(&e->sel, sel, sizeof(sel));
+	if (e->action == SPD_PROTECT)
+		snprintf(sa, sizeof(sa), " [%s 0x%x %s]", ipsecdb_sa_name(l->db, e->protect.sa), e->protect.spi,
+			 sa_mode_name(e->protect.mode));
+	int n = snprintf(l->text + l->len, sizeof(l->text) - l->len, "%s %u %s %s%s %s%s\n", spd_dir_name(e->dir),
+			 e->priority, spd_action_name(e->action), sel, sa, e->name, e->active ? "" : " inactive");
+	ck_assert(n > 0 && (size_t)n < sizeof(l->text) - l->len);
+	l->len += (size_t)n;
+	l->n++;
+}
+
+static void assert_entries(const struct ipsecdb *db, const char *want, size_t n)
+{
+	struct lines l = { .db = db };
+	spd_foreach(ipsecdb_spd(db), entry_line, &l);
+	ck_assert_str_eq(l.text, want);
+	ck_assert_uint_eq(l.n, n);
+	ck_assert_uint_eq(spd_count(ipsecdb_spd(db)), n);
+}
+
+/* ---- shipped examples --------------------------------------------------- */
+
+/* RFC 3776 5.2 for two MNs at the HA: BU/BA and MPS/MPA transport entries
+ * with MH-type / ICMPv6-type selectors (R4877-4.3.a/b), HoTI/HoT tunnel
+ * entries on the MN-HA tunnel interface only (R3776-4.2.c), then the DISCARD
+ * entries for unprotected signalling (R3776-4.1.c). */
+static const char ha_entries[] =
+	"out 200 protect 2001:db8:1::1/128 -> 2001:db8:1::100/128 mh type ba [mn1-bu-out 0x1002 transport] mn1-bu-out\n"
+	"out 200 protect 2001:db8:1::1/128 -> 2001:db8:1::100/128 icmpv6 type mpa [mn1-mpd-out 0x1006 transport] mn1-mpd-out\n"
+	"out 200 protect 2001:db8:1::1/128 -> 2001:db8:1::200/128 mh type ba [mn2-bu-out 0x2002 transport] mn2-bu-out\n"
+	"out 200 protect 2001:db8:1::1/128 -> 2001:db8:1::200/128 icmpv6 type mpa [mn2-mpd-out 0x2006 transport] mn2-mpd-out\n"
+	"out 300 protect any -> 2001:db8:1::100/128 mh type hot if 65536 [mn1-hot-out 0x1004 tunnel] mn1-hot-out\n"
+	"out 300 protect any -> 2001:db8:1::200/128 mh type hot if 65536 [mn2-hot-out 0x2004 tunnel] mn2-hot-out\n"
+	"out 900 discard 2001:db8:1::1/128 -> 2001:db8:1::/64 mh type ba unprotected-ba\n"
+	"in 200 protect 2001:db8:1::100/128 -> 2001:db8:1::1/128 mh type bu [mn1-bu-in 0x1001 transport] mn1-bu-in\n"
+	"in 200 protect 2001:db8:1::100/128 -> 2001:db8:1::1/128 icmpv6 type mps [mn1-mpd-in 0x1005 transport] mn1-mpd-in\n"
+	"in 200 protect 2001:db8:1::200/128 -> 2001:db8:1::1/128 mh type bu [mn2-bu-in 0x2001 transport] mn2-bu-in\n"
+	"in 200 protect 2001:db8:1::200/128 -> 2001:db8:1::1/128 icmpv6 type mps [mn2-mpd-in 0x2005 transport] mn2-mpd-in\n"
+	"in 300 protect 2001:db8:1::100/128 -> any mh type hoti if 65536 [mn1-hot-in 0x1003 tunnel] mn1-hot-in\n"
+	"in 300 protect 2001:db8:1::200/128 -> any mh type hoti if 65536 [mn2-hot-in 0x2003 tunnel] mn2-hot-in\n"
+	"in 900 discard 2001:db8:1::/64 -> 2001:db8:1::1/128 mh type bu unprotected-bu\n";
+
+static const char mn_entries[] =
+	"out 200 protect 2001:db8:1::100/128 -> 2001:db8:1::1/128 mh type bu [mn1-bu-out 0x1001 transport] mn1-bu-out\n"
+	"out 200 protect 2001:db8:1::100/128 -> 2001:db8:1::1/128 icmpv6 type mps [mn1-mpd-out 0x1005 transport] mn1-mpd-out\n"
+	"out 300 protect 2001:db8:1::100/128 -> any mh type hoti if 65536 [mn1-hot-out 0x1003 tunnel] mn1-hot-out\n"
+	"out 900 discard 2001:db8:1::100/128 -> 2001:db8:1::1/128 mh type bu unprotected-bu\n"
+	"in 200 protect 2001:db8:1::1/128 -> 2001:db8:1::100/128 mh type ba [mn1-bu-in 0x1002 transport] mn1-bu-in\n"
+	"in 200 protect 2001:db8:1::1/128 -> 2001:db8:1::100/128 icmpv6 type mpa [mn1-mpd-in 0x1006 transport] mn1-mpd-in\n"
+	"in 300 protect any -> 2001:db8:1::100/128 mh type hot if 65536 [mn1-hot-in 0x1004 tunnel] mn1-hot-in\n"
+	"in 900 discard 2001:db8:1::1/128 -> 2001:db8:1::100/128 mh type ba unprotected-ba\n";
+
+START_TEST(ipsecdb_home_agent_example)
+{
+	struct conf *c = load_shipped("etc/examples/home-agent.conf");
+	struct ipsecdb *db = build_ok(c);
+	ck_assert_uint_eq(sad_count(ipsecdb_sad(db)), 12);
+	assert_entries(db, ha_entries, 14);
+	size_t n;
+	ipsecdb_tunnels(db, &n);
+	ck_assert_uint_eq(n, 0);
+	struct ipsecdb_mnha *m = ipsecdb_mnhas(db, &n);
+	ck_assert_uint_eq(n, 2);
+	ck_assert(m[0].we_are_ha && m[1].we_are_ha);
+	struct in6_addr hoa2 = A("2001:db8:1::200"), hoa3 = A("2001:db8:1::300");
+	ck_assert_ptr_eq(ipsecdb_mnha_by_hoa(db, &hoa2), &m[1]);
+	ck_assert_ptr_null(ipsecdb_mnha_by_hoa(db, &hoa3));
+	ck_assert(addr_is(&m[0].home_address, "2001:db8:1::100"));
+	ck_assert(addr_is(&m[0].ha_address, "2001:db8:1::1"));
+	/* The slots hold the SAs named in the config (HA view: in = MN -> HA). */
+	struct sad *sad = ipsecdb_sad(db);
+	ck_assert_ptr_eq(m[0].bu_in, sad_lookup(sad, SA_DIR_IN, 0x1001));
+	ck_assert_ptr_eq(m[0].bu_out, sad_lookup(sad, SA_DIR_OUT, 0x1002));
+	ck_assert_ptr_eq(m[0].rr_in, sad_lookup(sad, SA_DIR_IN, 0x1003));
+	ck_assert_ptr_eq(m[0].rr_out, sad_lookup(sad, SA_DIR_OUT, 0x1004));
+	ck_assert_ptr_eq(m[0].mpd_in, sad_lookup(sad, SA_DIR_IN, 0x1005));
+	ck_assert_ptr_eq(m[0].mpd_out, sad_lookup(sad, SA_DIR_OUT, 0x1006));
+	ck_assert_ptr_null(m[0].payload_in);
+	ck_assert_ptr_null(m[0].payload_out);
+	ck_assert_ptr_eq(m[1].bu_in, sad_lookup(sad, SA_DIR_IN, 0x2001));
+	ck_assert_uint_eq(m[0].group, IPSECDB_GROUP_MNHA);
+	ck_assert_uint_eq(m[1].group, IPSECDB_GROUP_MNHA + 1);
+	/* SA parameters from the config: manual, AES-128-CBC + HMAC (16-octet
+	 * key), no anti-replay (anti-replay defaults to false). */
+	const struct sa *bu = m[0].bu_in;
+	ck_assert(bu->manual);
+	ck_assert_int_eq(bu->alg, AEAD_AES128_CBC_HMAC_SHA256_128);
+	ck_assert_int_eq(bu->mode, SA_MODE_TRANSPORT);
+	ck_assert(addr_is(&bu->src, "2001:db8:1::100"));
+	ck_assert(!bu->udp_encap);
+	ck_assert_uint_eq(bu->created_ms, NOW_MS);
+	ck_assert_str_eq(ipsecdb_sa_name(db, bu), "mn1-bu-in");
+	ck_assert_ptr_null(ipsecdb_sa_tunnel(db, bu));
+	ck_assert_int_eq(m[0].rr_out->mode, SA_MODE_TUNNEL);
+	ipsecdb_free(db);
+	conf_free(c);
+}
+END_TEST
+
+START_TEST(ipsecdb_mobile_node_example)
+{
+	struct conf *c = load_shipped("etc/examples/mobile-node.conf");
+	struct ipsecdb *db = build_ok(c);
+	ck_assert_uint_eq(sad_count(ipsecdb_sad(db)), 6);
+	assert_entries(db, mn_entries, 8);
+	size_t n;
+	struct ipsecdb_mnha *m = ipsecdb_mnhas(db, &n);
+	ck_assert_uint_eq(n, 1);
+	ck_assert(!m[0].we_are_ha);
+	ck_assert_uint_eq(m[0].bu_out->spi, 0x1001);
+	ck_assert_uint_eq(m[0].bu_in->spi, 0x1002);
+	ipsecdb_free(db);
+	conf_free(c);
+}
+END_TEST
+
+START_TEST(ipsecdb_correspondent_example_is_empty)
+{
+	struct conf *c = load_shipped("etc/examples/correspondent.conf");
+	struct ipsecdb *db = build_ok(c);
+	ck_assert_uint_eq(sad_count(ipsecdb_sad(db)), 0);
+	ck_assert_uint_eq(spd_count(ipsecdb_spd(db)), 0);
+	ipsecdb_free(db);
+	conf_free(c);
+}
+END_TEST
+
+static struct spd_pkt mh_pkt(const char *src, const char *dst, uint8_t type, uint32_t ifid)
+{
+	struct spd_pkt p = { .src = A(src), .dst = A(dst), .ifid = ifid };
+	const uint8_t mh[4] = { 59, 1, type, 0 };
+	spd_pkt_peek(&p, 135, mh, sizeof(mh));
+	return p;
+}
+
+/* The MN's outbound BU policy picks the SA whose SPI the HA's inbound policy
+ * accepts for that home address, and only for it (R3776-4.2.k). */
+START_TEST(ipsecdb_ha_mn_pair)
+{
+	struct conf *hc = load_shipped("etc/examples/home-agent.conf");
+	struct conf *mc = load_shipped("etc/examples/mobile-node.conf");
+	struct ipsecdb *ha = build_ok(hc), *mn = build_ok(mc);
+	struct spd_pkt bu = mh_pkt("2001:db8:1::100", "2001:db8:1::1", 5, 0);
+	struct spd_entry *out = spd_lookup(ipsecdb_spd(mn), SPD_DIR_OUT, &bu);
+	ck_assert_ptr_nonnull(out);
+	ck_assert_int_eq(out->action, SPD_PROTECT);
+	uint32_t spi = out->protect.sa->spi;
+	const struct sa *in_sa = sad_lookup(ipsecdb_sad(ha), SA_DIR_IN, spi);
+	ck_assert_ptr_nonnull(in_sa);
+	struct spd_entry *e;
+	enum spd_drop why;
+	ck_assert_int_eq(spd_check_inbound(ipsecdb_spd(ha), &bu, in_sa, &e, &why), 0);
+	ck_assert_str_eq(e->name, "mn1-bu-in");
+	/* mn2's valid SA carrying a BU for mn1's home address. */
+	const struct sa *mn2_sa = sad_lookup(ipsecdb_sad(ha), SA_DIR_IN, 0x2001);
+	ck_assert_int_eq(spd_check_inbound(ipsecdb_spd(ha), &bu, mn2_sa, &e, &why), M6E_PERM);
+	ck_assert_int_eq(why, SPD_DROP_WRONG_SA);
+	/* The same BU in the clear, and one from a home address nobody has. */
+	ck_assert_int_eq(spd_check_inbound(ipsecdb_spd(ha), &bu, NULL, &e, &why), M6E_PERM);
+	ck_assert_int_eq(why, SPD_DROP_UNPROTECTED);
+	struct spd_pkt stranger = mh_pkt("2001:db8:1::999", "2001:db8:1::1", 5, 0);
+	ck_assert_int_eq(spd_check_inbound(ipsecdb_spd(ha), &stranger, NULL, &e, &why), M6E_PERM);
+	ck_assert_int_eq(why, SPD_DROP_DISCARD);
+	/* The BA back: HA out policy and MN in check agree on the SA. */
+	struct spd_pkt ba = mh_pkt("2001:db8:1::1", "2001:db8:1::100", 6, 0);
+	out = spd_lookup(ipsecdb_spd(ha), SPD_DIR_OUT, &ba);
+	ck_assert_ptr_nonnull(out);
+	ck_assert_uint_eq(out->protect.spi, 0x1002);
+	in_sa = sad_lookup(ipsecdb_sad(mn), SA_DIR_IN, 0x1002);
+	ck_assert_int_eq(spd_check_inbound(ipsecdb_spd(mn), &ba, in_sa, &e, &why), 0);
+	ipsecdb_free(ha);
+	ipsecdb_free(mn);
+	conf_free(hc);
+	conf_free(mc);
+}
+END_TEST
+
+/* R3776-4.2.e: on return home the tunnelled entries go inactive and the
+ * BU/BA entries stay; the SAs stay (R3776-4.2.f/g). */
+START_TEST(ipsecdb_return_home)
+{
+	struct conf *c = load_shipped("etc/examples/mobile-node.conf");
+	struct ipsecdb *db = build_ok(c);
+	size_t n;
+	struct ipsecdb_mnha *m = ipsecdb_mnhas(db, &n);
+	struct spd *spd = ipsecdb_spd(db);
+	struct spd_pkt hoti = mh_pkt("2001:db8:1::100", "2001:db8:5::5", 1, IPSECDB_IFID_MNHA);
+	struct spd_pkt bu = mh_pkt("2001:db8:1::100", "2001:db8:1::1", 5, 0);
+	ck_assert_ptr_nonnull(spd_lookup(spd, SPD_DIR_OUT, &hoti));
+	ck_assert_uint_eq(spd_set_group_active(spd, m[0].group, false), 2);
+	ck_assert_ptr_null(spd_lookup(spd, SPD_DIR_OUT, &hoti));
+	ck_assert_str_eq(spd_lookup(spd, SPD_DIR_OUT, &bu)->name, "mn1-bu-out");
+	ck_assert_uint_eq(sad_count(ipsecdb_sad(db)), 6);
+	ck_assert_uint_eq(spd_set_group_active(spd, m[0].group, true), 2);
+	ck_assert_str_eq(spd_lookup(spd, SPD_DIR_OUT, &hoti)->name, "mn1-hot-out");
+	ipsecdb_free(db);
+	conf_free(c);
+}
+END_TEST
+
+/* ---- site tunnels ---------------------------------------------------------- */
+
+#define KEY16 "00112233445566778899aabbccddeeff"
+#define KEY32 "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff"
+#define SITE_SA(name, spi, dir, src, dst, ekey)                                                  \
+	"{ name = \"" name "\"; spi = " spi "; direction = \"" dir "\"; source = \"" src "\";"    \
+	" destination = \"" dst "\"; mode = \"tunnel\"; traffic = \"any\"; encryption = \"aes-cbc\";" \
+	" encryption-key = \"" ekey "\"; integrity = \"hmac-sha256-128\"; integrity-key = \"" KEY32 "\"; }"
+
+static const char site_conf[] =
+	"ipsec = { manual-sa = (\n"
+	SITE_SA("s2-out", "0x3001", "out", "2001:db8:a::1", "2001:db8:b::1", KEY16) ",\n"
+	SITE_SA("s2-in", "0x3002", "in", "2001:db8:b::1", "2001:db8:a::1", KEY16) ",\n"
+	SITE_SA("s3-out", "0x4001", "out", "2001:db8:a::1", "2001:db8:c::1", KEY32) ",\n"
+	SITE_SA("s3-in", "0x4002", "in", "2001:db8:c::1", "2001:db8:a::1", KEY32) ",\n"
+	SITE_SA("s3-in-new", "0x4003", "in", "2001:db8:c::1", "2001:db8:a::1", KEY32) "\n"
+	"); };\n"
+	"tunnels = (\n"
+	"{ name = \"site2\"; local = \"2001:db8:a::1\"; remote = \"2001:db8:b::1\";"
+	"  local-prefixes = [ \"2001:db8:10::/48\" ]; remote-prefixes = [ \"2001:db8:20::/48\", \"2001:db8:21::/48\" ];"
+	"  manual-sas = [ \"s2-out\", \"s2-in\" ]; },\n"
+	"{ name = \"site3\"; local = \"2001:db8:a::1\"; remote = \"2001:db8:c::1\";"
+	"  local-prefixes = [ \"2001:db8:10::/48\" ]; remote-prefixes = [ \"2001:db8:30::/48\" ];"
+	"  manual-sas = [ \"s3-out\", \"s3-in\", \"s3-in-new\" ]; encapsulation = \"udp\"; udp-port = 4501; },\n"
+	"{ name = \"plain\"; local = \"2001:db8:a::1\"; remote = \"2001:db8:d::1\";"
+	"  local-prefixes = [ \"2001:db8:10::/48\" ]; remote-prefixes = [ \"2001:db8:40::/48\" ]; }\n"
+	");\n";
+
+static const char site_entries[] =
+	"out 100 bypass 2001:db8:a::1/128 -> 2001:db8:b::1/128 esp site2\n"
+	"out 100 bypass 2001:db8:a::1/128 -> 2001:db8:c::1/128 udp dport 4501 site3\n"
+	"out 100 bypass 2001:db8:a::1/128 -> 2001:db8:d::1/128 esp plain\n"
+	"out 500 protect 2001:db8:10::/48 -> 2001:db8:20::/48 any if 1 [s2-out 0x3001 tunnel] site2\n"
+	"out 500 protect 2001:db8:10::/48 -> 2001:db8:21::/48 any if 1 [s2-out 0x3001 tunnel] site2\n"
+	"out 500 protect 2001:db8:10::/48 -> 2001:db8:30::/48 any if 2 [s3-out 0x4001 tunnel] site3\n"
+	"out 500 bypass 2001:db8:10::/48 -> 2001:db8:40::/48 any if 3 plain\n"
+	"in 100 bypass 2001:db8:b::1/128 -> 2001:db8:a::1/128 esp site2\n"
+	"in 100 bypass 2001:db8:c::1/128 -> 2001:db8:a::1/128 udp dport 4501 site3\n"
+	"in 100 bypass 2001:db8:d::1/128 -> 2001:db8:a::1/128 esp plain\n"
+	"in 500 protect 2001:db8:20::/48 -> 2001:db8:10::/48 any if 1 [s2-in 0x3002 tunnel] site2\n"
+	"in 500 protect 2001:db8:21::/48 -> 2001:db8:10::/48 any if 1 [s2-in 0x3002 tunnel] site2\n"
+	"in 500 protect 2001:db8:30::/48 -> 2001:db8:10::/48 any if 2 [s3-in 0x4002 tunnel] site3\n"
+	"in 500 protect 2001:db8:30::/48 -> 2001:db8:10::/48 any if 2 [s3-in-new 0x4003 tunnel] site3\n"
+	"in 500 bypass 2001:db8:40::/48 -> 2001:db8:10::/48 any if 3 plain\n";
+
+static struct conf *load_text(const char *text)
+{
+	struct conf *c = NULL;
+	struct conf_error err;
+	int rc = conf_load_string(text, "site.conf", &c, &err);
+	char msg[600];
+	conf_error_format(&err, msg, sizeof(msg));
+	ck_assert_msg(rc == 0, "%s", msg);
+	return c;
+}
+
+START_TEST(ipsecdb_site_tunnels)
+{
+	struct conf *c = load_text(site_conf);
+	struct ipsecdb *db = build_ok(c);
+	ck_assert_uint_eq(sad_count(ipsecdb_sad(db)), 5);
+	assert_entries(db, site_entries, 15);
+	size_t n;
+	struct ipsecdb_tunnel *t = ipsecdb_tunnels(db, &n);
+	ck_assert_uint_eq(n, 3);
+	ck_assert_str_eq(t[0].name, "site2");
+	ck_assert_uint_eq(t[0].ifid, 1);
+	ck_assert_uint_eq(t[0].out_sa->spi, 0x3001);
+	ck_assert_uint_eq(t[0].n_in_sas, 1);
+	ck_assert_uint_eq(t[0].in_sas[0]->spi, 0x3002);
+	ck_assert(!t[0].udp_encap);
+	ck_assert_uint_eq(t[0].n_remote_prefixes, 2);
+	ck_assert_int_eq(t[0].out_sa->alg, AEAD_AES128_CBC_HMAC_SHA256_128);
+	ck_assert(t[1].udp_encap);
+	ck_assert_uint_eq(t[1].udp_port, 4501);
+	ck_assert_uint_eq(t[1].n_in_sas, 2);
+	ck_assert_int_eq(t[1].out_sa->alg, AEAD_AES256_CBC_HMAC_SHA256_128);
+	ck_assert(t[1].out_sa->udp_encap);
+	ck_assert_uint_eq(t[1].out_sa->encap_dport, 4501);
+	ck_assert_uint_eq(t[1].in_sas[1]->encap_sport, 4501);
+	ck_assert(addr_eq(&t[1].out_sa->dst, &t[1].remote));
+	ck_assert_ptr_null(t[2].out_sa);
+	ck_assert_uint_eq(t[2].n_in_sas, 0);
+	ck_assert_ptr_eq(ipsecdb_tunnel_by_name(db, "site3"), &t[1]);
+	ck_assert_ptr_null(ipsecdb_tunnel_by_name(db, "site4"));
+	ck_assert_ptr_eq(ipsecdb_tunnel_by_ifid(db, 3), &t[2]);
+	ck_assert_ptr_null(ipsecdb_tunnel_by_ifid(db, 4));
+	ck_assert_ptr_null(ipsecdb_tunnel_by_ifid(db, 0));
+	ck_assert_ptr_eq(ipsecdb_sa_tunnel(db, t[1].in_sas[1]), &t[1]);
+	ck_assert_str_eq(ipsecdb_sa_name(db, t[1].in_sas[1]), "s3-in-new");
+	/* Inner traffic on site3's interface over either in SA, not over site2's. */
+	struct spd_pkt p = { .src = A("2001:db8:30::5"), .dst = A("2001:db8:10::5"), .proto = 6, .ifid = 2 };
+	enum spd_drop why;
+	ck_assert_int_eq(spd_check_inbound(ipsecdb_spd(db), &p, t[1].in_sas[0], NULL, &why), 0);
+	ck_assert_int_eq(spd_check_inbound(ipsecdb_spd(db), &p, t[1].in_sas[1], NULL, &why), 0);
+	ck_assert_int_eq(spd_check_inbound(ipsecdb_spd(db), &p, t[0].in_sas[0], NULL, &why), M6E_PERM);
+	ck_assert_int_eq(why, SPD_DROP_WRONG_SA);
+	/* Ticking moves the listing clock. */
+	ipsecdb_tick(db, NOW_MS + 1000);
+	ck_assert_uint_eq(ipsecdb_now(db), NOW_MS + 1000);
+	ipsecdb_free(db);
+	conf_free(c);
+}
+END_TEST
+
+/* ---- refusals: what the loader would refuse too, and what ESP cannot do -- */
+
+enum mutate { M_TUNNEL_MISSING_SA, M_TUNNEL_DIR, M_TUNNEL_TWO_OUT, M_TUNNEL_SHARED, M_TUNNEL_TRANSPORT,
+	      M_NULL_ENC, M_AES192, M_SPI_DUP, M_WINDOW, M_MNHA_STRANGER, M_MNHA_DUP };
+
+static const struct {
+	const char *what;
+	bool site; /* mutate site_conf, else home-agent.conf */
+	enum mutate m;
+	int rc;
+	const char *err;
+} refusals[] = {
+	{ "tunnel names a missing SA", true, M_TUNNEL_MISSING_SA, M6E_NOTFOUND,
+	  "tunnels \"site2\": no ipsec.manual-sa named \"nope\"" },
+	{ "SA direction does not fit", true, M_TUNNEL_DIR, M6E_INVAL,
+	  "tunnels \"site2\": SA \"s2-out\" (direction in) does not run from remote to local" },
+	{ "two out SAs", true, M_TUNNEL_TWO_OUT, M6E_INVAL,
+	  "tunnels \"site3\": needs exactly one out SA and at least one in SA" },
+	{ "SA in two tunnels", true, M_TUNNEL_SHARED, M6E_DUP,
+	  "tunnels \"site3\": SA \"s2-out\" already used by tunnel \"site2\"" },
+	{ "transport SA in a tunnel", true, M_TUNNEL_TRANSPORT, M6E_INVAL,
+	  "tunnels \"site2\": SA \"s2-in\" is not in tunnel mode" },
+	{ "null encryption", false, M_NULL_ENC, M6E_UNSUPP,
+	  "ipsec.manual-sa \"mn1-bu-in\": null encryption is not supported by the ESP engine" },
+	{ "AES-192-CBC", false, M_AES192, M6E_UNSUPP,
+	  "ipsec.manual-sa \"mn1-bu-out\": 24-octet AES-CBC key; the ESP engine takes 16 or 32" },
+	{ "SPI taken", false, M_SPI_DUP, M6E_EXISTS, "ipsec.manual-sa \"mn2-bu-in\": SPI 0x1001 direction in: " },
+	{ "replay window below the engine's minimum", false, M_WINDOW, M6E_RANGE,
+	  "ipsec.manual-sa \"mn1-bu-in\": cannot create the SA: " },
+	{ "SA for nobody's address", false, M_MNHA_STRANGER, M6E_INVAL,
+	  "ipsec.manual-sa \"mn2-bu-in\": our end is neither home-agent.address nor mobile-node.home-address (RFC 3776 5.2)" },
+	{ "second bu-ba SA for one pair", false, M_MNHA_DUP, M6E_DUP,
+	  "ipsec.manual-sa \"mn2-bu-in\": a second in SA for home address pair of \"mn1-bu-in\"" },
+};
+
+static struct conf_manual_sa *msa(struct conf *c, const char *name)
+{
+	for (size_t i = 0; i < c->ipsec.n_manual_sas; i++)
+		if (strcmp(c->ipsec.manual_sas[i].name, name) == 0)
+			return &c->ipsec.manual_sas[i];
+	ck_abort_msg("no SA %s", name);
+	return NULL;
+}
+
+START_TEST(ipsecdb_refusals)
+{
+	struct conf *c = refusals[_i].site ? load_text(site_conf) : load_shipped("etc/examples/home-agent.conf");
+	switch (refusals[_i].m) {
+	case M_TUNNEL_MISSING_SA:
+		snprintf(c->tunnels[0].manual_sas[1], CONF_NAME_MAX, "nope");
+		break;
+	case M_TUNNEL_DIR:
+		msa(c, "s2-out")->direction = CONF_SA_IN;
+		break;
+	case M_TUNNEL_TWO_OUT:
+		msa(c, "s3-in-new")->direction = CONF_SA_OUT;
+		msa(c, "s3-in-new")->source = c->tunnels[1].local;
+		msa(c, "s3-in-new")->destination = c->tunnels[1].remote;
+		break;
+	case M_TUNNEL_SHARED:
+		snprintf(c->tunnels[1].manual_sas[0], CONF_NAME_MAX, "s2-out");
+		break;
+	case M_TUNNEL_TRANSPORT:
+		msa(c, "s2-in")->mode = CONF_SA_TRANSPORT;
+		break;
+	case M_NULL_ENC:
+		msa(c, "mn1-bu-in")->encryption = CONF_ENCR_NULL;
+		break;
+	case M_AES192:
+		msa(c, "mn1-bu-out")->encryption_key.len = 24;
+		break;
+	case M_SPI_DUP:
+		msa(c, "mn2-bu-in")->spi = 0x1001;
+		break;
+	case M_WINDOW:
+		msa(c, "mn1-bu-in")->anti_replay = true;
+		c->ipsec.replay_window = 32;
+		break;
+	case M_MNHA_STRANGER:
+		msa(c, "mn2-bu-in")->destination = A("2001:db8:1::2");
+		break;
+	case M_MNHA_DUP:
+		msa(c, "mn2-bu-in")->source = A("2001:db8:1::100");
+		break;
+	}
+	struct ipsecdb *db = (struct ipsecdb *)&db; /* must stay untouched */
+	struct ipsecdb *const sentinel = db;
+	char err[256] = "";
+	int rc = ipsecdb_build(c, NOW_MS, &db, err, sizeof(err));
+	ck_assert_msg(rc == refusals[_i].rc, "%s: rc %d (%s)", refusals[_i].what, rc, err);
+	ck_assert_ptr_eq(db, sentinel);
+	ck_assert_msg(strncmp(err, refusals[_i].err, strlen(refusals[_i].err)) == 0, "%s: err \"%s\"",
+		      refusals[_i].what, err);
+	conf_free(c);
+}
+END_TEST
+
+/* ---- listings through the control protocol ------------------------------ */
+
+static char *ctl_run(struct ipsecdb **live, unsigned cmd, uint8_t flags, const char *filter, int *rows)
+{
+	struct ctl ctl;
+	struct ctl_ops ops = { 0 };
+	ctl_init(&ctl, &ops, NULL);
+	ipsec_show_register(&ctl, live);
+	uint8_t req[CTL_HDR_LEN + 4 + CTL_FILTER_MAX + 1];
+	struct wbuf w;
+	wbuf_init(&w, req, sizeof(req));
+	ck_assert_int_eq(ctlproto_build_request(&w, (uint8_t)cmd, flags, filter), 0);
+	size_t cap = CTL_HDR_LEN + CTL_RESP_BODY_MAX;
+	uint8_t *out = malloc(cap);
+	ck_assert_ptr_nonnull(out);
+	struct wbuf o;
+	wbuf_init(&o, out, cap);
+	ck_assert_int_eq(ctl_handle(&ctl, req, wbuf_len(&w), &o), 0);
+	struct ctl_response resp;
+	enum ctlproto_reason why;
+	ck_assert_int_eq(ctlproto_parse_response(out, wbuf_len(&o), &resp, &why), 0);
+	ck_assert_int_eq(resp.hdr.status, CTL_S_OK);
+	char *body = strndup((const char *)resp.body, resp.body_len);
+	free(out);
+	/* Rows: JSON objects at depth 1, or text lines after the header. */
+	int n = 0;
+	if (flags & CTL_F_JSON) {
+		int depth = 0;
+		for (const char *p = body; *p; p++) {
+			if (*p == '"') {
+				for (p++; *p && *p != '"'; p++)
+					if (*p == '\\')
+						p++;
+			} else if (*p == '{' && ++depth == 1) {
+				n++;
+			} else if (*p == '}') {
+				depth--;
+			}
+		}
+	} else if (strcmp(body, "none\n") != 0) {
+		for (const char *p = body; *p; p++)
+			n += *p == '\n';
+		n--; /* header */
+	}
+	*rows = n;
+	return body;
+}
+
+static const char sas_json_mn1_bu_in[] =
+	"[{\"name\":\"mn1-bu-in\",\"spi\":4097,\"direction\":\"in\",\"mode\":\"transport\","
+	"\"algorithm\":\"aes128-cbc-hmac-sha256-128\",\"source\":\"2001:db8:1::100\","
+	"\"destination\":\"2001:db8:1::1\",\"encapsulation\":\"esp\",\"manual\":true,\"state\":\"mature\","
+	"\"packets\":3,\"bytes\":300,\"drops\":{\"auth\":1,\"replay\":0,\"other\":0},\"lifetime_left_s\":null}]\n";
+
+START_TEST(show_sas)
+{
+	struct conf *c = load_shipped("etc/examples/home-agent.conf");
+	struct ipsecdb *db = build_ok(c);
+	struct sa *sa = sad_lookup(ipsecdb_sad(db), SA_DIR_IN, 0x1001);
+	sa->cnt.packets = 3;
+	sa->cnt.bytes = 300;
+	sa->cnt.auth_fail = 1;
+	int rows;
+	char *body = ctl_run(&db, CTL_CMD_SAS, CTL_F_JSON, "mn1-bu-in", &rows);
+	ck_assert_str_eq(body, sas_json_mn1_bu_in);
+	ck_assert_int_eq(rows, 1);
+	free(body);
+	/* The same SA by SPI, in hex and in decimal. */
+	body = ctl_run(&db, CTL_CMD_SAS, CTL_F_JSON, "0x1001", &rows);
+	ck_assert_str_eq(body, sas_json_mn1_bu_in);
+	free(body);
+	body = ctl_run(&db, CTL_CMD_SAS, CTL_F_JSON, "4097", &rows);
+	ck_assert_str_eq(body, sas_json_mn1_bu_in);
+	free(body);
+	/* Everything, in config order. */
+	body = ctl_run(&db, CTL_CMD_SAS, CTL_F_JSON, NULL, &rows);
+	ck_assert_int_eq(rows, 12);
+	ck_assert_ptr_nonnull(strstr(body, "[{\"name\":\"mn1-bu-in\""));
+	ck_assert_ptr_nonnull(strstr(body, "{\"name\":\"mn2-mpd-out\",\"spi\":8198,\"direction\":\"out\""));
+	ck_assert(strstr(body, "mn1-bu-out") < strstr(body, "mn2-mpd-out"));
+	free(body);
+	/* Text: a header line and one row per SA. */
+	body = ctl_run(&db, CTL_CMD_SAS, 0, "mn1-hot-out", &rows);
+	ck_assert_int_eq(rows, 1);
+	ck_assert(strncmp(body, "NAME ", 5) == 0);
+	const char *row = strchr(body, '\n') + 1;
+	/* Columns as in the header (show.c); exact row. */
+	ck_assert_str_eq(row, "mn1-hot-out      0x00001004  out  tunnel     aes128-cbc-hmac-sha256-128     "
+			      "2001:db8:1::1 -> 2001:db8:1::100                     esp        mature  0          "
+			      "0            0      -\n");
+	ck_assert_uint_eq((size_t)(strstr(body, "ENCAP") - body), (size_t)(strstr(row, "esp ") - row));
+	free(body);
+	body = ctl_run(&db, CTL_CMD_SAS, 0, "nothing-by-that-name", &rows);
+	ck_assert_str_eq(body, "none\n");
+	free(body);
+	/* No live db: nothing to list. */
+	struct ipsecdb *none = NULL;
+	body = ctl_run(&none, CTL_CMD_SAS, CTL_F_JSON, NULL, &rows);
+	ck_assert_str_eq(body, "[]\n");
+	free(body);
+	ipsecdb_free(db);
+	conf_free(c);
+}
+END_TEST
+
+static const char pol_json_mn1_bu_out[] =
+	"[{\"order\":1,\"priority\":200,\"direction\":\"out\",\"action\":\"protect\",\"active\":true,"
+	"\"name\":\"mn1-bu-out\",\"selector\":\"2001:db8:1::1/128 -> 2001:db8:1::100/128 mh type ba\","
+	"\"selectors\":{\"source\":\"2001:db8:1::1/128\",\"destination\":\"2001:db8:1::100/128\",\"protocol\":135,"
+	"\"sport\":null,\"dport\":null,\"mh_type\":6,\"icmp_type\":null,\"icmp_code\":null,\"interface\":null},"
+	"\"sa\":{\"name\":\"mn1-bu-out\",\"spi\":4098,\"mode\":\"transport\",\"present\":true},"
+	"\"packets\":2,\"bytes\":128}]\n";
+
+START_TEST(show_policies)
+{
+	struct conf *c = load_shipped("etc/examples/home-agent.conf");
+	struct ipsecdb *db = build_ok(c);
+	struct spd_pkt ba = mh_pkt("2001:db8:1::1", "2001:db8:1::100", 6, 0);
+	struct spd_entry *e = spd_lookup(ipsecdb_spd(db), SPD_DIR_OUT, &ba);
+	spd_account(e, 64);
+	spd_account(e, 64);
+	int rows;
+	char *body = ctl_run(&db, CTL_CMD_POLICIES, CTL_F_JSON, "mn1-bu-out", &rows);
+	ck_assert_str_eq(body, pol_json_mn1_bu_out);
+	free(body);
+	/* By SPI: the one entry protected by 0x1004, a tunnel-mode SA. */
+	body = ctl_run(&db, CTL_CMD_POLICIES, CTL_F_JSON, "0x1004", &rows);
+	ck_assert_int_eq(rows, 1);
+	ck_assert_ptr_nonnull(strstr(body, "\"order\":5,\"priority\":300,\"direction\":\"out\""));
+	ck_assert_ptr_nonnull(strstr(body, "\"interface\":65536"));
+	ck_assert_ptr_nonnull(strstr(body, "\"tunnel_source\":\"2001:db8:1::1\",\"tunnel_destination\":\"2001:db8:1::100\""));
+	free(body);
+	body = ctl_run(&db, CTL_CMD_POLICIES, CTL_F_JSON, NULL, &rows);
+	ck_assert_int_eq(rows, 14);
+	ck_assert_ptr_nonnull(strstr(body, "\"action\":\"discard\""));
+	free(body);
+	/* Text, inactive entries shown as such (R3776-4.2.e). */
+	size_t n;
+	spd_set_group_active(ipsecdb_spd(db), ipsecdb_mnhas(db, &n)[0].group, false);
+	body = ctl_run(&db, CTL_CMD_POLICIES, 0, "mn1-hot-in", &rows);
+	ck_assert_int_eq(rows, 1);
+	const char *row = strchr(body, '\n') + 1;
+	ck_assert_str_eq(row, "5    300  in   protect  no     2001:db8:1::100/128 -> any mh type hoti if 65536"
+			      "                           mn1-hot-in           0          0            mn1-hot-in\n");
+	ck_assert_uint_eq((size_t)(strstr(body, "SA ") - body), (size_t)(strstr(row, "mn1-hot-in") - row));
+	free(body);
+	ipsecdb_free(db);
+	conf_free(c);
+}
+END_TEST
+
+static Suite *ipsecdb_suite(void)
+{
+	Suite *s = suite_create("ipsecdb");
+	TCase *tc = tcase_create("core");
+	tcase_add_test(tc, ipsecdb_home_agent_example);
+	tcase_add_test(tc, ipsecdb_mobile_node_example);
+	tcase_add_test(tc, ipsecdb_correspondent_example_is_empty);
+	tcase_add_test(tc, ipsecdb_ha_mn_pair);
+	tcase_add_test(tc, ipsecdb_return_home);
+	tcase_add_test(tc, ipsecdb_site_tunnels);
+	tcase_add_loop_test(tc, ipsecdb_refusals, 0, sizeof(refusals) / sizeof(refusals[0]));
+	tcase_add_test(tc, show_sas);
+	tcase_add_test(tc, show_policies);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	return tu_run_suite(ipsecdb_suite());
+}
