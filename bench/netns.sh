@@ -12,8 +12,10 @@
 #                       fd6b:ff::1 ab ========= ba fd6b:ff::2
 #                            outer link (MTU 9000: no VPN fragments)
 #
-# Inner links have MTU 1500 and each tunnel device is set to MTU 1500, so all
-# tunnels carry the same inner packets (TCP segments of 1428 bytes payload).
+# Every inner link and tunnel device has MTU INNER_MTU = 1400, so all rows
+# carry the same inner packets (TCP segments of 1328 bytes payload). 1400 is
+# what strongSwan 5.9's kernel-libipsec gives ipsec0 and cannot change (it
+# reads packets into buffers of that size: a larger MTU stalls TCP).
 # Callers: `netns_init` first (makes the work directory, installs the exit
 # trap), then `topology`.
 # shellcheck source=bench/lib.sh
@@ -31,6 +33,7 @@ netns_init() {
 
 id=$(($$ % 100000))
 NS_C=m6b$id-c NS_A=m6b$id-a NS_B=m6b$id-b NS_S=m6b$id-s
+INNER_MTU=1400
 P1=fd6b:1:: P2=fd6b:2:: PO=fd6b:ff::
 C_IN=${P1}2 A_IN=${P1}1 B_IN=${P2}1 S_IN=${P2}2 A_OUT=${PO}1 B_OUT=${PO}2
 PIDS=""      # every process we started, killed by pid on the way out
@@ -86,9 +89,9 @@ topology() {
 		nsx "$ns" sysctl -qw net.ipv6.conf.all.accept_dad=0 net.ipv6.conf.default.accept_dad=0
 	done
 	for ns in $NS_A $NS_B; do nsx "$ns" sysctl -qw net.ipv6.conf.all.forwarding=1; done
-	ip -n "$NS_C" link add c0 type veth peer name ca netns "$NS_A"
+	ip -n "$NS_C" link add c0 mtu "$INNER_MTU" type veth peer name ca mtu "$INNER_MTU" netns "$NS_A"
 	ip -n "$NS_A" link add ab mtu 9000 type veth peer name ba mtu 9000 netns "$NS_B"
-	ip -n "$NS_B" link add bs type veth peer name s0 netns "$NS_S"
+	ip -n "$NS_B" link add bs mtu "$INNER_MTU" type veth peer name s0 mtu "$INNER_MTU" netns "$NS_S"
 	ip -n "$NS_C" addr add "$C_IN/64" dev c0 nodad
 	ip -n "$NS_A" addr add "$A_IN/64" dev ca nodad
 	ip -n "$NS_A" addr add "$A_OUT/64" dev ab nodad
@@ -103,10 +106,13 @@ topology() {
 	ip -n "$NS_S" -6 route add default via "$B_IN"
 }
 
-# Route the inner prefixes through DEV_A on A and DEV_B on B (MTU 1500).
+# route_via DEV_A DEV_B: route the inner prefixes through DEV_A on A and
+# DEV_B on B, both at INNER_MTU (mip6sec sizes its TUN for the outer MTU).
+# Also remembers the pair in TUN_A/TUN_B for tun_mtu.
 route_via() {
-	ip -n "$NS_A" link set "$1" mtu 1500 up
-	ip -n "$NS_B" link set "$2" mtu 1500 up
+	TUN_A=$1 TUN_B=$2
+	ip -n "$NS_A" link set "$1" mtu "$INNER_MTU" up
+	ip -n "$NS_B" link set "$2" mtu "$INNER_MTU" up
 	ip -n "$NS_A" -6 route replace "${P2}/64" dev "$1"
 	ip -n "$NS_B" -6 route replace "${P1}/64" dev "$2"
 }
@@ -187,4 +193,10 @@ verify() {
 iperf_server() {
 	spawn "$NS_S" "$WORK/iperf3-server-$1.log" iperf3 -6 -s -B "$S_IN" -p "$1"
 	wait_for 5 nsx "$NS_S" sh -c "ss -ltn | grep -q ':$1 '" || bench_die "iperf3 server on port $1 did not start"
+}
+
+# tun_mtu: the MTUs of the current tunnel devices, "A B" (empty: no devices).
+tun_mtu() {
+	[ -n "${TUN_A:-}" ] || return 0
+	echo "$(nsx "$NS_A" cat "/sys/class/net/$TUN_A/mtu") $(nsx "$NS_B" cat "/sys/class/net/$TUN_B/mtu")"
 }

@@ -10,8 +10,9 @@
 #               5.9 always UDP-encapsulates ESP on 4500 with kernel-libipsec)
 #   wireguard   wireguard-go + wg (ChaCha20-Poly1305: WireGuard has no choice)
 #   openvpn     static key, AES-128-CBC + HMAC-SHA256 (cipher matched)
-# Tests: TCP 1 stream, TCP 4 streams, UDP 1400-byte and 100-byte datagrams at
-# an unlimited send rate (received rate and loss are reported).
+# Tests: TCP 1 stream, TCP 4 streams, UDP with 1400-byte packets (1352-byte
+# datagrams: the tunnel MTU, so nothing fragments) and with 100-byte
+# datagrams, at an unlimited send rate (received rate and loss are reported).
 #
 #   bench/throughput.sh            (root; bench/deps.sh installs the tools)
 #
@@ -23,7 +24,7 @@
 # the work directory with logs and captures).
 #
 # Topology and mip6sec's configuration: bench/netns.sh. Each VPN runs on the
-# gateways A and B, carrying fd6b:1::/64 <-> fd6b:2::/64 with tunnel MTU 1500
+# gateways A and B, carrying fd6b:1::/64 <-> fd6b:2::/64 with tunnel MTU 1400
 # over an outer veth of MTU 9000; iperf3 runs on the client and the server.
 # Before measuring, each row must carry a ping from C to S, and a capture on
 # the outer link must show it encrypted (ESP or the VPN's UDP port, and no
@@ -69,8 +70,6 @@ charon-systemd {
 	install_virtual_ip = no
 	plugins {
 		vici { socket = unix://$d/vici }
-		# The TUN's MTU: ipsec0 reads packets up to this size.
-		kernel-libipsec { mtu = 1500 }
 	}
 }
 EOF
@@ -129,6 +128,7 @@ strongswan_up() {
 		{ echo "IKE_SA not established (see charon.log)"; return 1; }
 	# kernel-libipsec routes the remote TS through ipsec0 in table 220.
 	wait_for 5 ip -n "$NS_A" link show ipsec0 || { echo "no ipsec0"; return 1; }
+	TUN_A=ipsec0 TUN_B=ipsec0
 	OUTER_FILTER="udp port 4500"
 }
 strongswan_down() { stop_pids $VPN_PIDS; }
@@ -167,12 +167,13 @@ openvpn_up() {
 		spawn "$1" "$WORK/$2.log" openvpn --dev "$2" --dev-type tun --proto udp6 \
 			--local "$3" --remote "$4" --port 1194 --secret "$WORK/ovpn.key" "$7" \
 			--cipher AES-128-CBC --auth SHA256 --ifconfig-ipv6 "$5/64" "$6" --route-ipv6 "$8/64" \
-			--tun-mtu 1500 --mssfix 0 --verb 3
+			--tun-mtu "$INNER_MTU" --mssfix 0 --verb 3
 		VPN_PIDS="$VPN_PIDS $LAST_PID"
 	done
 	wait_for 10 grep -q "Initialization Sequence Completed" "$WORK/ova$id.log" &&
 		wait_for 10 grep -q "Initialization Sequence Completed" "$WORK/ovb$id.log" ||
 		{ echo "openvpn did not come up (see ova$id.log)"; return 1; }
+	TUN_A=ova$id TUN_B=ovb$id
 	OUTER_FILTER="udp port 1194"
 }
 openvpn_down() { stop_pids $VPN_PIDS; }
@@ -188,11 +189,11 @@ cpu_ticks() { # sum of utime+stime of the given pids, in clock ticks
 }
 
 measure() { # ROW TEST
-	local args c0 c1
+	local args c0 c1 mtu
 	case $2 in
 	tcp1) args="-P 1" ;;
 	tcp4) args="-P 4" ;;
-	udp1400) args="-u -b 0 -l 1400" ;;
+	udp1400) args="-u -b 0 -l $((INNER_MTU - 48))" ;; # full-size packets, no fragments
 	udp100) args="-u -b 0 -l 100" ;;
 	*) bench_die "unknown test $2" ;;
 	esac
@@ -202,11 +203,15 @@ measure() { # ROW TEST
 		--connect-timeout 3000 $args >"$RES/$1.$2.json" 2>"$RES/$1.$2.err" || true
 	c1=$(cpu_ticks $VPN_PIDS)
 	echo "$((c1 - c0)) $(getconf CLK_TCK)" >"$RES/$1.$2.cpu"
+	# Same inner packets for every row: a tunnel device whose MTU moved
+	# (a daemon resizing it) voids the run.
+	mtu=$(tun_mtu)
+	case $mtu in "" | "$INNER_MTU $INNER_MTU") ;; *) echo "$mtu" >"$RES/$1.$2.mtu" ;; esac
 }
 
 run_row() { # ROW
 	local row=$1 why t
-	VPN_PIDS=""
+	VPN_PIDS="" TUN_A="" TUN_B=""
 	OUTER_FILTER=""
 	bench_log "$row: bringing up"
 	# Not in a subshell: spawn must record the pids here.

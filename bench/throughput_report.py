@@ -2,12 +2,13 @@
 """Turn bench/throughput.sh's results directory into a table and a JSON file.
 
 Per row and test the directory holds ROW.TEST.json (iperf3 -J from the
-client), ROW.TEST.cpu ("ticks clk_tck": CPU time the row's tunnel processes
+client), ROW.TEST.mtu (only when a tunnel device's MTU was not 1400),
+ROW.TEST.cpu ("ticks clk_tck": CPU time the row's tunnel processes
 used during the run, both gateways), ROW.verify (what the outer capture saw)
 or ROW.unavailable (why the row could not run).
 
 Rates: TCP is the receiver's goodput; packets/s is goodput divided by the
-1428-byte payload of a full segment (MTU 1500, IPv6, TCP timestamps), an
+1328-byte payload of a full segment (MTU 1400, IPv6, TCP timestamps), an
 estimate. UDP is what the server received: datagrams/s and loss are iperf3's
 own counts. The ratio column is REF / row (REF = mip6sec, or the plain
 ceiling when mip6sec is unavailable), so "2.5" reads "mip6sec carries 2.5x
@@ -20,7 +21,7 @@ import platform
 import subprocess
 import sys
 
-TCP_PAYLOAD = 1428
+TCP_PAYLOAD = 1328
 CIPHERS = {
     "plain": "none (kernel routing)",
     "mip6sec": "ESP AES-128-CBC + HMAC-SHA-256-128 (manual SAs)",
@@ -31,7 +32,7 @@ CIPHERS = {
 TEST_NAMES = {
     "tcp1": "TCP, 1 stream",
     "tcp4": "TCP, 4 streams",
-    "udp1400": "UDP, 1400-byte datagrams",
+    "udp1400": "UDP, 1400-byte packets (1352-byte datagrams)",
     "udp100": "UDP, 100-byte datagrams",
 }
 # Issue 3: mip6sec >= 2.5x these peers on single-stream TCP.
@@ -80,6 +81,9 @@ def one_test(res, row, test):
             out["cpu_us_per_pkt"] = out["cpu_s"] * 1e6 / pkts
     if out["mbps"] <= 0:
         out["error"] = "nothing arrived"
+    mtu = read(os.path.join(res, f"{row}.{test}.mtu"))
+    if mtu:
+        out["error"] = f"tunnel MTU was {mtu}, not 1400: not comparable"
     return out
 
 
