@@ -6,6 +6,7 @@
 
 #include "base/err.h"
 #include "base/log.h"
+#include "base/rbuf.h"
 #include "io/kstate.h"
 #include "io/netlink.h"
 #include "io/sock.h"
@@ -83,6 +84,33 @@ static struct fwd_tunnel *fwd_tunnel_of(const struct fwd *f, uint32_t ifid)
 	return ifid >= 1 && ifid <= f->n_by_ifid ? f->by_ifid[ifid - 1] : NULL;
 }
 
+/* The ESP or SPD reason behind a drop, for logs ("" for the others). */
+static const char *fwd_drop_detail(const struct fwd_verdict *v)
+{
+	if (v->drop == FWD_DROP_ESP)
+		return esp_drop_name(v->esp);
+	if (v->drop == FWD_DROP_POLICY)
+		return spd_drop_name(v->spd);
+	return "";
+}
+
+/* Rate-limited: a host behind us decides what enters the TUN. */
+static void fwd_log_out_drop(const struct fwd_tunnel *ft, const uint8_t *pkt, size_t len,
+			     const struct fwd_verdict *v)
+{
+	char s[ADDR_STRLEN] = "?", d[ADDR_STRLEN] = "?";
+	struct in6_addr a;
+	struct rbuf r;
+	rbuf_init(&r, pkt, len);
+	if (rbuf_skip(&r, 8) == 0 && rbuf_bytes(&r, &a, sizeof(a)) == 0) /* IPv6 source, then destination */
+		addr_fmt(&a, s, sizeof(s));
+	if (rbuf_bytes(&r, &a, sizeof(a)) == 0)
+		addr_fmt(&a, d, sizeof(d));
+	const char *detail = fwd_drop_detail(v);
+	LOG_RL(LOG_LVL_INFO, LOG_SUB_FWD, "%s: outbound packet %s -> %s dropped: %s%s%s", ft->name, s, d,
+	       fwd_drop_name(v->drop), *detail ? ": " : "", detail);
+}
+
 /* A TUN is readable: drain one burst, seal in place, send it in one go. */
 static void fwd_on_tun(void *arg)
 {
@@ -104,9 +132,7 @@ static void fwd_on_tun(void *arg)
 		if (f->rx[i].truncated ||
 		    fwdpath_out(f->db, ft->t, pool_buf(f, (size_t)i), FWD_BUF_SIZE, f->rx[i].len, &o, &v) != 0) {
 			fwdpath_count(&v);
-			LOG_RL(LOG_LVL_INFO, LOG_SUB_FWD, "%s: outbound packet dropped: %s%s%s", ft->name,
-			       fwd_drop_name(v.drop), v.drop == FWD_DROP_ESP ? ": " : "",
-			       v.drop == FWD_DROP_ESP ? esp_drop_name(v.esp) : "");
+			fwd_log_out_drop(ft, f->rx[i].buf, f->rx[i].len, &v);
 			continue;
 		}
 		f->tx[k] = (struct io_msg){ .buf = pool_buf(f, (size_t)i) + o.off, .len = o.len, .peer = o.peer,
@@ -146,12 +172,12 @@ static void fwd_on_sock(void *arg)
 		size_t off = 0, len = 0;
 		if (m->truncated || fwdpath_in(f->db, &in, m->buf, m->len, &t, &off, &len, &v) != 0) {
 			fwdpath_count(&v);
+			const char *detail = fwd_drop_detail(&v);
+			char a[ADDR_STRLEN];
 			if (v.drop != FWD_DROP_KEEPALIVE)
-				LOG_RL(LOG_LVL_INFO, LOG_SUB_FWD, "inbound %s packet dropped: %s%s%s",
-				       io_sock_kind_name(ep->kind), fwd_drop_name(v.drop),
-				       v.drop == FWD_DROP_ESP ? ": " : v.drop == FWD_DROP_POLICY ? ": " : "",
-				       v.drop == FWD_DROP_ESP ? esp_drop_name(v.esp)
-				       : v.drop == FWD_DROP_POLICY ? spd_drop_name(v.spd) : "");
+				LOG_RL(LOG_LVL_INFO, LOG_SUB_FWD, "inbound %s packet from %s dropped: %s%s%s",
+				       io_sock_kind_name(ep->kind), addr_fmt(&m->peer, a, sizeof(a)),
+				       fwd_drop_name(v.drop), *detail ? ": " : "", detail);
 			continue;
 		}
 		struct fwd_tunnel *ft = fwd_tunnel_of(f, t->ifid);

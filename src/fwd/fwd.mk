@@ -12,3 +12,7 @@ libm6_a_SOURCES += \
 	src/io/watch.c src/io/watch.h
 
 EXTRA_DIST += docs/DATAPLANE.md
+
+# Network-namespace tests of the tunnel (root; skip with 77 otherwise).
+TESTS += tests/netns/tunnel-esp.sh tests/netns/tunnel-udp.sh
+EXTRA_DIST += tests/netns/tunnel-lib.sh tests/netns/tunnel-esp.sh tests/netns/tunnel-udp.sh

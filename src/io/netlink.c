@@ -205,8 +205,10 @@ int io_nl_link_set(struct io_nl *nl, unsigned ifindex, unsigned mtu, bool up)
 	int rc = nl_transact(nl, &r);
 	if (rc < 0)
 		return rc;
+	/* No multicast on a point-to-point tunnel: the kernel would send MLD
+	 * reports into it that no policy carries. */
 	ifi.ifi_flags = up ? IFF_UP : 0;
-	ifi.ifi_change = IFF_UP;
+	ifi.ifi_change = IFF_UP | IFF_MULTICAST;
 	nl_begin(&r, RTM_NEWLINK, 0, &ifi, sizeof(ifi));
 	return nl_transact(nl, &r);
 }

@@ -25,8 +25,8 @@ void io_nl_close(struct io_nl *nl);
 
 /*
  * Set the link's MTU (0: leave it) and address generation mode "none" (no
- * link-local, so the kernel sends no RS/MLD/DAD into a tunnel), then bring it
- * up or down. 0, or the negative errno mapped to M6E_* (M6E_NOTFOUND for a
+ * link-local, so the kernel sends no RS/DAD into a tunnel), clear its
+ * multicast flag (no MLD either), then bring it up or down. 0, or the negative errno mapped to M6E_* (M6E_NOTFOUND for a
  * missing link, M6E_PERM, M6E_IO).
  */
 int io_nl_link_set(struct io_nl *nl, unsigned ifindex, unsigned mtu, bool up);

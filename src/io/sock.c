@@ -81,8 +81,8 @@ int io_sock_open(enum io_sock_kind kind, const struct in6_addr *local, uint16_t 
 	step = "IPV6_RECVPKTINFO";
 	if (setsockopt(s->fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, &one, sizeof(one)) != 0)
 		goto fail;
-	step = "IPV6_V6ONLY";
-	if (setsockopt(s->fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one)) != 0)
+	step = "IPV6_V6ONLY"; /* raw sockets refuse it: they are IPv6 only anyway */
+	if (kind == IO_SOCK_UDP && setsockopt(s->fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one)) != 0)
 		goto fail;
 	sock_set_buffers(s->fd);
 	/* Bound to the outer address: the source of what we send, and the only
