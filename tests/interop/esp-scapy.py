@@ -39,7 +39,7 @@ import tempfile
 try:
     from scapy.all import IPv6, UDP, TCP, Raw, rdpcap, wrpcap
     from scapy.layers.inet6 import ICMPv6EchoRequest
-    from scapy.layers.ipsec import ESP, SecurityAssociation, _ESPPlain
+    from scapy.layers.ipsec import ESP, _ESPPlain
 except ImportError:
     print("SKIP: python3-scapy not installed")
     sys.exit(77)
@@ -49,24 +49,6 @@ import esp_manifest as em  # noqa: E402
 
 INNER_A, INNER_B = "2001:db8:a::10", "2001:db8:b::20"
 ICV_LEN = 16
-
-
-def scapy_sa(sa, seq=1, udp=None):
-    """scapy's SecurityAssociation for one of our SAs, sending or receiving
-    the 64-bit sequence number seq. udp: override the SA's encapsulation."""
-    km, alg = sa["keymat"], sa["alg"]
-    if alg in em.CBC_KEYLEN:
-        n = em.CBC_KEYLEN[alg]
-        kw = dict(crypt_algo="AES-CBC", crypt_key=km[:n], auth_algo="SHA2-256-128", auth_key=km[n:])
-    else:
-        # scapy splits the 4-byte salt off the end of the KEYMAT itself.
-        kw = dict(crypt_algo="AES-GCM" if "gcm" in alg else "CHACHA20-POLY1305", crypt_key=km)
-    if sa["mode"] == "tunnel":
-        kw["tunnel_header"] = IPv6(src=sa["src"], dst=sa["dst"])
-    if (sa["encap"] == "udp") if udp is None else udp:
-        kw["nat_t_header"] = UDP(sport=4500, dport=4500)
-    return SecurityAssociation(ESP, spi=sa["spi"], seq_num=seq & 0xffffffff, esn_en=sa["esn"],
-                               esn=seq >> 32, **kw)
 
 
 def cbc_esn(sa):
@@ -106,7 +88,7 @@ def check_ours(tmp):
             if p[UDP].sport != 4500 or p[UDP].dport != 4500 or fix_udp(p.copy())[UDP].chksum != p[UDP].chksum:
                 em.fail(f"{where}: UDP header scapy disagrees with: {p[UDP].summary()} chksum {p[UDP].chksum:#x}")
             p = strip_udp(p)
-        s = scapy_sa(sa, want["seq"], udp=False)
+        s = em.scapy_sa(sa, want["seq"], udp=False)
         if p[ESP].spi != sa["spi"] or p[ESP].seq != want["seq"] & 0xffffffff:
             em.fail(f"{where}: scapy reads SPI {p[ESP].spi:#x} seq {p[ESP].seq}")
         icv_size = s.crypt_algo.icv_size or s.auth_algo.icv_size
@@ -153,7 +135,7 @@ def kind_of(msg):
 
 def seal(sa, pkt, seq, udp=None):
     """scapy seals pkt with sa at 64-bit sequence number seq."""
-    s = scapy_sa(sa, seq, udp)
+    s = em.scapy_sa(sa, seq, udp)
     enc = IPv6(bytes(s.encrypt(pkt)))
     if cbc_esn(sa):  # scapy's HMAC lacks the high half: put the right ICV in
         esp = bytes(enc[ESP])
@@ -211,7 +193,7 @@ def forge(sa, seq, data, nh, padding=None, padlen=None):
     """A packet scapy encrypts and authenticates with sa's keys from a
     plaintext chosen here (scapy's own trailer is always right): data,
     padding (default: by the book), Pad Length (default: len(padding))."""
-    s = scapy_sa(sa, seq, udp=False)
+    s = em.scapy_sa(sa, seq, udp=False)
     algo = s.crypt_algo
     esp = _ESPPlain(spi=sa["spi"], seq=seq & 0xffffffff, iv=algo.generate_iv(), data=data, nh=nh)
     if padding is None:
@@ -291,7 +273,7 @@ def check_forgeries(tmp):
         (IPv6(src=gcm["src"], dst=gcm["dst"], nh=50) / Raw(bytes(seal(gcm, inner, 21))[40:40 + 8 + 8 + 1]),
          "DROP esp:short packet"),
         # scapy's own ESP-in-UDP: zero UDP checksum, invalid over IPv6.
-        (IPv6(bytes(scapy_sa(udp_sa, 22).encrypt(inner))), "DROP udp:invalid"),
+        (IPv6(bytes(em.scapy_sa(udp_sa, 22).encrypt(inner))), "DROP udp:invalid"),
         (seal(udp_sa, inner, 23), ok(udp_sa, 23, inner)),
         (hdr / UDP(sport=4500, dport=4500) / Raw(bytes(4) + b"IKE-ish payload"), "DROP udp:IKE"),
         (hdr / UDP(sport=4500, dport=4500) / Raw(b"\xff"), "DROP udp:NAT-keepalive"),

@@ -23,7 +23,6 @@ What tshark 4.0 (Debian 12) cannot check, and what this test does instead:
     on ESN), AES-GCM ESN SAs (the high half is in the AAD) are left encrypted.
 """
 import os
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -31,70 +30,17 @@ import tempfile
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import esp_manifest as em  # noqa: E402
 
-TSHARK = os.environ.get("TSHARK") or shutil.which("tshark")
-
-CBC = em.CBC_KEYLEN
-GCM = {"aes128-gcm16", "aes256-gcm16"}
-AUTH_HMAC = "HMAC-SHA-256-128 [RFC4868]"
-AUTH_UNCHECKED = "ANY 128 bit authentication [no checking]"
-
-def uat_line(sa):
-    """The esp_sa record for sa, or None when tshark 4.0 cannot decrypt it.
-    Returns (record, icv_checked)."""
-    km = sa["keymat"]
-    if sa["alg"] in CBC:
-        # KEYMAT = encryption key | integrity key (RFC 7296 2.17 order).
-        ek, ak = km[:CBC[sa["alg"]]], km[CBC[sa["alg"]]:]
-        enc, auth, checked = "AES-CBC [RFC3602]", AUTH_HMAC, True
-        if sa["esn"]:
-            auth, checked = AUTH_UNCHECKED, False
-    elif sa["alg"] in GCM and not sa["esn"]:
-        # KEYMAT = key | 4-byte salt, as tshark wants it (RFC 4106 8.1).
-        ek, ak = km, b""
-        enc, auth, checked = "AES-GCM with 16 octet ICV [RFC4106]", "NULL", True
-    else:
-        return None, False
-    fields = ["IPv6", sa["src"], sa["dst"], "0x%08x" % sa["spi"], enc, "0x" + ek.hex(), auth,
-              "0x" + ak.hex() if ak else ""]
-    return ",".join('"%s"' % f for f in fields), checked
-
 
 FIELDS = ["frame.number", "esp.spi", "esp.sequence", "esp.icv_good", "esp.icv_bad", "esp.protocol",
           "esp.pad_len", "esp.pad", "ipv6.src", "icmpv6.type", "icmpv6.checksum.status", "udp.dstport",
           "udp.checksum.status", "tcp.dstport", "tcp.checksum.status", "_ws.malformed"]
 
 
-def tshark_fields(pcap, prefs):
-    cmd = [TSHARK, "-n", "-r", pcap, "-T", "fields", "-E", "separator=/t", "-E", "occurrence=a",
-           "-E", "aggregator=,"] + prefs
-    for f in FIELDS:
-        cmd += ["-e", f]
-    out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
-    rows = {}
-    for line in out.splitlines():
-        vals = line.split("\t")
-        row = dict(zip(FIELDS, vals))
-        rows[int(row["frame.number"])] = row
-    return rows
-
-
-def last(v):
-    return v.split(",")[-1] if v else ""
-
-
-def num(v):
-    """A tshark number (decimal or 0x hex); None when absent."""
-    try:
-        return int(v, 0)
-    except (TypeError, ValueError):
-        return None
-
-
 def check_packet(n, want, sa, row, decrypt, checked):
     where = f"packet {n} (SPI 0x{sa['spi']:08x} {sa['alg']} {sa['mode']} {sa['encap']} esn={int(sa['esn'])})"
-    if num(row.get("esp.spi")) != sa["spi"]:
+    if em.num(row.get("esp.spi")) != sa["spi"]:
         em.fail(f"{where}: tshark reads SPI {row.get('esp.spi')}")
-    if num(row.get("esp.sequence")) != want["seq"] & 0xffffffff:
+    if em.num(row.get("esp.sequence")) != want["seq"] & 0xffffffff:
         em.fail(f"{where}: tshark reads sequence {row.get('esp.sequence')}, we sent {want['seq']} (low half)")
     if row.get("_ws.malformed"):
         em.fail(f"{where}: tshark says malformed")
@@ -102,11 +48,11 @@ def check_packet(n, want, sa, row, decrypt, checked):
         return 0
     if checked and row.get("esp.icv_good") != "1":
         em.fail(f"{where}: ICV not verified by tshark (good={row.get('esp.icv_good')!r} bad={row.get('esp.icv_bad')!r})")
-    if num(row.get("esp.protocol")) != want["nh"]:
+    if em.num(row.get("esp.protocol")) != want["nh"]:
         em.fail(f"{where}: tshark decrypts Next Header {row.get('esp.protocol')!r}, we sealed {want['nh']}")
         return 0
     pad = em.pad_len(sa["alg"], len(want["hex"]))
-    if num(row.get("esp.pad_len")) != pad:
+    if em.num(row.get("esp.pad_len")) != pad:
         em.fail(f"{where}: pad length {row.get('esp.pad_len')}, algorithms.md 3.1 says {pad}")
     if pad and row.get("esp.pad", "").replace(":", "") != bytes(range(1, pad + 1)).hex():
         em.fail(f"{where}: padding bytes {row.get('esp.pad')!r}, want 1, 2, 3, ...")
@@ -121,16 +67,16 @@ def check_packet(n, want, sa, row, decrypt, checked):
     field = {"icmp6": "icmpv6.type", "udp": "udp.dstport", "tcp": "tcp.dstport"}[proto]
     status = {"icmp6": "icmpv6.checksum.status", "udp": "udp.checksum.status",
               "tcp": "tcp.checksum.status"}[proto]
-    if num(last(row.get(field))) != int(value):
+    if em.num(em.last(row.get(field))) != int(value):
         em.fail(f"{where}: tshark decodes {field}={row.get(field)!r}, we sent {value}")
     # 1 = Good in tshark's checksum status.
-    if num(last(row.get(status))) != 1:
+    if em.num(em.last(row.get(status))) != 1:
         em.fail(f"{where}: tshark finds the inner {proto} checksum {row.get(status)!r} (1 = good)")
     return 1
 
 
 def main():
-    if not TSHARK or not os.access(TSHARK, os.X_OK):
+    if not em.TSHARK:
         print("SKIP: tshark not installed")
         return 77
     with tempfile.TemporaryDirectory() as tmp:
@@ -142,11 +88,11 @@ def main():
                  "-o", "tcp.analyze_sequence_numbers:FALSE"]
         plan = {}
         for spi, sa in sas.items():
-            rec, checked = uat_line(sa)
+            rec, checked = em.tshark_uat(sa)
             plan[spi] = (rec is not None, checked)
             if rec:
                 prefs += ["-o", "uat:esp_sa:" + rec]
-        rows = tshark_fields(pcap, prefs)
+        rows = em.tshark_fields(pcap, FIELDS, prefs)
         if len(rows) != len(results):
             em.fail(f"tshark read {len(rows)} packets, espcap wrote {len(results)}")
         decrypted = 0
@@ -154,7 +100,7 @@ def main():
             sa = sas[want["spi"]]
             decrypted += check_packet(n, want, sa, rows.get(n, {}), *plan[want["spi"]])
         # No expert warnings or errors over the whole capture.
-        expert = subprocess.run([TSHARK, "-n", "-r", pcap, "-q", "-z", "expert,warn"] + prefs,
+        expert = subprocess.run([em.TSHARK, "-n", "-r", pcap, "-q", "-z", "expert,warn"] + prefs,
                                 check=True, capture_output=True, text=True).stdout
         if any(line.startswith(("Errors (", "Warns (")) for line in expert.splitlines()):
             em.fail("tshark expert findings:\n" + expert)
