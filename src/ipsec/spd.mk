@@ -15,3 +15,8 @@ TESTS += tests/unit/test_ipsecdb
 tests_unit_test_ipsecdb_SOURCES = tests/unit/test_ipsecdb.c tests/unit/testutil.c tests/unit/testutil.h
 tests_unit_test_ipsecdb_CFLAGS = $(TEST_CFLAGS)
 tests_unit_test_ipsecdb_LDADD = $(TEST_LDADD)
+
+check_PROGRAMS += tests/fuzz/replay_spd
+TESTS += tests/fuzz/replay_spd
+tests_fuzz_replay_spd_SOURCES = tests/fuzz/fuzz_spd.c tests/fuzz/replay.c
+EXTRA_DIST += tests/fuzz/mkcorpus_spd.py
