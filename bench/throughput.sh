@@ -4,7 +4,9 @@
 # other in the same namespaces and the same run, measured with iperf3:
 #   plain       routed veth, no tunnel (the ceiling)
 #   mip6sec     two daemons, `tunnels` section, manual AES-128-CBC +
-#               HMAC-SHA-256-128 SAs, ESP tunnel mode (ENCAP=esp|udp)
+#               HMAC-SHA-256-128 SAs, ESP tunnel mode (IP protocol 50)
+#   mip6sec_udp the same with encapsulation = "udp" (RFC 3948, port 4500),
+#               as strongSwan's row is
 #   strongswan  charon (kernel-libipsec: userspace ESP on a TUN), IKEv2 PSK,
 #               ike aes128-sha256-modp2048, esp aes128-sha256 (cipher matched;
 #               5.9 always UDP-encapsulates ESP on 4500 with kernel-libipsec)
@@ -17,8 +19,8 @@
 #   bench/throughput.sh            (root; bench/deps.sh installs the tools)
 #
 # Environment: DURATION (seconds per iperf3 run, default 10), VPNS (rows to
-# run, default "plain mip6sec strongswan wireguard openvpn"), TESTS (default
-# "tcp1 tcp4 udp1400 udp100"), ENCAP (mip6sec: esp or udp, default esp),
+# run, default "plain mip6sec mip6sec_udp strongswan wireguard openvpn"), TESTS (default
+# "tcp1 tcp4 udp1400 udp100"),
 # OUT (JSON file, default /tmp/mip6sec-throughput.json), MIP6SEC (daemon binary;
 # default: an optimised build in BUILD=$SRC/_build-release), KEEP=1 (keep
 # the work directory with logs and captures).
@@ -34,9 +36,9 @@ set -eu
 . "$(dirname "$0")/netns.sh"
 
 DURATION=${DURATION:-10}
-VPNS=${VPNS:-plain mip6sec strongswan wireguard openvpn}
+VPNS=${VPNS:-plain mip6sec mip6sec_udp strongswan wireguard openvpn}
 TESTS=${TESTS:-tcp1 tcp4 udp1400 udp100}
-ENCAP=${ENCAP:-esp}
+ENCAP=esp
 OUT=${OUT:-${TMPDIR:-/tmp}/mip6sec-throughput.json}
 command -v python3 >/dev/null || bench_die "python3 missing"
 netns_init
@@ -50,6 +52,9 @@ plain_up() {
 	OUTER_FILTER="icmp6 and ip6[40] == 128"
 }
 plain_down() { unroute; }
+
+mip6sec_udp_up() { ENCAP=udp mip6sec_up; }
+mip6sec_udp_down() { mip6sec_down; }
 
 # ---- strongSwan: charon with kernel-libipsec in each gateway ----------------
 # Two charons on one machine: each gets its own strongswan.conf (through
@@ -235,9 +240,9 @@ topology
 iperf_server 5201
 for row in $VPNS; do
 	case $row in
-	plain | mip6sec | strongswan | wireguard | openvpn) run_row "$row" ;;
+	plain | mip6sec | mip6sec_udp | strongswan | wireguard | openvpn) run_row "$row" ;;
 	*) bench_die "unknown row $row" ;;
 	esac
 done
-python3 "$BENCH_SRC/bench/throughput_report.py" --duration "$DURATION" --encap "$ENCAP" \
+python3 "$BENCH_SRC/bench/throughput_report.py" --duration "$DURATION" \
 	--rows "$VPNS" --tests "$TESTS" "$RES" "$OUT"

@@ -25,6 +25,7 @@ TCP_PAYLOAD = 1328
 CIPHERS = {
     "plain": "none (kernel routing)",
     "mip6sec": "ESP AES-128-CBC + HMAC-SHA-256-128 (manual SAs)",
+    "mip6sec_udp": "the same in UDP 4500 (RFC 3948)",
     "strongswan": "ESP AES-128-CBC + HMAC-SHA-256-128 (IKEv2), UDP 4500",
     "wireguard": "ChaCha20-Poly1305 (fixed by WireGuard)",
     "openvpn": "AES-128-CBC + HMAC-SHA256 (static key)",
@@ -125,7 +126,6 @@ def fmt(v, spec, width):
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--duration", type=float, required=True)
-    ap.add_argument("--encap", default="esp")
     ap.add_argument("--rows", required=True)
     ap.add_argument("--tests", required=True)
     ap.add_argument("results")
@@ -137,8 +137,6 @@ def main():
     for row in rows:
         why = read(os.path.join(a.results, f"{row}.unavailable"))
         d = {"cipher": CIPHERS.get(row, "?"), "available": why is None}
-        if row == "mip6sec":
-            d["encapsulation"] = a.encap
         if why is not None:
             d["reason"] = why
         else:
@@ -157,21 +155,21 @@ def main():
 
     print(f"iperf3 {a.duration:g} s per run; ratio = {ref or 'none'} / row (Mb/s)")
     for row, d in data.items():
-        if not d["available"]:
-            print(f"{row}: unavailable ({d['reason']})")
-    hdr = f"{'row':<11} {'Mb/s':>9} {'pkt/s':>9} {'loss':>6} {'CPU us/pkt':>10} {(ref or '-') + '/row':>12}"
+        state = d["cipher"] if d["available"] else f"unavailable ({d['reason']})"
+        print(f"  {row:<12} {state}")
+    hdr = f"{'row':<12} {'Mb/s':>9} {'pkt/s':>9} {'loss':>6} {'CPU us/pkt':>10} {(ref or '-') + '/row':>12}"
     for t in tests:
         print(f"\n{TEST_NAMES.get(t, t)}\n{hdr}")
         for row, d in data.items():
             if not d["available"]:
-                print(f"{row:<11} {'unavailable':>9}")
+                print(f"{row:<12} {'unavailable':>9}")
                 continue
             r = d["tests"][t]
             if "error" in r:
-                print(f"{row:<11} {'failed':>9}  {r['error']}")
+                print(f"{row:<12} {'failed':>9}  {r['error']}")
                 continue
             loss = f"{r['loss_pct']:.1f}%" if "loss_pct" in r else "-"
-            print(f"{row:<11} {fmt(r['mbps'], '.1f', 9)} {fmt(r['pps'], '.0f', 9)} {loss:>6} "
+            print(f"{row:<12} {fmt(r['mbps'], '.1f', 9)} {fmt(r['pps'], '.0f', 9)} {loss:>6} "
                   f"{fmt(r.get('cpu_us_per_pkt'), '.1f', 10)} {fmt(r.get(f'{ref}_over_row'), '.2f', 12)}")
 
     targets = []
