@@ -132,7 +132,8 @@ static void fwd_on_tun(void *arg)
 		if (f->rx[i].truncated ||
 		    fwdpath_out(f->db, ft->t, pool_buf(f, (size_t)i), FWD_BUF_SIZE, f->rx[i].len, &o, &v) != 0) {
 			fwdpath_count(&v);
-			fwd_log_out_drop(ft, f->rx[i].buf, f->rx[i].len, &v);
+			if (v.drop != FWD_DROP_LINK_SCOPE)
+				fwd_log_out_drop(ft, f->rx[i].buf, f->rx[i].len, &v);
 			continue;
 		}
 		f->tx[k] = (struct io_msg){ .buf = pool_buf(f, (size_t)i) + o.off, .len = o.len, .peer = o.peer,

@@ -14,5 +14,6 @@ libm6_a_SOURCES += \
 EXTRA_DIST += docs/DATAPLANE.md
 
 # Network-namespace tests of the tunnel (root; skip with 77 otherwise).
-TESTS += tests/netns/tunnel-esp.sh tests/netns/tunnel-udp.sh
-EXTRA_DIST += tests/netns/tunnel-lib.sh tests/netns/tunnel-esp.sh tests/netns/tunnel-udp.sh
+TESTS += tests/netns/tunnel-esp.sh tests/netns/tunnel-udp.sh tests/netns/tunnel-lifecycle.sh
+EXTRA_DIST += tests/netns/tunnel-lib.sh tests/netns/tunnel-esp.sh tests/netns/tunnel-udp.sh \
+	tests/netns/tunnel-lifecycle.sh

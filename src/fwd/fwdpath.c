@@ -26,6 +26,7 @@ static const struct name_entry drop_names[] = {
 	{ FWD_DROP_KEEPALIVE, "NAT-keepalive" },
 	{ FWD_DROP_SEND, "outer socket refused" },
 	{ FWD_DROP_TUN_WRITE, "TUN refused" },
+	{ FWD_DROP_LINK_SCOPE, "link-scope packet" },
 };
 
 const char *fwd_drop_name(enum fwd_drop d)
@@ -54,6 +55,7 @@ static struct stats_counter fwd_drops[FWD_DROP_COUNT] = {
 	[FWD_DROP_KEEPALIVE] = STATS_COUNTER("fwd", "keepalive"),
 	[FWD_DROP_SEND] = STATS_COUNTER("fwd", "drop_send"),
 	[FWD_DROP_TUN_WRITE] = STATS_COUNTER("fwd", "drop_tun_write"),
+	[FWD_DROP_LINK_SCOPE] = STATS_COUNTER("fwd", "drop_link_scope"),
 };
 
 static struct stats_counter esp_drops[ESP_DROP_COUNT] = {
@@ -151,6 +153,12 @@ static int inner_selectors(const uint8_t *pkt, size_t len, uint32_t ifid, struct
 	return 0;
 }
 
+static bool link_scope(const struct in6_addr *src, const struct in6_addr *dst)
+{
+	return IN6_IS_ADDR_UNSPECIFIED(src) || IN6_IS_ADDR_LINKLOCAL(src) || IN6_IS_ADDR_LINKLOCAL(dst) ||
+	       IN6_IS_ADDR_MC_NODELOCAL(dst) || IN6_IS_ADDR_MC_LINKLOCAL(dst);
+}
+
 int fwdpath_out(struct ipsecdb *db, const struct ipsecdb_tunnel *t, uint8_t *buf, size_t cap, size_t len,
 		struct fwd_out *out, struct fwd_verdict *v)
 {
@@ -160,6 +168,10 @@ int fwdpath_out(struct ipsecdb *db, const struct ipsecdb_tunnel *t, uint8_t *buf
 		return drop(v, FWD_DROP_TOO_BIG, M6E_NOSPACE);
 	if (inner_selectors(buf + FWD_HEADROOM, len, t->ifid, &sp) != 0)
 		return drop(v, FWD_DROP_INNER, M6E_INVAL);
+	/* The kernel's own link-scope packets on the TUN (MLD reports from ::
+	 * to ff02::16 once forwarding is on) belong to no tunnel. */
+	if (link_scope(&sp.src, &sp.dst))
+		return drop(v, FWD_DROP_LINK_SCOPE, M6E_PERM);
 	/* R3776-4.2.c: the policy is looked up for the tunnel the packet entered. */
 	struct spd_entry *e = spd_lookup(ipsecdb_spd(db), SPD_DIR_OUT, &sp);
 	if (!e) {

@@ -61,6 +61,7 @@ enum fwd_drop {
 	FWD_DROP_KEEPALIVE,   /* NAT-keepalive, ignored (R3948-2.3.a) */
 	FWD_DROP_SEND,        /* the outer socket refused it */
 	FWD_DROP_TUN_WRITE,   /* the TUN device refused it */
+	FWD_DROP_LINK_SCOPE,  /* link-scope traffic the kernel put on the TUN (MLD, ...): never tunnelled */
 	FWD_DROP_COUNT
 };
 

@@ -84,6 +84,11 @@ int io_sock_open(enum io_sock_kind kind, const struct in6_addr *local, uint16_t 
 	step = "IPV6_V6ONLY"; /* raw sockets refuse it: they are IPv6 only anyway */
 	if (kind == IO_SOCK_UDP && setsockopt(s->fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one)) != 0)
 		goto fail;
+	/* The outer address may appear later (DHCPv6, SLAAC, a link coming up):
+	 * bind to it anyway; packets flow once it exists. */
+	step = "IPV6_FREEBIND";
+	if (setsockopt(s->fd, IPPROTO_IPV6, IPV6_FREEBIND, &one, sizeof(one)) != 0)
+		goto fail;
 	sock_set_buffers(s->fd);
 	/* Bound to the outer address: the source of what we send, and the only
 	 * destination we receive for; this keeps outer packets out of the TUN. */

@@ -16,7 +16,8 @@
 # daemon installs, and source address selection needs no help. Only the
 # addresses above, inside namespaces this test creates, are used.
 #
-# Callers set ENCAP ("esp" or "udp") before sourcing, then call tl_setup.
+# Callers set ENCAP ("esp" or "udp") and optionally REPLAY (anti-replay on
+# the manual SAs, default true) before sourcing, then call tl_setup.
 set -u
 fail() {
 	echo "FAIL: $*"
@@ -65,7 +66,7 @@ tl_sa() { # name spi direction src dst key auth
 	cat <<EOS
 		{ name = "$1"; spi = $2; direction = "$3"; source = "$4"; destination = "$5";
 		  mode = "tunnel"; traffic = "any"; encryption = "aes-cbc"; encryption-key = "$6";
-		  integrity = "hmac-sha256-128"; integrity-key = "$7"; anti-replay = true; },
+		  integrity = "hmac-sha256-128"; integrity-key = "$7"; anti-replay = ${REPLAY:-true}; },
 EOS
 }
 
