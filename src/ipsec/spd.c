@@ -207,15 +207,25 @@ static void entry_shape(const struct spd_entry *e, uint8_t *side, uint8_t *len,
 	}
 }
 
+/* splitmix64's finaliser: every input bit reaches every output bit, so the
+ * low bits used as the bucket index see the whole masked address. */
+static uint64_t mix64(uint64_t x)
+{
+	x ^= x >> 30;
+	x *= 0xbf58476d1ce4e5b9ull;
+	x ^= x >> 27;
+	x *= 0x94d049bb133111ebull;
+	return x ^ (x >> 31);
+}
+
 static size_t group_hash(unsigned dir, unsigned pb, unsigned side, unsigned len,
 			 const struct in6_addr *key)
 {
-	uint64_t h = 0x9e3779b97f4a7c15ull ^ ((uint64_t)dir << 40 | (uint64_t)pb << 16 | side << 8 | len);
+	uint64_t h = mix64((uint64_t)dir << 40 | (uint64_t)pb << 16 | side << 8 | len);
 	for (size_t i = 0; i < 16; i += 8) {
 		uint64_t w;
 		memcpy(&w, key->s6_addr + i, 8);
-		h = (h ^ w) * 0xbf58476d1ce4e5b9ull;
-		h ^= h >> 31;
+		h = mix64(h ^ w);
 	}
 	return (size_t)h;
 }

@@ -20,3 +20,10 @@ check_PROGRAMS += tests/fuzz/replay_spd
 TESTS += tests/fuzz/replay_spd
 tests_fuzz_replay_spd_SOURCES = tests/fuzz/fuzz_spd.c tests/fuzz/replay.c
 EXTRA_DIST += tests/fuzz/mkcorpus_spd.py
+
+# Lookup rate at 10, 1k and 10k entries, built on demand only:
+#   make bench/spd_bench && ./bench/spd_bench
+EXTRA_PROGRAMS += bench/spd_bench
+bench_spd_bench_SOURCES = bench/spd_bench.c
+bench_spd_bench_LDADD = libm6.a $(M6_LIBS)
+CLEANFILES += bench/spd_bench
