@@ -22,7 +22,10 @@
  * on their most specific address selector (the longer of source/destination
  * prefix, masked). A lookup probes one hash chain per distinct (side, prefix
  * length) present in the two buckets it may hit and keeps the matching entry
- * with the smallest order, so first-match semantics are exact.
+ * with the smallest order, so first-match semantics are exact. At most
+ * 2 x 129 x 2 probes whatever the size; entries that differ only in
+ * protocol-specific selectors (ports, types, interface) share a group and are
+ * scanned in order within it. bench/spd_bench measures it.
  *
  * No clock, no RNG, no I/O. Not thread-safe.
  */
