@@ -17,3 +17,15 @@ EXTRA_DIST += docs/DATAPLANE.md
 TESTS += tests/netns/tunnel-esp.sh tests/netns/tunnel-udp.sh tests/netns/tunnel-lifecycle.sh
 EXTRA_DIST += tests/netns/tunnel-lib.sh tests/netns/tunnel-esp.sh tests/netns/tunnel-udp.sh \
 	tests/netns/tunnel-lifecycle.sh
+
+check_PROGRAMS += tests/unit/test_fwdpath
+TESTS += tests/unit/test_fwdpath
+tests_unit_test_fwdpath_SOURCES = tests/unit/test_fwdpath.c tests/unit/testutil.c tests/unit/testutil.h
+tests_unit_test_fwdpath_CFLAGS = $(TEST_CFLAGS)
+tests_unit_test_fwdpath_LDADD = $(TEST_LDADD)
+
+check_PROGRAMS += tests/unit/test_kstate
+TESTS += tests/unit/test_kstate
+tests_unit_test_kstate_SOURCES = tests/unit/test_kstate.c tests/unit/testutil.c tests/unit/testutil.h
+tests_unit_test_kstate_CFLAGS = $(TEST_CFLAGS)
+tests_unit_test_kstate_LDADD = $(TEST_LDADD)

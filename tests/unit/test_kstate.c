@@ -1,0 +1,327 @@
+/*
+ * Unit tests for src/io/kstate.c, the kernel-state journal: the line codec
+ * (round trip, and a table of malformed lines with their exact reasons),
+ * write-ahead journalling, revert/forget, undo in reverse order on close,
+ * recovery of a journal left by a crash (torn last line, entries already
+ * gone, undo failures), and a failed undo staying journalled. The kernel
+ * side is a fake that records calls.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "base/err.h"
+#include "io/kstate.h"
+#include "testutil.h"
+
+/* ---- the line codec ---------------------------------------------------- */
+
+struct line_case {
+	const char *line;
+	int rc;
+	enum kstate_bad why;
+};
+
+static const struct line_case good_lines[] = {
+	{ "route m6t fd00:b::/64 1024", 0, KSTATE_BAD_NONE },
+	{ "route tun0 ::/0 0", 0, KSTATE_BAD_NONE },
+	{ "route a.b-c_d 2001:db8::/32 4294967295", 0, KSTATE_BAD_NONE },
+	{ "addr m6t fd00:a::1/64", 0, KSTATE_BAD_NONE },
+	{ "addr ha0 2001:db8:1::1/128", 0, KSTATE_BAD_NONE },
+};
+
+static const struct line_case bad_lines[] = {
+	{ "", M6E_NOTFOUND, KSTATE_BAD_NONE },
+	{ "# comment", M6E_NOTFOUND, KSTATE_BAD_NONE },
+	{ "rule m6t fd00:b::/64 1024", M6E_INVAL, KSTATE_BAD_KIND },
+	{ "Route m6t fd00:b::/64 1024", M6E_INVAL, KSTATE_BAD_KIND },
+	{ "route", M6E_INVAL, KSTATE_BAD_FIELDS },
+	{ "route m6t", M6E_INVAL, KSTATE_BAD_FIELDS },
+	{ "route m6t fd00:b::/64", M6E_INVAL, KSTATE_BAD_FIELDS },
+	{ "route m6t fd00:b::/64 1024 extra", M6E_INVAL, KSTATE_BAD_FIELDS },
+	{ "route m6t fd00:b::/64 1024 ", M6E_INVAL, KSTATE_BAD_FIELDS },
+	{ "route  m6t fd00:b::/64 1024", M6E_INVAL, KSTATE_BAD_FIELDS },
+	{ " route m6t fd00:b::/64 1024", M6E_INVAL, KSTATE_BAD_FIELDS },
+	{ "addr m6t fd00:a::1/64 7", M6E_INVAL, KSTATE_BAD_FIELDS },
+	{ "route averyveryverylongname fd00:b::/64 1", M6E_INVAL, KSTATE_BAD_IFNAME },
+	{ "route a/b fd00:b::/64 1", M6E_INVAL, KSTATE_BAD_IFNAME },
+	{ "route m6t\x01 fd00:b::/64 1", M6E_INVAL, KSTATE_BAD_IFNAME },
+	{ "route m6t fd00:b:: 1024", M6E_INVAL, KSTATE_BAD_PREFIX },
+	{ "route m6t fd00:b::/129 1024", M6E_INVAL, KSTATE_BAD_PREFIX },
+	{ "route m6t fd00:b::1/64 1024", M6E_INVAL, KSTATE_BAD_PREFIX }, /* host bits on a route */
+	{ "route m6t 10.0.0.0/8 1024", M6E_INVAL, KSTATE_BAD_PREFIX },
+	{ "route m6t fd00:b::/64 -1", M6E_INVAL, KSTATE_BAD_METRIC },
+	{ "route m6t fd00:b::/64 4294967296", M6E_INVAL, KSTATE_BAD_METRIC },
+	{ "route m6t fd00:b::/64 0x10", M6E_INVAL, KSTATE_BAD_METRIC },
+	{ "addr m6t fd00:a::1/200", M6E_INVAL, KSTATE_BAD_PREFIX },
+};
+
+START_TEST(line_round_trip)
+{
+	const struct line_case *c = &good_lines[_i];
+	struct kstate_entry e, e2;
+	enum kstate_bad why;
+	char out[KSTATE_LINE_MAX];
+	ck_assert_int_eq(kstate_parse_line(c->line, strlen(c->line), &e, &why), 0);
+	ck_assert_int_eq(why, KSTATE_BAD_NONE);
+	int n = kstate_format_line(&e, out, sizeof(out));
+	ck_assert_int_gt(n, 0);
+	ck_assert_int_eq(out[n - 1], '\n');
+	/* The canonical text is the input (they are written canonically). */
+	tu_assert_mem_eq(out, (size_t)n - 1, c->line, strlen(c->line));
+	ck_assert_int_eq(kstate_parse_line(out, (size_t)n - 1, &e2, NULL), 0);
+	ck_assert(kstate_entry_eq(&e, &e2));
+}
+END_TEST
+
+START_TEST(line_refused)
+{
+	const struct line_case *c = &bad_lines[_i];
+	struct kstate_entry e;
+	enum kstate_bad why = KSTATE_BAD_COUNT;
+	ck_assert_msg(kstate_parse_line(c->line, strlen(c->line), &e, &why) == c->rc, "\"%s\"", c->line);
+	ck_assert_msg(why == c->why, "\"%s\": %s, want %s", c->line, kstate_bad_name(why), kstate_bad_name(c->why));
+}
+END_TEST
+
+START_TEST(line_limits)
+{
+	char line[KSTATE_LINE_MAX + 8];
+	struct kstate_entry e;
+	enum kstate_bad why;
+	memset(line, 'x', sizeof(line));
+	ck_assert_int_eq(kstate_parse_line(line, sizeof(line), &e, &why), M6E_RANGE);
+	ck_assert_int_eq(why, KSTATE_BAD_LONG);
+	/* The length is what counts, not a NUL: a line cut mid-prefix. */
+	const char *full = "route m6t fd00:b::/64 1024";
+	ck_assert_int_eq(kstate_parse_line(full, 15, &e, &why), M6E_INVAL);
+	ck_assert_int_eq(why, KSTATE_BAD_PREFIX);
+	/* Formatting refuses what could not be read back. */
+	struct kstate_entry bad = { .kind = KSTATE_ROUTE, .ifname = "a b" };
+	ck_assert_int_eq(kstate_format_line(&bad, line, sizeof(line)), M6E_INVAL);
+	struct kstate_entry ok = { .kind = KSTATE_ADDR, .ifname = "m6t" };
+	ck_assert_int_eq(kstate_format_line(&ok, line, 5), M6E_NOSPACE);
+}
+END_TEST
+
+/* ---- the journal, with a fake kernel ------------------------------------ */
+
+struct fake {
+	char log[4096];      /* "+route m6t fd00:b::/64 1024\n-..." in call order */
+	int apply_rc, undo_rc;
+	const char *fail_ifname; /* undo on this interface returns undo_rc; others 0 */
+};
+
+static void fake_note(struct fake *f, char op, const struct kstate_entry *e)
+{
+	char line[KSTATE_LINE_MAX];
+	ck_assert_int_gt(kstate_format_line(e, line, sizeof(line)), 0);
+	size_t n = strlen(f->log);
+	snprintf(f->log + n, sizeof(f->log) - n, "%c%s", op, line);
+}
+
+static int fake_apply(void *arg, const struct kstate_entry *e)
+{
+	struct fake *f = arg;
+	fake_note(f, '+', e);
+	return f->apply_rc;
+}
+
+static int fake_undo(void *arg, const struct kstate_entry *e)
+{
+	struct fake *f = arg;
+	fake_note(f, '-', e);
+	if (f->fail_ifname && strcmp(e->ifname, f->fail_ifname) != 0)
+		return 0;
+	return f->undo_rc;
+}
+
+static char dir[64], journal[128];
+
+static void dir_setup(void)
+{
+	snprintf(dir, sizeof(dir), "/tmp/test_kstate.XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(journal, sizeof(journal), "%s/%s", dir, KSTATE_JOURNAL);
+}
+
+static void dir_teardown(void)
+{
+	unlink(journal);
+	rmdir(dir);
+}
+
+static char *slurp(const char *path)
+{
+	static char buf[8192];
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return NULL;
+	size_t n = fread(buf, 1, sizeof(buf) - 1, f);
+	buf[n] = '\0';
+	fclose(f);
+	/* Drop the comment header. */
+	return buf[0] == '#' ? strchr(buf, '\n') + 1 : buf;
+}
+
+static struct kstate_entry route(const char *ifname, const char *prefix, unsigned metric)
+{
+	struct kstate_entry e = { .kind = KSTATE_ROUTE, .metric = metric };
+	snprintf(e.ifname, sizeof(e.ifname), "%s", ifname);
+	ck_assert_int_eq(prefix_parse(prefix, &e.prefix, false), 0);
+	return e;
+}
+
+static struct kstate *open_ks(struct fake *f, struct kstate_recovery *rec)
+{
+	struct kstate_ops ops = { .apply = fake_apply, .undo = fake_undo, .arg = f };
+	struct kstate *ks = NULL;
+	char err[256];
+	ck_assert_int_eq(kstate_open(dir, &ops, &ks, rec, err, sizeof(err)), 0);
+	return ks;
+}
+
+START_TEST(journal_lifecycle)
+{
+	struct fake f = { 0 };
+	struct kstate_recovery rec;
+	struct kstate *ks = open_ks(&f, &rec);
+	ck_assert_uint_eq(rec.undone + rec.gone + rec.failed + rec.bad_lines, 0);
+	ck_assert_int_ne(access(journal, F_OK), 0); /* nothing journalled yet */
+
+	struct kstate_entry r1 = route("m6t", "fd00:b::/64", 1024), r2 = route("m6t", "fd00:c::/48", 1024),
+			    r3 = route("m6u", "fd00:d::/64", 10);
+	ck_assert_int_eq(kstate_apply(ks, &r1), 0);
+	ck_assert_int_eq(kstate_apply(ks, &r2), 0);
+	ck_assert_int_eq(kstate_apply(ks, &r3), 0);
+	ck_assert_str_eq(slurp(journal),
+			 "route m6t fd00:b::/64 1024\nroute m6t fd00:c::/48 1024\nroute m6u fd00:d::/64 10\n");
+	ck_assert_uint_eq(kstate_count(ks), 3);
+
+	/* An apply the kernel refuses is not kept, in memory or on disk. */
+	f.apply_rc = M6E_EXISTS;
+	struct kstate_entry r4 = route("m6t", "fd00:e::/64", 1);
+	ck_assert_int_eq(kstate_apply(ks, &r4), M6E_EXISTS);
+	f.apply_rc = 0;
+	ck_assert_uint_eq(kstate_count(ks), 3);
+	ck_assert_ptr_null(strstr(slurp(journal), "fd00:e::"));
+
+	/* Revert one: undone and gone from the journal; unknown: NOTFOUND. */
+	ck_assert_int_eq(kstate_revert(ks, &r2), 0);
+	ck_assert_int_eq(kstate_revert(ks, &r2), M6E_NOTFOUND);
+	ck_assert_str_eq(slurp(journal), "route m6t fd00:b::/64 1024\nroute m6u fd00:d::/64 10\n");
+
+	/* A vanished device: its entries are forgotten without undo calls. */
+	f.log[0] = '\0';
+	kstate_forget_ifname(ks, "m6u");
+	ck_assert_str_eq(f.log, "");
+	ck_assert_str_eq(slurp(journal), "route m6t fd00:b::/64 1024\n");
+
+	/* Close: undo what is left, remove the journal. */
+	ck_assert_int_eq(kstate_apply(ks, &r3), 0);
+	f.log[0] = '\0';
+	kstate_close(ks);
+	ck_assert_str_eq(f.log, "-route m6u fd00:d::/64 10\n-route m6t fd00:b::/64 1024\n");
+	ck_assert_int_ne(access(journal, F_OK), 0);
+}
+END_TEST
+
+START_TEST(journal_recovery)
+{
+	/* What a crashed run left: entries, a comment, a bad line, a torn one. */
+	FILE *j = fopen(journal, "w");
+	ck_assert_ptr_nonnull(j);
+	fputs("# header\n"
+	      "route m6t fd00:b::/64 1024\n"
+	      "addr m6t fd00:a::1/64\n"
+	      "bogus line\n"
+	      "route gone0 fd00:c::/64 5\n"
+	      "route m6t fd0",
+	      j);
+	fclose(j);
+	struct fake f = { .undo_rc = M6E_NOTFOUND, .fail_ifname = "gone0" };
+	struct kstate_recovery rec;
+	struct kstate *ks = open_ks(&f, &rec);
+	/* Newest first; gone0's route was already gone. */
+	ck_assert_str_eq(f.log, "-route gone0 fd00:c::/64 5\n-addr m6t fd00:a::1/64\n-route m6t fd00:b::/64 1024\n");
+	ck_assert_uint_eq(rec.undone, 2);
+	ck_assert_uint_eq(rec.gone, 1);
+	ck_assert_uint_eq(rec.failed, 0);
+	ck_assert_uint_eq(rec.bad_lines, 2);
+	ck_assert_int_ne(access(journal, F_OK), 0);
+	ck_assert_uint_eq(kstate_count(ks), 0);
+	kstate_close(ks);
+
+	/* An undo that fails during recovery is counted. */
+	j = fopen(journal, "w");
+	fputs("route m6t fd00:b::/64 1024\n", j);
+	fclose(j);
+	struct fake g = { .undo_rc = M6E_IO };
+	ks = open_ks(&g, &rec);
+	ck_assert_uint_eq(rec.failed, 1);
+	kstate_close(ks);
+}
+END_TEST
+
+START_TEST(journal_failed_undo_stays)
+{
+	struct fake f = { .undo_rc = M6E_PERM, .fail_ifname = "stuck0" };
+	struct kstate_recovery rec;
+	struct kstate *ks = open_ks(&f, &rec);
+	struct kstate_entry a = route("m6t", "fd00:b::/64", 1), b = route("stuck0", "fd00:c::/64", 2),
+			    c = route("m6t", "fd00:d::/64", 3);
+	ck_assert_int_eq(kstate_apply(ks, &a), 0);
+	ck_assert_int_eq(kstate_apply(ks, &b), 0);
+	ck_assert_int_eq(kstate_apply(ks, &c), 0);
+	kstate_close(ks);
+	/* The next start will try stuck0's route again. */
+	ck_assert_str_eq(slurp(journal), "route stuck0 fd00:c::/64 2\n");
+}
+END_TEST
+
+START_TEST(open_refuses_bad_dir)
+{
+	struct fake f = { 0 };
+	struct kstate_ops ops = { .apply = fake_apply, .undo = fake_undo, .arg = &f };
+	struct kstate_recovery rec;
+	struct kstate *ks = NULL;
+	char err[256] = "";
+	ck_assert_int_lt(kstate_open("/nonexistent-dir/below", &ops, &ks, &rec, err, sizeof(err)), 0);
+	ck_assert_ptr_nonnull(strstr(err, "/nonexistent-dir/below"));
+	/* A missing last component is created 0700. */
+	char sub[128];
+	snprintf(sub, sizeof(sub), "%s/state", dir);
+	ck_assert_int_eq(kstate_open(sub, &ops, &ks, &rec, err, sizeof(err)), 0);
+	struct stat st;
+	ck_assert_int_eq(stat(sub, &st), 0);
+	ck_assert_uint_eq(st.st_mode & 0777, 0700);
+	kstate_close(ks);
+	ck_assert_int_eq(rmdir(sub), 0);
+}
+END_TEST
+
+static Suite *kstate_suite(void)
+{
+	Suite *s = suite_create("kstate");
+	TCase *tc = tcase_create("line");
+	tcase_add_loop_test(tc, line_round_trip, 0, sizeof(good_lines) / sizeof(good_lines[0]));
+	tcase_add_loop_test(tc, line_refused, 0, sizeof(bad_lines) / sizeof(bad_lines[0]));
+	tcase_add_test(tc, line_limits);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("journal");
+	tcase_add_checked_fixture(tc, dir_setup, dir_teardown);
+	tcase_add_test(tc, journal_lifecycle);
+	tcase_add_test(tc, journal_recovery);
+	tcase_add_test(tc, journal_failed_undo_stays);
+	tcase_add_test(tc, open_refuses_bad_dir);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	return tu_run_suite(kstate_suite());
+}
