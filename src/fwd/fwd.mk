@@ -29,3 +29,10 @@ TESTS += tests/unit/test_kstate
 tests_unit_test_kstate_SOURCES = tests/unit/test_kstate.c tests/unit/testutil.c tests/unit/testutil.h
 tests_unit_test_kstate_CFLAGS = $(TEST_CFLAGS)
 tests_unit_test_kstate_LDADD = $(TEST_LDADD)
+
+# Fuzz replays (corpora: tests/fuzz/mkcorpus_fwdpath.py, mkcorpus_kstate.sh).
+check_PROGRAMS += tests/fuzz/replay_fwdpath tests/fuzz/replay_kstate
+TESTS += tests/fuzz/replay_fwdpath tests/fuzz/replay_kstate
+tests_fuzz_replay_fwdpath_SOURCES = tests/fuzz/fuzz_fwdpath.c tests/fuzz/replay.c
+tests_fuzz_replay_kstate_SOURCES = tests/fuzz/fuzz_kstate.c tests/fuzz/replay.c
+EXTRA_DIST += tests/fuzz/mkcorpus_fwdpath.py tests/fuzz/mkcorpus_kstate.sh

@@ -1,0 +1,33 @@
+#!/bin/sh
+# Write the seed corpus of fuzz_kstate (tests/fuzz/corpus/kstate/): the lines
+# of tests/unit/test_kstate.c's tables, one journal per case, and the
+# crash-recovery journal of its journal_recovery test.
+# Run from anywhere: sh tests/fuzz/mkcorpus_kstate.sh
+set -eu
+out=$(cd "$(dirname "$0")" && pwd)/corpus/kstate
+mkdir -p "$out"
+rm -f "$out"/*
+i=0
+while IFS= read -r line; do
+	i=$((i + 1))
+	printf '%s\n' "$line" > "$out/line-$i"
+done <<'EOL'
+route m6t fd00:b::/64 1024
+route tun0 ::/0 0
+route a.b-c_d 2001:db8::/32 4294967295
+addr m6t fd00:a::1/64
+addr ha0 2001:db8:1::1/128
+# comment
+rule m6t fd00:b::/64 1024
+route m6t fd00:b::/64 1024 extra
+route  m6t fd00:b::/64 1024
+route averyveryverylongname fd00:b::/64 1
+route a/b fd00:b::/64 1
+route m6t fd00:b::/129 1024
+route m6t fd00:b::1/64 1024
+route m6t fd00:b::/64 4294967296
+route m6t fd00:b::/64 0x10
+addr m6t fd00:a::1/200
+EOL
+printf '# header\nroute m6t fd00:b::/64 1024\naddr m6t fd00:a::1/64\nbogus line\nroute gone0 fd00:c::/64 5\nroute m6t fd0' \
+	> "$out/recovery"
