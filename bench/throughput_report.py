@@ -116,6 +116,8 @@ def machine():
         "wireguard-go": version(["wireguard-go", "--version"]),
         "openvpn": version(["openvpn", "--version"]),
         "openssl": version(["openssl", "version"]),
+        # Others share the machine: the load when the run ended says how much.
+        "loadavg_at_end": read("/proc/loadavg"),
     }
 
 
