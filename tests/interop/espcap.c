@@ -33,6 +33,7 @@
  * bounded token parsing.
  */
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -147,6 +148,8 @@ static struct sa *sa_from_spec(const struct sa_spec *s, enum sa_dir dir)
 static void upper_kind(uint8_t proto, const uint8_t *msg, size_t len, const struct in6_addr *src,
 		       const struct in6_addr *dst, char *out, size_t outlen)
 {
+	/* A message shorter than its header reads as type/port 0 and fails the
+	 * length test below. */
 	struct rbuf r;
 	rbuf_init(&r, msg, len);
 	uint8_t type = 0;
@@ -155,15 +158,13 @@ static void upper_kind(uint8_t proto, const uint8_t *msg, size_t len, const stru
 	switch (proto) {
 	case IP6_NH_ICMPV6:
 		min = 4;
-		if (rbuf_peek_u8(&r, 0, &type) != 0)
-			min = SIZE_MAX;
+		(void)rbuf_peek_u8(&r, 0, &type);
 		snprintf(out, outlen, "icmp6:%u", type);
 		break;
 	case IP6_NH_UDP:
 	case IP6_NH_TCP:
 		min = proto == IP6_NH_UDP ? 8 : 20;
-		if (rbuf_peek_u16(&r, 2, &port) != 0)
-			min = SIZE_MAX;
+		(void)rbuf_peek_u16(&r, 2, &port);
 		snprintf(out, outlen, "%s:%u", proto == IP6_NH_UDP ? "udp" : "tcp", port);
 		break;
 	default:
