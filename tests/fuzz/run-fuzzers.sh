@@ -21,10 +21,11 @@ flags=(-std=c11 -g -O1 -include "$build/config.h" -I"$top/src" -I"$build"
        -fsanitize=fuzzer-no-link,address,undefined $(pkg-config --cflags libconfig libcrypto libevent))
 libs=($(pkg-config --libs libconfig libcrypto libevent))
 
-# The library the targets link: everything but the I/O adapters and the
-# daemon, instrumented once and archived.
+# The library the targets link: everything but the libevent adapters and the
+# daemon (kstate and fwdpath are pure and have targets of their own),
+# instrumented once and archived.
 mapfile -t lib_srcs < <(cd "$top" && ls src/base/*.c src/wire/*.c src/conf/*.c src/ctl/*.c \
-	src/crypto/*.c src/ipsec/*.c 2>/dev/null)
+	src/crypto/*.c src/ipsec/*.c src/fwd/fwdpath.c src/io/kstate.c 2>/dev/null)
 objs=()
 jobs=0
 for s in "${lib_srcs[@]}"; do
