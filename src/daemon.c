@@ -23,7 +23,7 @@
 #include "io/notify.h"
 #include "io/timer.h"
 #include "ipsec/ipsecdb.h"
-#include "ipsec/show.h"
+#include "ctl/ipsec_show.h"
 
 /* SA lifetimes are applied once a second (ipsecdb_tick). */
 #define DAEMON_TICK_MS 1000

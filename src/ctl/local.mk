@@ -14,3 +14,7 @@ check_PROGRAMS += tests/fuzz/replay_ctl
 TESTS += tests/fuzz/replay_ctl
 tests_fuzz_replay_ctl_SOURCES = tests/fuzz/fuzz_ctl.c tests/fuzz/replay.c
 EXTRA_DIST += tests/fuzz/mkcorpus_ctl.py
+
+# The sas/policies listings: ctl sits above ipsec, so the rendering of the
+# SAD and SPD lives here.
+libm6_a_SOURCES += src/ctl/ipsec_show.c src/ctl/ipsec_show.h

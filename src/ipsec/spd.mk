@@ -1,8 +1,7 @@
-# src/ipsec/spd.mk: SPD, ipsecdb, listings
+# src/ipsec/spd.mk: SPD and ipsecdb (the listings are src/ctl/ipsec_show.c)
 libm6_a_SOURCES += \
 	src/ipsec/spd.c src/ipsec/spd.h \
-	src/ipsec/ipsecdb.c src/ipsec/ipsecdb.h \
-	src/ipsec/show.c src/ipsec/show.h
+	src/ipsec/ipsecdb.c src/ipsec/ipsecdb.h
 
 check_PROGRAMS += tests/unit/test_spd
 TESTS += tests/unit/test_spd

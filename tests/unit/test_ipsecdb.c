@@ -1,6 +1,6 @@
 /*
  * Unit tests for ipsecdb (src/ipsec/ipsecdb.c) and the listings
- * (src/ipsec/show.c): the SAD and SPD built from the shipped example
+ * (src/ctl/ipsec_show.c): the SAD and SPD built from the shipped example
  * configs (RFC 3776 5.2 layout: counts and every entry), a site tunnel config
  * (ESP and UDP encapsulation, a tunnel without SAs), the HA/MN pair checked
  * end to end (R3776-4.2.k), return home (R3776-4.2.e), refusals (missing SA,
@@ -16,7 +16,7 @@
 #include "conf/conf_priv.h"
 #include "ctl/ctl.h"
 #include "ipsec/ipsecdb.h"
-#include "ipsec/show.h"
+#include "ctl/ipsec_show.h"
 #include "testutil.h"
 
 #define NOW_MS 5000000u
@@ -562,7 +562,7 @@ START_TEST(show_sas)
 	ck_assert_int_eq(rows, 1);
 	ck_assert(strncmp(body, "NAME ", 5) == 0);
 	const char *row = strchr(body, '\n') + 1;
-	/* Columns as in the header (show.c); exact row. */
+	/* Columns as in the header (ipsec_show.c); exact row. */
 	ck_assert_str_eq(row, "mn1-hot-out      0x00001004  out  tunnel     aes128-cbc-hmac-sha256-128     "
 			      "2001:db8:1::1 -> 2001:db8:1::100                     esp        mature  0          "
 			      "0            0      -\n");

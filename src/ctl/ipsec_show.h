@@ -5,8 +5,8 @@
  * The filter argument (`mip6sec sas FILTER`) keeps the rows whose SA name,
  * tunnel name, SPD entry name or SPI (decimal or 0x hex) equals FILTER.
  */
-#ifndef M6_IPSEC_SHOW_H
-#define M6_IPSEC_SHOW_H
+#ifndef M6_CTL_IPSEC_SHOW_H
+#define M6_CTL_IPSEC_SHOW_H
 
 #include "ctl/ctl.h"
 #include "ipsec/ipsecdb.h"

@@ -10,7 +10,7 @@
 #include <string.h>
 
 #include "base/err.h"
-#include "ipsec/show.h"
+#include "ctl/ipsec_show.h"
 
 /* Column widths match the row formats in sa_text() and pol_text(). */
 #define SAS_HEADER \
