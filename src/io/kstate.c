@@ -28,6 +28,7 @@ struct kstate {
 static const struct name_entry kind_names[] = {
 	{ KSTATE_ROUTE, "route" },
 	{ KSTATE_ADDR, "addr" },
+	{ KSTATE_NFT, "nft" },
 };
 
 static const struct name_entry bad_names[] = {
@@ -39,6 +40,7 @@ static const struct name_entry bad_names[] = {
 	{ KSTATE_BAD_PREFIX, "bad prefix" },
 	{ KSTATE_BAD_METRIC, "bad metric" },
 	{ KSTATE_BAD_FIELDS, "wrong number of fields" },
+	{ KSTATE_BAD_TABLE, "bad nft table name" },
 };
 
 const char *kstate_kind_name(enum kstate_kind k)
@@ -87,6 +89,21 @@ static bool ifname_ok(const char *s)
 	return true;
 }
 
+/* An nft table name we are willing to put into an nft script. */
+static bool table_ok(const char *s)
+{
+	size_t n = strlen(s);
+	if (n == 0 || n >= KSTATE_IFNAME_MAX || !((s[0] >= 'a' && s[0] <= 'z') || (s[0] >= 'A' && s[0] <= 'Z')))
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		char c = s[i];
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+		      c == '-'))
+			return false;
+	}
+	return true;
+}
+
 static int parse_metric(const char *s, unsigned *out)
 {
 	uint64_t v = 0;
@@ -122,9 +139,21 @@ int kstate_parse_line(const char *line, size_t len, struct kstate_entry *e, enum
 		e->kind = KSTATE_ROUTE;
 	else if (strcmp(w, "addr") == 0)
 		e->kind = KSTATE_ADDR;
+	else if (strcmp(w, "nft") == 0)
+		e->kind = KSTATE_NFT;
 	else
 		return bad(why, KSTATE_BAD_KIND, M6E_INVAL);
 	int rc = next_word(&r, w, sizeof(w));
+	if (e->kind == KSTATE_NFT) {
+		if (rc == M6E_NOTFOUND)
+			return bad(why, KSTATE_BAD_FIELDS, M6E_INVAL);
+		if (rc != 0 || !table_ok(w))
+			return bad(why, KSTATE_BAD_TABLE, M6E_INVAL);
+		memcpy(e->ifname, w, strlen(w) + 1);
+		if (rbuf_left(&r) != 0 || line[len - 1] == ' ')
+			return bad(why, KSTATE_BAD_FIELDS, M6E_INVAL);
+		return 0;
+	}
 	if (rc == M6E_NOTFOUND)
 		return bad(why, KSTATE_BAD_FIELDS, M6E_INVAL);
 	if (rc != 0 || !ifname_ok(w))
@@ -155,6 +184,12 @@ int kstate_format_line(const struct kstate_entry *e, char *buf, size_t len)
 {
 	char a[ADDR_STRLEN];
 	int n;
+	if (e->kind == KSTATE_NFT) {
+		if (!table_ok(e->ifname))
+			return M6E_INVAL;
+		n = snprintf(buf, len, "nft %s\n", e->ifname);
+		return n < 0 || (size_t)n >= len ? M6E_NOSPACE : n;
+	}
 	if (!ifname_ok(e->ifname) || e->prefix.len > 128)
 		return M6E_INVAL;
 	addr_fmt(&e->prefix.addr, a, sizeof(a));
@@ -171,8 +206,12 @@ int kstate_format_line(const struct kstate_entry *e, char *buf, size_t len)
 
 bool kstate_entry_eq(const struct kstate_entry *a, const struct kstate_entry *b)
 {
-	return a->kind == b->kind && strcmp(a->ifname, b->ifname) == 0 && a->prefix.len == b->prefix.len &&
-	       addr_eq(&a->prefix.addr, &b->prefix.addr) && (a->kind != KSTATE_ROUTE || a->metric == b->metric);
+	if (a->kind != b->kind || strcmp(a->ifname, b->ifname) != 0)
+		return false;
+	if (a->kind == KSTATE_NFT) /* the table name is all there is */
+		return true;
+	return a->prefix.len == b->prefix.len && addr_eq(&a->prefix.addr, &b->prefix.addr) &&
+	       (a->kind != KSTATE_ROUTE || a->metric == b->metric);
 }
 
 static int write_all(int fd, const char *p, size_t n)
@@ -389,7 +428,7 @@ void kstate_forget_ifname(struct kstate *ks, const char *ifname)
 {
 	size_t before = ks->n;
 	for (size_t i = ks->n; i-- > 0;)
-		if (strcmp(ks->e[i].ifname, ifname) == 0)
+		if (ks->e[i].kind != KSTATE_NFT && strcmp(ks->e[i].ifname, ifname) == 0)
 			kstate_drop_at(ks, i);
 	if (ks->n != before)
 		kstate_rewrite(ks);

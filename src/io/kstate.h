@@ -13,6 +13,7 @@
  *
  *   route IFNAME PREFIX/LEN METRIC      route PREFIX -> dev IFNAME
  *   addr IFNAME ADDRESS/LEN             address on IFNAME
+ *   nft TABLE                           nftables table "inet TABLE" (io/nft)
  *
  * Lines starting with '#' are comments. The file is read back after a crash
  * (perhaps torn mid-line, perhaps edited): it is parsed with the rbuf cursor
@@ -37,10 +38,12 @@
 #define KSTATE_LINE_MAX 128
 #define KSTATE_FILE_MAX (1u << 20) /* a journal larger than this is not ours */
 
-enum kstate_kind { KSTATE_ROUTE = 1, KSTATE_ADDR = 2 };
+enum kstate_kind { KSTATE_ROUTE = 1, KSTATE_ADDR = 2, KSTATE_NFT = 3 };
 
 struct kstate_entry {
 	enum kstate_kind kind;
+	/* KSTATE_NFT: the table name (a letter, then letters, digits, '_' or
+	 * '-'); it goes into an nft script, so nothing else is accepted. */
 	char ifname[KSTATE_IFNAME_MAX];
 	struct prefix6 prefix;
 	unsigned metric; /* routes */
@@ -56,6 +59,7 @@ enum kstate_bad {
 	KSTATE_BAD_PREFIX, /* not ADDRESS/LEN */
 	KSTATE_BAD_METRIC, /* not a decimal number below 2^32 */
 	KSTATE_BAD_FIELDS, /* missing or extra fields, or double spaces */
+	KSTATE_BAD_TABLE,  /* nft table name empty, too long or with other characters */
 	KSTATE_BAD_COUNT
 };
 
@@ -103,8 +107,8 @@ int kstate_open(const char *dir, const struct kstate_ops *ops, struct kstate **o
 int kstate_apply(struct kstate *ks, const struct kstate_entry *e);
 /* Undo one applied entry and forget it. M6E_NOTFOUND when it is not ours. */
 int kstate_revert(struct kstate *ks, const struct kstate_entry *e);
-/* Forget, without undoing, every entry on ifname (the device went away and
- * took them with it). */
+/* Forget, without undoing, every route and address on ifname (the device
+ * went away and took them with it); nft tables are not on a device. */
 void kstate_forget_ifname(struct kstate *ks, const char *ifname);
 size_t kstate_count(const struct kstate *ks);
 /* The i-th live entry (i < kstate_count()). */

@@ -11,20 +11,10 @@
 #include "base/err.h"
 #include "base/log.h"
 
-/* Room for IPV6_PKTINFO now and UDP_GRO/UDP_SEGMENT later. */
-#define IO_SOCK_CMSG_SPACE 64
-
 struct io_sock {
 	int fd;
 	enum io_sock_kind kind;
-	/* Preallocated for one burst: never allocate per packet. */
-	struct mmsghdr mm[IO_SOCK_BURST];
-	struct iovec iov[IO_SOCK_BURST];
-	struct sockaddr_in6 addr[IO_SOCK_BURST];
-	union {
-		struct cmsghdr align;
-		uint8_t buf[IO_SOCK_CMSG_SPACE];
-	} cmsg[IO_SOCK_BURST];
+	struct io_burst b; /* preallocated for one burst: never allocate per packet */
 };
 
 const char *io_sock_kind_name(enum io_sock_kind k)
@@ -33,7 +23,7 @@ const char *io_sock_kind_name(enum io_sock_kind k)
 }
 
 /* Ask for big buffers; the FORCE variants pass net.core.*mem_max as root. */
-static void sock_set_buffers(int fd)
+void io_sock_set_buffers(int fd)
 {
 	int sz = (int)IO_SOCK_BUF_BYTES;
 	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &sz, sizeof(sz)) != 0)
@@ -42,7 +32,7 @@ static void sock_set_buffers(int fd)
 		(void)setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sz, sizeof(sz));
 }
 
-static int sock_errno_code(int e)
+int io_sock_errno_code(int e)
 {
 	switch (e) {
 	case EPERM:
@@ -89,7 +79,7 @@ int io_sock_open(enum io_sock_kind kind, const struct in6_addr *local, uint16_t 
 	step = "IPV6_FREEBIND";
 	if (setsockopt(s->fd, IPPROTO_IPV6, IPV6_FREEBIND, &one, sizeof(one)) != 0)
 		goto fail;
-	sock_set_buffers(s->fd);
+	io_sock_set_buffers(s->fd);
 	/* Bound to the outer address: the source of what we send, and the only
 	 * destination we receive for; this keeps outer packets out of the TUN. */
 	struct sockaddr_in6 sin = { .sin6_family = AF_INET6, .sin6_addr = *local,
@@ -100,7 +90,7 @@ int io_sock_open(enum io_sock_kind kind, const struct in6_addr *local, uint16_t 
 	*out = s;
 	return 0;
 fail:
-	rc = sock_errno_code(errno);
+	rc = io_sock_errno_code(errno);
 	snprintf(err, errlen, "%s socket on [%s]:%u: %s: %s", io_sock_kind_name(kind),
 		 addr_fmt(local, a, sizeof(a)), kind == IO_SOCK_UDP ? port : 0, step, strerror(errno));
 	if (s->fd >= 0)
@@ -128,87 +118,126 @@ enum io_sock_kind io_sock_kind(const struct io_sock *s)
 	return s->kind;
 }
 
-/* The destination address of a received datagram, from IPV6_PKTINFO. */
-static void sock_read_pktinfo(struct msghdr *mh, struct in6_addr *local)
+void io_burst_cmsg(struct io_burst *b, size_t i, struct in6_addr *dst, unsigned *ifindex, int *hlim)
 {
-	memset(local, 0, sizeof(*local));
+	struct msghdr *mh = &b->mm[i].msg_hdr;
+	memset(dst, 0, sizeof(*dst));
+	if (ifindex)
+		*ifindex = 0;
+	if (hlim)
+		*hlim = -1;
 	for (struct cmsghdr *c = CMSG_FIRSTHDR(mh); c; c = CMSG_NXTHDR(mh, c)) {
-		if (c->cmsg_level == IPPROTO_IPV6 && c->cmsg_type == IPV6_PKTINFO &&
-		    c->cmsg_len >= CMSG_LEN(sizeof(struct in6_pktinfo))) {
+		if (c->cmsg_level != IPPROTO_IPV6)
+			continue;
+		if (c->cmsg_type == IPV6_PKTINFO && c->cmsg_len >= CMSG_LEN(sizeof(struct in6_pktinfo))) {
 			struct in6_pktinfo pi;
 			memcpy(&pi, CMSG_DATA(c), sizeof(pi));
-			*local = pi.ipi6_addr;
+			*dst = pi.ipi6_addr;
+			if (ifindex)
+				*ifindex = pi.ipi6_ifindex;
+		} else if (c->cmsg_type == IPV6_HOPLIMIT && hlim && c->cmsg_len >= CMSG_LEN(sizeof(int))) {
+			memcpy(hlim, CMSG_DATA(c), sizeof(*hlim));
 		}
 	}
 }
 
-int io_sock_recv_burst(struct io_sock *s, struct io_msg *msgs, size_t n)
+void io_burst_set_rx(struct io_burst *b, size_t i, void *buf, size_t cap)
 {
-	if (n > IO_SOCK_BURST)
-		n = IO_SOCK_BURST;
-	for (size_t i = 0; i < n; i++) {
-		s->iov[i] = (struct iovec){ .iov_base = msgs[i].buf, .iov_len = msgs[i].cap };
-		s->mm[i].msg_hdr = (struct msghdr){
-			.msg_name = &s->addr[i],
-			.msg_namelen = sizeof(s->addr[i]),
-			.msg_iov = &s->iov[i],
-			.msg_iovlen = 1,
-			.msg_control = s->cmsg[i].buf,
-			.msg_controllen = sizeof(s->cmsg[i].buf),
-		};
-		s->mm[i].msg_len = 0;
-	}
+	b->iov[i] = (struct iovec){ .iov_base = buf, .iov_len = cap };
+	b->mm[i].msg_hdr = (struct msghdr){
+		.msg_name = &b->addr[i],
+		.msg_namelen = sizeof(b->addr[i]),
+		.msg_iov = &b->iov[i],
+		.msg_iovlen = 1,
+		.msg_control = b->cmsg[i].buf,
+		.msg_controllen = sizeof(b->cmsg[i].buf),
+	};
+	b->mm[i].msg_len = 0;
+}
+
+void io_burst_set_tx(struct io_burst *b, size_t i, void *buf, size_t len, const struct in6_addr *dst,
+		     uint16_t port)
+{
+	b->addr[i] = (struct sockaddr_in6){ .sin6_family = AF_INET6, .sin6_addr = *dst, .sin6_port = htons(port) };
+	b->iov[i] = (struct iovec){ .iov_base = buf, .iov_len = len };
+	b->mm[i].msg_hdr = (struct msghdr){
+		.msg_name = &b->addr[i],
+		.msg_namelen = sizeof(b->addr[i]),
+		.msg_iov = &b->iov[i],
+		.msg_iovlen = 1,
+	};
+}
+
+int io_burst_recv(struct io_burst *b, int fd, size_t n)
+{
 	int got;
 	do
-		got = recvmmsg(s->fd, s->mm, (unsigned)n, MSG_DONTWAIT, NULL);
+		got = recvmmsg(fd, b->mm, (unsigned)n, MSG_DONTWAIT, NULL);
 	while (got < 0 && errno == EINTR);
 	if (got < 0)
 		return errno == EAGAIN || errno == EWOULDBLOCK ? 0 : M6E_IO;
-	for (int i = 0; i < got; i++) {
-		struct io_msg *m = &msgs[i];
-		m->len = s->mm[i].msg_len;
-		m->truncated = (s->mm[i].msg_hdr.msg_flags & MSG_TRUNC) != 0;
-		m->peer = s->addr[i].sin6_addr;
-		m->port = s->kind == IO_SOCK_UDP ? ntohs(s->addr[i].sin6_port) : 0;
-		sock_read_pktinfo(&s->mm[i].msg_hdr, &m->local);
-	}
 	return got;
 }
 
-int io_sock_send_burst(struct io_sock *s, const struct io_msg *msgs, size_t n, size_t *failed)
+size_t io_burst_send(struct io_burst *b, int fd, size_t n, size_t *full,
+		     void (*refused)(void *arg, const struct io_burst *b, size_t i, int e), void *arg)
 {
-	if (n > IO_SOCK_BURST)
-		n = IO_SOCK_BURST;
-	*failed = 0;
-	for (size_t i = 0; i < n; i++) {
-		s->addr[i] = (struct sockaddr_in6){ .sin6_family = AF_INET6, .sin6_addr = msgs[i].peer,
-						    .sin6_port = htons(msgs[i].port) };
-		s->iov[i] = (struct iovec){ .iov_base = msgs[i].buf, .iov_len = msgs[i].len };
-		s->mm[i].msg_hdr = (struct msghdr){
-			.msg_name = &s->addr[i],
-			.msg_namelen = sizeof(s->addr[i]),
-			.msg_iov = &s->iov[i],
-			.msg_iovlen = 1,
-		};
-	}
 	size_t i = 0, sent = 0;
+	*full = 0;
 	while (i < n) {
-		int r = sendmmsg(s->fd, s->mm + i, (unsigned)(n - i), MSG_DONTWAIT);
+		int r = sendmmsg(fd, b->mm + i, (unsigned)(n - i), MSG_DONTWAIT);
 		if (r > 0) {
 			i += (size_t)r;
 			sent += (size_t)r;
 		} else if (r < 0 && errno == EINTR) {
 			continue;
 		} else if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == ENOBUFS)) {
-			*failed += n - i; /* socket buffer full: drop the rest of the burst */
+			*full = n - i; /* socket buffer full: drop the rest of the burst */
 			break;
 		} else {
 			/* This datagram was refused (no route, too big, ...): skip it. */
-			LOG_RL(LOG_LVL_WARN, LOG_SUB_IO, "%s sendmmsg: %s", io_sock_kind_name(s->kind),
-			       r < 0 ? strerror(errno) : "sent nothing");
-			(*failed)++;
+			refused(arg, b, i, r < 0 ? errno : EIO);
 			i++;
 		}
 	}
+	return sent;
+}
+
+int io_sock_recv_burst(struct io_sock *s, struct io_msg *msgs, size_t n)
+{
+	if (n > IO_SOCK_BURST)
+		n = IO_SOCK_BURST;
+	for (size_t i = 0; i < n; i++)
+		io_burst_set_rx(&s->b, i, msgs[i].buf, msgs[i].cap);
+	int got = io_burst_recv(&s->b, s->fd, n);
+	for (int i = 0; i < got; i++) {
+		struct io_msg *m = &msgs[i];
+		m->len = s->b.mm[i].msg_len;
+		m->truncated = (s->b.mm[i].msg_hdr.msg_flags & MSG_TRUNC) != 0;
+		m->peer = s->b.addr[i].sin6_addr;
+		m->port = s->kind == IO_SOCK_UDP ? ntohs(s->b.addr[i].sin6_port) : 0;
+		io_burst_cmsg(&s->b, (size_t)i, &m->local, NULL, NULL);
+	}
+	return got;
+}
+
+static void sock_refused(void *arg, const struct io_burst *b, size_t i, int e)
+{
+	const struct io_sock *s = arg;
+	(void)b;
+	(void)i;
+	LOG_RL(LOG_LVL_WARN, LOG_SUB_IO, "%s sendmmsg: %s", io_sock_kind_name(s->kind), strerror(e));
+}
+
+int io_sock_send_burst(struct io_sock *s, const struct io_msg *msgs, size_t n, size_t *failed)
+{
+	size_t full;
+	if (n > IO_SOCK_BURST)
+		n = IO_SOCK_BURST;
+	for (size_t i = 0; i < n; i++)
+		io_burst_set_tx(&s->b, i, msgs[i].buf, msgs[i].len, &msgs[i].peer, msgs[i].port);
+	size_t sent = io_burst_send(&s->b, s->fd, n, &full, sock_refused, s);
+	/* Refused and dropped for a full buffer alike. */
+	*failed = n - sent;
 	return (int)sent;
 }

@@ -23,6 +23,7 @@
 #define M6_IO_SOCK_H
 
 #include <netinet/in.h>
+#include <sys/socket.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -72,5 +73,47 @@ int io_sock_recv_burst(struct io_sock *s, struct io_msg *msgs, size_t n);
  * socket buffer (EAGAIN) ends the burst: the rest count as failed too.
  */
 int io_sock_send_burst(struct io_sock *s, const struct io_msg *msgs, size_t n, size_t *failed);
+
+/*
+ * Shared with io/mip6sock (raw sockets for Mobile IPv6): the per-socket
+ * arrays of one burst and the recvmmsg/sendmmsg loops over them.
+ */
+/* Room for IPV6_PKTINFO + IPV6_HOPLIMIT now and UDP_GRO/UDP_SEGMENT later. */
+#define IO_SOCK_CMSG_SPACE 64
+
+struct io_burst {
+	struct mmsghdr mm[IO_SOCK_BURST];
+	struct iovec iov[IO_SOCK_BURST];
+	struct sockaddr_in6 addr[IO_SOCK_BURST];
+	union {
+		struct cmsghdr align;
+		uint8_t buf[IO_SOCK_CMSG_SPACE];
+	} cmsg[IO_SOCK_BURST];
+};
+
+/* Slot i receives into buf/cap (with its source address and control). */
+void io_burst_set_rx(struct io_burst *b, size_t i, void *buf, size_t cap);
+/* Slot i sends buf/len to dst (port 0 for raw sockets). */
+void io_burst_set_tx(struct io_burst *b, size_t i, void *buf, size_t len, const struct in6_addr *dst,
+		     uint16_t port);
+/* recvmmsg() into slots [0, n): how many arrived (0 when none), or M6E_IO. */
+int io_burst_recv(struct io_burst *b, int fd, size_t n);
+/* Received slot i's destination and interface (IPV6_PKTINFO; zero when
+ * absent) and hop limit (IPV6_HOPLIMIT; -1 when absent). ifindex and hlim
+ * may be NULL. */
+void io_burst_cmsg(struct io_burst *b, size_t i, struct in6_addr *dst, unsigned *ifindex, int *hlim);
+/*
+ * sendmmsg() slots [0, n), continuing after a partial send and past a
+ * datagram the kernel refused (no route, too big: refused(arg, b, i, errno)
+ * is told and it is skipped). A full socket buffer ends the burst: *full
+ * gets how many were left. Returns how many were sent.
+ */
+size_t io_burst_send(struct io_burst *b, int fd, size_t n, size_t *full,
+		     void (*refused)(void *arg, const struct io_burst *b, size_t i, int e), void *arg);
+
+/* Ask for IO_SOCK_BUF_BYTES of socket buffers (the FORCE variants as root). */
+void io_sock_set_buffers(int fd);
+/* A socket errno as an M6E_* code. */
+int io_sock_errno_code(int e);
 
 #endif

@@ -31,6 +31,8 @@ static const struct line_case good_lines[] = {
 	{ "route a.b-c_d 2001:db8::/32 4294967295", 0, KSTATE_BAD_NONE },
 	{ "addr m6t fd00:a::1/64", 0, KSTATE_BAD_NONE },
 	{ "addr ha0 2001:db8:1::1/128", 0, KSTATE_BAD_NONE },
+	{ "nft mip6sec", 0, KSTATE_BAD_NONE },
+	{ "nft M6_t-1", 0, KSTATE_BAD_NONE },
 };
 
 static const struct line_case bad_lines[] = {
@@ -57,6 +59,18 @@ static const struct line_case bad_lines[] = {
 	{ "route m6t fd00:b::/64 4294967296", M6E_INVAL, KSTATE_BAD_METRIC },
 	{ "route m6t fd00:b::/64 0x10", M6E_INVAL, KSTATE_BAD_METRIC },
 	{ "addr m6t fd00:a::1/200", M6E_INVAL, KSTATE_BAD_PREFIX },
+	/* nft tables: the name reaches an nft script, so only [A-Za-z][A-Za-z0-9_-]*. */
+	{ "nft", M6E_INVAL, KSTATE_BAD_FIELDS },
+	{ "nft mip6sec extra", M6E_INVAL, KSTATE_BAD_FIELDS },
+	{ "nft mip6sec ", M6E_INVAL, KSTATE_BAD_FIELDS },
+	{ "nft  mip6sec", M6E_INVAL, KSTATE_BAD_FIELDS },
+	{ "nft 1mip6sec", M6E_INVAL, KSTATE_BAD_TABLE },
+	{ "nft _t", M6E_INVAL, KSTATE_BAD_TABLE },
+	{ "nft a;b", M6E_INVAL, KSTATE_BAD_TABLE },
+	{ "nft a}b", M6E_INVAL, KSTATE_BAD_TABLE },
+	{ "nft a.b", M6E_INVAL, KSTATE_BAD_TABLE },
+	{ "nft averyveryverylongname", M6E_INVAL, KSTATE_BAD_TABLE },
+	{ "Nft mip6sec", M6E_INVAL, KSTATE_BAD_KIND },
 };
 
 START_TEST(line_round_trip)
@@ -104,6 +118,17 @@ START_TEST(line_limits)
 	ck_assert_int_eq(kstate_format_line(&bad, line, sizeof(line)), M6E_INVAL);
 	struct kstate_entry ok = { .kind = KSTATE_ADDR, .ifname = "m6t" };
 	ck_assert_int_eq(kstate_format_line(&ok, line, 5), M6E_NOSPACE);
+	struct kstate_entry badtable = { .kind = KSTATE_NFT, .ifname = "a\nroute" };
+	ck_assert_int_eq(kstate_format_line(&badtable, line, sizeof(line)), M6E_INVAL);
+	struct kstate_entry table = { .kind = KSTATE_NFT, .ifname = "mip6sec" };
+	ck_assert_int_eq(kstate_format_line(&table, line, 8), M6E_NOSPACE);
+	ck_assert_int_eq(kstate_format_line(&table, line, sizeof(line)), 12);
+	/* An nft entry is its table name: a stray prefix does not matter. */
+	struct kstate_entry table2 = table;
+	table2.prefix.len = 64;
+	ck_assert(kstate_entry_eq(&table, &table2));
+	snprintf(table2.ifname, sizeof(table2.ifname), "other");
+	ck_assert(!kstate_entry_eq(&table, &table2));
 }
 END_TEST
 
@@ -266,6 +291,40 @@ START_TEST(journal_recovery)
 }
 END_TEST
 
+/* An nft table is journalled like a route, undone in order with them, and
+ * not forgotten with a device that shares its name. */
+START_TEST(journal_nft_entry)
+{
+	struct fake f = { 0 };
+	struct kstate_recovery rec;
+	struct kstate *ks = open_ks(&f, &rec);
+	struct kstate_entry r1 = route("m6t", "fd00:b::/64", 1024), t = { .kind = KSTATE_NFT, .ifname = "m6t" };
+	ck_assert_int_eq(kstate_apply(ks, &r1), 0);
+	ck_assert_int_eq(kstate_apply(ks, &t), 0);
+	ck_assert_str_eq(slurp(journal), "route m6t fd00:b::/64 1024\nnft m6t\n");
+	kstate_forget_ifname(ks, "m6t");
+	ck_assert_str_eq(slurp(journal), "nft m6t\n");
+	ck_assert_uint_eq(kstate_count(ks), 1);
+	ck_assert_int_eq(kstate_at(ks, 0)->kind, KSTATE_NFT);
+	f.log[0] = '\0';
+	kstate_close(ks);
+	ck_assert_str_eq(f.log, "-nft m6t\n");
+	ck_assert_int_ne(access(journal, F_OK), 0);
+
+	/* After a crash: undone newest first with the routes. */
+	FILE *j = fopen(journal, "w");
+	ck_assert_ptr_nonnull(j);
+	fputs("nft mip6sec\nroute m6t fd00:b::/64 1024\nnft bad;name\n", j);
+	fclose(j);
+	struct fake g = { 0 };
+	ks = open_ks(&g, &rec);
+	ck_assert_str_eq(g.log, "-route m6t fd00:b::/64 1024\n-nft mip6sec\n");
+	ck_assert_uint_eq(rec.undone, 2);
+	ck_assert_uint_eq(rec.bad_lines, 1);
+	kstate_close(ks);
+}
+END_TEST
+
 START_TEST(journal_failed_undo_stays)
 {
 	struct fake f = { .undo_rc = M6E_PERM, .fail_ifname = "stuck0" };
@@ -315,6 +374,7 @@ static Suite *kstate_suite(void)
 	tcase_add_checked_fixture(tc, dir_setup, dir_teardown);
 	tcase_add_test(tc, journal_lifecycle);
 	tcase_add_test(tc, journal_recovery);
+	tcase_add_test(tc, journal_nft_entry);
 	tcase_add_test(tc, journal_failed_undo_stays);
 	tcase_add_test(tc, open_refuses_bad_dir);
 	suite_add_tcase(s, tc);
