@@ -17,7 +17,8 @@
 # For AEAD suites the "TLS-like" per-packet sequence (`-aead`: new IV, AAD,
 # tag each buffer; closer to what ESP does per packet) is shown as well.
 # Both sides divide by CPU time (openssl speed's default), so other load on
-# the machine affects them alike.
+# the machine affects them alike. The last two columns are OpenSSL allocations
+# per sealed / opened packet, counted by esp_bench (target: 0).
 set -eu
 # shellcheck source=bench/lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -43,10 +44,12 @@ trap 'rm -f "$tmp" "$tmp.json"' EXIT
 bench_log "running $ESP_BENCH $secs"
 "$ESP_BENCH" "$secs" >"$tmp"
 
-printf '%-28s %5s %9s %9s %9s %9s %7s %7s %7s %7s\n' suite bytes seal open ssl-enc ssl-dec \
-	seal% open% "seal%a" "open%a"
-printf '%-28s %5s %9s %9s %9s %9s %7s %7s %7s %7s\n' '' '' MB/s MB/s MB/s MB/s evp evp aead aead
-tail -n +2 "$tmp" | while read -r suite bytes seal open cipher mac; do
+row='%-28s %5s %9s %9s %9s %9s %7s %7s %7s %7s %6s %6s\n'
+# shellcheck disable=SC2059 # the format is the one above
+printf "$row" suite bytes seal open ssl-enc ssl-dec seal% open% "seal%a" "open%a" allocs allocs
+# shellcheck disable=SC2059
+printf "$row" '' '' MB/s MB/s MB/s MB/s evp evp aead aead seal open
+tail -n +2 "$tmp" | while read -r suite bytes seal open cipher mac sallocs oallocs; do
 	enc=$(speed -bytes "$bytes" -evp "$cipher")
 	dec=$(speed -bytes "$bytes" -evp "$cipher" -decrypt)
 	aenc=- adec=-
@@ -63,10 +66,10 @@ tail -n +2 "$tmp" | while read -r suite bytes seal open cipher mac; do
 	pas=- pao=-
 	[ "$aenc" = - ] || pas=$(pct "$seal" "$aenc")
 	[ "$adec" = - ] || pao=$(pct "$open" "$adec")
-	printf '%-28s %5s %9s %9s %9s %9s %7s %7s %7s %7s\n' "$suite" "$bytes" "$seal" "$open" "$enc" "$dec" \
-		"$ps" "$po" "$pas" "$pao"
-	printf '{"suite":"%s","bytes":%s,"seal_MBps":%s,"open_MBps":%s,"openssl_enc_MBps":%s,"openssl_dec_MBps":%s}\n' \
-		"$suite" "$bytes" "$seal" "$open" "$enc" "$dec" >>"$tmp.json"
+	# shellcheck disable=SC2059
+	printf "$row" "$suite" "$bytes" "$seal" "$open" "$enc" "$dec" "$ps" "$po" "$pas" "$pao" "$sallocs" "$oallocs"
+	printf '{"suite":"%s","bytes":%s,"seal_MBps":%s,"open_MBps":%s,"openssl_enc_MBps":%s,"openssl_dec_MBps":%s,"seal_allocs_per_pkt":%s,"open_allocs_per_pkt":%s}\n' \
+		"$suite" "$bytes" "$seal" "$open" "$enc" "$dec" "$sallocs" "$oallocs" >>"$tmp.json"
 done
 if [ -n "${JSON:-}" ]; then
 	{ echo "["; sed '$!s/$/,/' "$tmp.json"; echo "]"; } >"$JSON"
