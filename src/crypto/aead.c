@@ -22,6 +22,7 @@
 #include "crypto/aead.h"
 
 #include <limits.h>
+#include <openssl/core_names.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/sha.h>
@@ -246,20 +247,38 @@ static bool op_valid(const struct aead *a, const struct aead_op *op)
 }
 
 /* Nonce, AAD and payload through a combined-mode context (RFC 4106 4-5,
- * RFC 7634 2): nonce = salt | IV, AAD = aad | aad_tail. */
-static int combined_run(struct aead *a, const struct aead_op *op)
+ * RFC 7634 2): nonce = salt | IV, AAD = aad | aad_tail. On open, tag is the
+ * expected ICV, handed to the provider with the nonce. Every EVP call costs a
+ * dispatch and a parameter walk, so the ESP AAD (SPI | Seq, 8 or 12 bytes)
+ * goes in as one update. */
+static int combined_run(struct aead *a, const struct aead_op *op, uint8_t *tag)
 {
 	uint8_t nonce[GCM_NONCE_LEN];
 	memcpy(nonce, a->salt, AEAD_SALT_LEN);
 	memcpy(nonce + AEAD_SALT_LEN, op->iv, 8);
+	OSSL_PARAM params[] = {
+		OSSL_PARAM_construct_octet_string(OSSL_CIPHER_PARAM_AEAD_TAG, tag, AEAD_MAX_ICV),
+		OSSL_PARAM_construct_end(),
+	};
 	int outl;
-	if (EVP_CipherInit_ex2(a->ctx, NULL, NULL, nonce, -1, NULL) != 1)
+	if (EVP_CipherInit_ex2(a->ctx, NULL, NULL, nonce, -1, tag ? params : NULL) != 1)
 		return M6E_IO;
-	if (op->aad_len && EVP_CipherUpdate(a->ctx, NULL, &outl, op->aad, (int)op->aad_len) != 1)
-		return M6E_IO;
-	if (op->aad_tail_len &&
-	    EVP_CipherUpdate(a->ctx, NULL, &outl, op->aad_tail, (int)op->aad_tail_len) != 1)
-		return M6E_IO;
+	uint8_t aad[16];
+	size_t aad_len = op->aad_len + op->aad_tail_len;
+	if (aad_len && aad_len <= sizeof(aad)) {
+		if (op->aad_len)
+			memcpy(aad, op->aad, op->aad_len);
+		if (op->aad_tail_len)
+			memcpy(aad + op->aad_len, op->aad_tail, op->aad_tail_len);
+		if (EVP_CipherUpdate(a->ctx, NULL, &outl, aad, (int)aad_len) != 1)
+			return M6E_IO;
+	} else if (aad_len) {
+		if (op->aad_len && EVP_CipherUpdate(a->ctx, NULL, &outl, op->aad, (int)op->aad_len) != 1)
+			return M6E_IO;
+		if (op->aad_tail_len &&
+		    EVP_CipherUpdate(a->ctx, NULL, &outl, op->aad_tail, (int)op->aad_tail_len) != 1)
+			return M6E_IO;
+	}
 	if (op->len && (EVP_CipherUpdate(a->ctx, op->data, &outl, op->data, (int)op->len) != 1 ||
 			(size_t)outl != op->len))
 		return M6E_IO;
@@ -305,13 +324,19 @@ int aead_seal(struct aead *a, const struct aead_op *op)
 		return M6E_INVAL;
 	int outl, rc;
 	if (a->suite->combined) {
-		rc = combined_run(a, op);
+		rc = combined_run(a, op, NULL);
 		if (rc)
 			return rc;
 		uint8_t none[16]; /* combined modes emit nothing at Final */
 		if (EVP_EncryptFinal_ex(a->ctx, none, &outl) != 1 || outl != 0)
 			return M6E_IO;
-		if (EVP_CIPHER_CTX_ctrl(a->ctx, EVP_CTRL_AEAD_GET_TAG, 16, op->icv) != 1)
+		/* The parameter directly: EVP_CTRL_AEAD_GET_TAG builds the same
+		 * OSSL_PARAM through the legacy ctrl shim, ~10% of a 100-byte GCM seal. */
+		OSSL_PARAM params[] = {
+			OSSL_PARAM_construct_octet_string(OSSL_CIPHER_PARAM_AEAD_TAG, op->icv, AEAD_MAX_ICV),
+			OSSL_PARAM_construct_end(),
+		};
+		if (EVP_CIPHER_CTX_get_params(a->ctx, params) != 1)
 			return M6E_IO;
 		return 0;
 	}
@@ -326,13 +351,9 @@ int aead_open(struct aead *a, const struct aead_op *op)
 		return M6E_INVAL;
 	int outl, rc;
 	if (a->suite->combined) {
-		rc = combined_run(a, op);
+		rc = combined_run(a, op, op->icv);
 		if (rc)
 			return rc;
-		uint8_t tag[16];
-		memcpy(tag, op->icv, sizeof(tag));
-		if (EVP_CIPHER_CTX_ctrl(a->ctx, EVP_CTRL_AEAD_SET_TAG, 16, tag) != 1)
-			return M6E_IO;
 		/* The provider compares the tag with CRYPTO_memcmp. */
 		uint8_t none[16];
 		if (EVP_DecryptFinal_ex(a->ctx, none, &outl) != 1)
