@@ -13,3 +13,8 @@ tests_unit_test_mip6io_LDADD = $(TEST_LDADD)
 check_PROGRAMS += tests/netns/mip6io_probe
 tests_netns_mip6io_probe_SOURCES = tests/netns/mip6io_probe.c
 tests_netns_mip6io_probe_LDADD = libm6.a $(M6_LIBS)
+
+MIP6IO_NETNS = tests/netns/mip6io-send-recv.sh tests/netns/mip6io-nft.sh \
+	tests/netns/mip6io-scapy.sh tests/netns/mip6io-limits.sh
+TESTS += $(MIP6IO_NETNS)
+EXTRA_DIST += $(MIP6IO_NETNS) tests/netns/mip6io-lib.sh tests/netns/mip6io_scapy.py
