@@ -28,6 +28,12 @@ route m6t fd00:b::1/64 1024
 route m6t fd00:b::/64 4294967296
 route m6t fd00:b::/64 0x10
 addr m6t fd00:a::1/200
+nft mip6sec
+nft M6_t-1
+nft mip6sec extra
+nft 1mip6sec
+nft a;b
 EOL
 printf '# header\nroute m6t fd00:b::/64 1024\naddr m6t fd00:a::1/64\nbogus line\nroute gone0 fd00:c::/64 5\nroute m6t fd0' \
 	> "$out/recovery"
+printf 'nft mip6sec\nroute m6t fd00:b::/64 1024\nnft bad;name\n' > "$out/recovery-nft"
