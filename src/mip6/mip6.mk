@@ -1,0 +1,1 @@
+# src/mip6: home agent and mobile node engines
