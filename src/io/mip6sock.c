@@ -1,6 +1,7 @@
 #include "io/mip6sock.h"
 
 #include <errno.h>
+#include <netinet/icmp6.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -117,6 +118,17 @@ enum mip6sock_kind mip6sock_kind(const struct mip6sock *s)
 const struct mip6sock_stats *mip6sock_stats(const struct mip6sock *s)
 {
 	return &s->st;
+}
+
+int mip6sock_icmp6_filter(struct mip6sock *s, const uint8_t *types, size_t n)
+{
+	struct icmp6_filter f;
+	if (s->kind != MIP6SOCK_RX_ICMP6)
+		return M6E_INVAL;
+	ICMP6_FILTER_SETBLOCKALL(&f);
+	for (size_t i = 0; i < n; i++)
+		ICMP6_FILTER_SETPASS(types[i], &f);
+	return setsockopt(s->fd, IPPROTO_ICMPV6, ICMP6_FILTER, &f, sizeof(f)) == 0 ? 0 : M6E_IO;
 }
 
 int mip6sock_recv_burst(struct mip6sock *s, struct mip6sock_msg *msgs, size_t n)

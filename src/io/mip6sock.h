@@ -89,6 +89,14 @@ enum mip6sock_kind mip6sock_kind(const struct mip6sock *s);
 const struct mip6sock_stats *mip6sock_stats(const struct mip6sock *s);
 
 /*
+ * MIP6SOCK_RX_ICMP6 only: pass just the ICMPv6 types listed (ICMP6_FILTER,
+ * RFC 3542 §3.2), e.g. Parameter Problem and the DHAAD / Mobile Prefix
+ * messages, so Neighbor Discovery and MLD never wake the engine. n == 0
+ * blocks every type. 0, M6E_INVAL (another kind), M6E_IO.
+ */
+int mip6sock_icmp6_filter(struct mip6sock *s, const uint8_t *types, size_t n);
+
+/*
  * Receive up to n (<= MIP6SOCK_BURST) packets with one recvmmsg(). Returns
  * how many arrived (0 when none are waiting), or M6E_INVAL (the sender) /
  * M6E_IO.

@@ -11,7 +11,8 @@
  *     and sent COUNT times (default 1) through the IPPROTO_RAW socket.
  *     Prints "sent N failed F too_big T no_route R bad B".
  *   mip6io_probe recv dstopt|rh|mh|icmp6 COUNT SECONDS [--nft STATEDIR] [--hold]
- *     Opens the raw receiver (with --nft first journals and installs the
+ *     Opens the raw receiver (icmp6: ICMPv6 errors only, ICMP6_FILTER;
+ *     with --nft first journals and installs the
  *     Parameter Problem table through io/kstate), prints "ready", then one
  *     line per packet: addresses and hop limit from the control messages,
  *     and what exthdr_parse (raw mode) and mh_parse (checksum verified)
@@ -238,6 +239,12 @@ static int probe_recv(int argc, char **argv)
 	if (rc != 0) {
 		fprintf(stderr, "%s\n", err);
 		return rc == M6E_PERM ? 77 : 1;
+	}
+	/* Only errors: Neighbor Discovery must not count as a received packet. */
+	static const uint8_t icmp6_pass[] = { 1, 2, 3, 4 };
+	if (kind == MIP6SOCK_RX_ICMP6 && (rc = mip6sock_icmp6_filter(s, icmp6_pass, sizeof(icmp6_pass))) != 0) {
+		fprintf(stderr, "ICMP6_FILTER: %s\n", err_str(rc));
+		goto out;
 	}
 	if (statedir) {
 		struct kstate_recovery rec;

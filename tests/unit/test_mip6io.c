@@ -426,6 +426,48 @@ START_TEST(sock_loopback_hao)
 }
 END_TEST
 
+/*
+ * The ICMPv6 receiver with a filter: an Echo Request to ::1 (and the Echo
+ * Reply the kernel answers with) are not delivered, a Parameter Problem is.
+ */
+START_TEST(sock_icmp6_filter)
+{
+	struct mip6sock *tx = open_or_perm(MIP6SOCK_TX, NULL);
+	if (!tx)
+		return;
+	struct mip6sock *rx = open_or_perm(MIP6SOCK_RX_ICMP6, &in6addr_loopback);
+	const uint8_t pass[] = { 4 }; /* Parameter Problem */
+	ck_assert_int_eq(mip6sock_icmp6_filter(tx, pass, 1), M6E_INVAL);
+	ck_assert_int_eq(mip6sock_icmp6_filter(rx, pass, 1), 0);
+	/* Echo Request id 1 seq 1, then a Parameter Problem code 2 pointer 46. */
+	uint8_t echo[8] = { 128, 0, 0, 0, 0, 1, 0, 1 }, pp[8] = { 4, 2, 0, 0, 0, 0, 0, 46 };
+	uint8_t pkt[2][64], got[128];
+	struct mip6sock_msg m[2];
+	const uint8_t *msgs[2] = { echo, pp };
+	for (size_t i = 0; i < 2; i++) {
+		struct wbuf w;
+		struct ip6_pkt_spec spec = { .src = in6addr_loopback, .dst = in6addr_loopback,
+					     .proto = IP6_NH_ICMPV6 };
+		wbuf_init(&w, pkt[i], sizeof(pkt[i]));
+		ck_assert_int_eq(ip6_build_packet(&w, &spec, msgs[i], 8), 0);
+		m[i] = (struct mip6sock_msg){ .buf = pkt[i], .len = wbuf_len(&w), .dst = in6addr_loopback };
+	}
+	size_t failed;
+	ck_assert_int_eq(mip6sock_send_burst(tx, m, 2, &failed), 2);
+	struct pollfd p = { .fd = mip6sock_fd(rx), .events = POLLIN };
+	ck_assert_int_eq(poll(&p, 1, 2000), 1);
+	struct mip6sock_msg r[4];
+	for (size_t i = 0; i < 4; i++)
+		r[i] = (struct mip6sock_msg){ .buf = got, .cap = sizeof(got) };
+	/* Give the kernel's Echo Reply time to arrive if it were to pass. */
+	poll(NULL, 0, 100);
+	ck_assert_int_eq(mip6sock_recv_burst(rx, r, 4), 1);
+	tu_assert_mem_eq(got, r[0].len, pkt[1] + IP6_HDR_LEN, 8);
+	mip6sock_close(rx);
+	mip6sock_close(tx);
+}
+END_TEST
+
 static Suite *mip6io_suite(void)
 {
 	Suite *s = suite_create("mip6io");
@@ -445,6 +487,7 @@ static Suite *mip6io_suite(void)
 	tcase_add_test(tc, sock_kinds);
 	tcase_add_loop_test(tc, sock_tx_refuses_bad_packets, 0, sizeof(tx_bad_cases) / sizeof(tx_bad_cases[0]));
 	tcase_add_test(tc, sock_loopback_hao);
+	tcase_add_test(tc, sock_icmp6_filter);
 	suite_add_tcase(s, tc);
 	return s;
 }
