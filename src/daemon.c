@@ -18,6 +18,7 @@
 #include "fwd/fwd.h"
 #include "io/ctl_sock.h"
 #include "io/kstate.h"
+#include "io/nft.h"
 #include "io/loop.h"
 #include "io/netlink.h"
 #include "io/notify.h"
@@ -55,6 +56,10 @@ struct daemon {
  * rtnetlink (a vanished interface took them along: "gone"). */
 static int daemon_ks_do(void *arg, const struct kstate_entry *e, bool add)
 {
+	/* The nft table is not tied to a device: undone by name, also when a
+	 * crashed run left it in the journal. */
+	if (e->kind == KSTATE_NFT)
+		return nft_kstate_do(e, add);
 	unsigned ifindex = if_nametoindex(e->ifname);
 	if (ifindex == 0)
 		return M6E_NOTFOUND;
