@@ -27,7 +27,7 @@ ip netns exec "$ns" nft add table inet m6stale || fail "cannot create the stale 
 printf 'nft m6stale\n' >"$tmp/state/kstate.journal"
 chmod 600 "$tmp/state/kstate.journal"
 
-ip netns exec "$ns" timeout 20 "$MIP6SEC" daemon -f -c "$tmp/m6.conf" 2>"$tmp/log" &
+ip netns exec "$ns" "$MIP6SEC" daemon -f -c "$tmp/m6.conf" 2>"$tmp/log" &
 pid=$!
 for _ in $(seq 50); do "$MIP6SEC" status -s "$tmp/ctl.sock" >/dev/null 2>&1 && break; sleep 0.1; done
 "$MIP6SEC" status -s "$tmp/ctl.sock" >/dev/null 2>&1 || fail "daemon did not come up"
