@@ -1,0 +1,4 @@
+/* placeholder: being written */
+#include "testutil.h"
+static Suite *s_(void) { return suite_create("mn"); }
+int main(void) { return tu_run_suite(s_()); }
