@@ -296,6 +296,10 @@ int ha_input_bu(struct ha *ha, uint64_t now_ms, const struct mip6_rx *rx, enum h
 		ha_send_ba(ha, &to, MH_BA_PROHIBITED, f.seq, 0, false);
 		return 0;
 	}
+	/* A copy of the BU parked for DAD (the network duplicated it): its BA
+	 * comes with the DAD result. */
+	if (e && e->state == BCE_DAD_PENDING && f.seq == e->seq)
+		return ha_drop(ha, HA_DROP_DAD_BUSY, why, 0);
 	/* R6275-9.5.1.b, .e: not greater -> 135 with the last accepted number. */
 	if (e && !mip6_seq_gt(f.seq, e->seq)) {
 		ha_send_ba(ha, &to, MH_BA_SEQ_OUT_OF_WINDOW, e->seq, 0, false);

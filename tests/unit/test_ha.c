@@ -377,6 +377,14 @@ START_TEST(dad_flow)
 	ck_assert_uint_eq(f.n_dad, 1);
 	ck_assert(f.dad_ll); /* L bit: the link-local address too */
 	ck_assert_uint_eq(f.n_ev, 0);
+	ck_assert_int_eq(ha_input_bu(&ha, 100, &rx, &why), 0); /* duplicated in transit */
+	ck_assert_int_eq(why, HA_DROP_DAD_BUSY);
+	ck_assert_uint_eq(f.n_tx, 0);
+	rx.msg.u.bu.seq = 19; /* older than the parked one */
+	ck_assert_int_eq(ha_input_bu(&ha, 100, &rx, &why), 0);
+	ck_assert_uint_eq(f.tx.msg.u.ba.status, MH_BA_SEQ_OUT_OF_WINDOW);
+	ck_assert_uint_eq(f.tx.msg.u.ba.seq, 20);
+	f.n_tx = 0;
 	rx.msg.u.bu.seq = 21;
 	ck_assert_int_eq(ha_input_bu(&ha, 500, &rx, &why), 0);
 	ck_assert_int_eq(why, HA_DROP_DAD_BUSY);
