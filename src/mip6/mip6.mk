@@ -25,3 +25,8 @@ TESTS += tests/unit/test_mip6x
 tests_unit_test_mip6x_SOURCES = tests/unit/test_mip6x.c tests/unit/testutil.c tests/unit/testutil.h
 tests_unit_test_mip6x_CFLAGS = $(TEST_CFLAGS)
 tests_unit_test_mip6x_LDADD = $(TEST_LDADD)
+
+check_PROGRAMS += tests/fuzz/replay_mip6
+TESTS += tests/fuzz/replay_mip6
+tests_fuzz_replay_mip6_SOURCES = tests/fuzz/fuzz_mip6.c tests/fuzz/replay.c
+EXTRA_DIST += tests/fuzz/mkcorpus_mip6.py

@@ -24,7 +24,7 @@ libs=($(pkg-config --libs libconfig libcrypto libevent))
 # The library the targets link: everything but the libevent adapters and the
 # daemon (kstate and fwdpath are pure and have targets of their own),
 # instrumented once and archived.
-mapfile -t lib_srcs < <(cd "$top" && ls src/base/*.c src/wire/*.c src/conf/*.c src/ctl/*.c \
+mapfile -t lib_srcs < <(cd "$top" && ls src/base/*.c src/wire/*.c src/conf/*.c src/ctl/*.c src/mip6/*.c \
 	src/crypto/*.c src/ipsec/*.c src/fwd/fwdpath.c src/io/kstate.c 2>/dev/null)
 objs=()
 jobs=0
