@@ -66,6 +66,7 @@ int ha_init(struct ha *ha, const struct ha_params *p, const struct ha_ops *ops, 
 	ha->p = *p;
 	ha->ops = ops;
 	ha->arg = arg;
+	ha->be_tokens = HA_BE_BURST;
 	return bcache_init(&ha->bc, p->max_bindings);
 }
 
@@ -374,6 +375,41 @@ int ha_dad_result(struct ha *ha, uint64_t now_ms, const struct in6_addr *hoa, bo
 	f.lifetime = e->pend_lifetime;
 	f.sa_id = e->sa_id;
 	ha_register(ha, now_ms, e, &f, &to);
+	return 0;
+}
+
+int ha_binding_error(struct ha *ha, uint64_t now_ms, const struct in6_addr *to,
+		     const struct in6_addr *from, const struct in6_addr *hoa, uint8_t status)
+{
+	struct mip6_tx tx;
+
+	/* R6275-9.3.3.a: never to a source that is not unicast */
+	if (IN6_IS_ADDR_MULTICAST(to) || IN6_IS_ADDR_UNSPECIFIED(to))
+		return M6E_INVAL;
+	/* R6275-9.3.3.b: token bucket, like ICMPv6 errors */
+	if (now_ms >= ha->be_refill_ms + 1000u / HA_BE_PER_SEC) {
+		uint64_t add = (now_ms - ha->be_refill_ms) * HA_BE_PER_SEC / 1000u;
+		ha->be_tokens = add >= HA_BE_BURST - ha->be_tokens ? HA_BE_BURST
+								   : ha->be_tokens + (unsigned)add;
+		ha->be_refill_ms = now_ms;
+	}
+	if (ha->be_tokens == 0) {
+		ha->be_limited++;
+		return M6E_AGAIN;
+	}
+	ha->be_tokens--;
+	memset(&tx, 0, sizeof(tx));
+	tx.msg.type = MH_TYPE_BE;
+	tx.msg.u.be.status = status;
+	if (hoa)
+		tx.msg.u.be.hoa = *hoa;
+	tx.src = *from;
+	tx.dst = *to;
+	tx.hoa = tx.msg.u.be.hoa;
+	/* R6275-6.1.a: no RH2, no HAO; sent directly, unprotected */
+	tx.protect = MIP6_PROT_NONE;
+	ha->be_sent++;
+	ha->ops->send_mh(ha->arg, &tx);
 	return 0;
 }
 

@@ -35,6 +35,8 @@
 struct conf_home_agent;
 
 #define HA_DAD_GUARD_MS 5000u
+#define HA_BE_BURST 10u      /* Binding Errors: burst, then ... */
+#define HA_BE_PER_SEC 10u    /* ... this many per second (R6275-9.3.3.b) */
 #define HA_PREFIX_MAX 16
 
 struct ha_params {
@@ -86,6 +88,9 @@ struct ha {
 	struct bcache bc;
 	uint64_t drops[HA_DROP_COUNT];
 	uint64_t status_sent[256];
+	uint64_t be_sent, be_limited;
+	unsigned be_tokens;
+	uint64_t be_refill_ms;
 };
 
 int ha_init(struct ha *ha, const struct ha_params *p, const struct ha_ops *ops, void *arg);
@@ -104,6 +109,18 @@ int ha_input_bu(struct ha *ha, uint64_t now_ms, const struct mip6_rx *rx, enum h
 /* The DAD outcome for hoa: finishes the pending first registration with
  * BA 0 or 134 (R6275-10.3.1.g). M6E_NOTFOUND when nothing waits for it. */
 int ha_dad_result(struct ha *ha, uint64_t now_ms, const struct in6_addr *hoa, bool unique);
+
+/*
+ * Send a Binding Error (RFC 6275 §9.3.3) for an offending packet: status 1
+ * for a Home Address option without a binding (the data plane saw it; an MN
+ * whose binding the HA lost re-registers on it, R6275-11.3.6.b), status 2
+ * for an unknown MH type (mh_reason_action() MH_ACT_BE_UNKNOWN). to is the
+ * packet's IPv6 source as on the wire, from the address it was sent to, hoa
+ * the HAO address or NULL (-> ::) (R6275-9.3.3.a). Returns 0, M6E_INVAL when
+ * to is not unicast (nothing sent), M6E_AGAIN when rate-limited.
+ */
+int ha_binding_error(struct ha *ha, uint64_t now_ms, const struct in6_addr *to,
+		     const struct in6_addr *from, const struct in6_addr *hoa, uint8_t status);
 
 uint64_t ha_next_timeout(const struct ha *ha);
 /* Run every timer due at now_ms: expiry (BCACHE_EV_EXPIRED), delayed

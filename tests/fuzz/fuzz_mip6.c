@@ -4,7 +4,7 @@
  * input is a program: each opcode byte picks one operation (a BU to the HA
  * with fuzzed fields and facts, a DAD result, a BA or BE to the MN, a CoA
  * change, return home, time passing, delivering the engines' own messages to
- * each other) and the following bytes are its operands.
+ * each other, a Binding Error from the HA) and the following bytes are its operands.
  *
  * Invariants checked after every step (abort on violation):
  *   - a BA the HA sends: an RH2 unless addressed to the HoA itself; accepted -> lifetime <= the policy cap and the BU's,
@@ -97,6 +97,12 @@ static int ha_send(void *arg, const struct mip6_tx *tx)
 {
 	const struct mh_ba *ba = &tx->msg.u.ba;
 	(void)arg;
+	if (tx->msg.type == MH_TYPE_BE) { /* R6275-9.3.3.a */
+		if (IN6_IS_ADDR_MULTICAST(&tx->dst) || tx->has_rh2 || tx->has_hao)
+			abort();
+		queue(false, tx);
+		return 0;
+	}
 	/* R6275-9.5.4.g: without an RH2 only straight to the HoA; never a HAO */
 	if (tx->msg.type != MH_TYPE_BA || (!tx->has_rh2 && !addr_eq(&tx->dst, &tx->hoa)) ||
 	    tx->has_hao)
@@ -228,6 +234,10 @@ static void deliver(void)
 			F.bu_lifetime = rx.msg.u.bu.lifetime;
 			ha_input_bu(&F.ha, F.now, &rx, NULL);
 		} else {
+			if (rx.msg.type == MH_TYPE_BE) {
+				mn_input_be(&F.mn, F.now, &rx, NULL);
+				continue;
+			}
 			if (rx.msg.u.ba.status == MH_BA_SEQ_OUT_OF_WINDOW)
 				F.have_seq = false; /* 135: the HA's number + 1 may repeat ours */
 			mn_input_ba(&F.mn, F.now, &rx, NULL);
@@ -323,7 +333,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	while (c.n) {
 		uint8_t op = take8(&c);
 		struct in6_addr a;
-		switch (op % 9) {
+		switch (op % 10) {
 		case 0: op_bu(&c); break;
 		case 1:
 			a = pick_addr(take8(&c));
@@ -339,7 +349,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		case 5: mn_returned_home(&F.mn, F.now); break;
 		case 6: op_ba(&c, false); break;
 		case 7: op_ba(&c, true); break;
-		default: deliver(); break;
+		case 8: deliver(); break;
+		default:
+			a = pick_addr(take8(&c));
+			{
+				struct in6_addr from = pick_addr(7), hoa = pick_addr(take8(&c));
+				ha_binding_error(&F.ha, F.now, &a, &from, &hoa, take8(&c));
+			}
+			break;
 		}
 		tick_all();
 		check_cache();

@@ -5,9 +5,9 @@ for tests/fuzz/fuzz_mip6.c.
 
 Input layout: the first half is the program (3 setup bytes: DAD on/off, BRA
 percent, MN lifetime/4 - 1; then opcodes with operands), the second half
-feeds the MN's random bytes. Opcodes (op % 9): 0 BU to the HA, 1 DAD
+feeds the MN's random bytes. Opcodes (op % 10): 0 BU to the HA, 1 DAD
 result, 2 +ms (u16), 3 +4 s units (u8), 4 CoA change, 5 return home, 6 BA
-to the MN, 7 BE to the MN, 8 deliver queued messages. Addresses by index:
+to the MN, 7 BE to the MN, 8 deliver queued messages, 9 BE from the HA. Addresses by index:
 0 the HoA, 1 another HoA, 2 CoA A, 3 CoA B, 4 off-link, 5 fe80::1,
 6 ff02::1, 7 the HA. Run from anywhere:
     python3 tests/fuzz/mkcorpus_mip6.py
@@ -30,6 +30,7 @@ def bu(facts, hoa, src, seq, flags, life, alt):
 def ba(facts, status, seqdelta, life, bra):
     return [6, facts, status, seqdelta, life >> 8, life & 0xff, bra >> 8, bra & 0xff]
 def be(status, hoa): return [7, 0, status, hoa]
+def ha_be(to, hoa, status): return [9, to, hoa, status]
 
 AH = 0xC000
 scenarios = {
@@ -53,6 +54,9 @@ scenarios = {
     # test_mn: 135 resync, 129 backoff, 134, BE status 1, BRA
     "mn_ba": [0, 80, 29] + coa(2) + ba(0, 135, 0, 0, 0) + ba(0, 129, 0, 0, 0) + ms(3100)
     + ba(8, 0, 0, 25, 10) + be(1, 0) + ba(0, 134, 0, 0, 0),
+    # test_mip6x: HA restart, its Binding Error makes the MN register again
+    "ha_be": [0, 80, 29] + coa(2) + DELIVER + DELIVER + ms(20000) + ha_be(2, 0, 1) + DELIVER
+    + DELIVER + DELIVER,
     # MAX_UPDATE_RATE: four CoAs in 300 ms
     "update_rate": [0, 80, 29] + coa(2) + ms(100) + coa(3) + ms(100) + coa(2) + ms(100)
     + coa(3) + ms(1000),

@@ -526,6 +526,49 @@ START_TEST(bra_below_lifetime)
 }
 END_TEST
 
+/* R6275-9.3.3: Binding Errors go to the wire source, carry the HAO address
+ * (or ::), never to multicast, and are rate-limited. */
+START_TEST(binding_errors)
+{
+	struct ha_params p = params();
+	struct fake f;
+	struct ha ha;
+	struct in6_addr to = A("2001:db8:2::200"), from = A("2001:db8:1::1"), h1 = A(HOA1);
+	struct in6_addr mc = A("ff02::1"), zero = A("::");
+	uint64_t now = 50000;
+
+	memset(&f, 0, sizeof(f));
+	ck_assert_int_eq(ha_init(&ha, &p, &ops, &f), 0);
+	ck_assert_int_eq(ha_binding_error(&ha, now, &to, &from, &h1, MH_BE_UNKNOWN_HAO), 0);
+	ck_assert_uint_eq(f.tx.msg.type, MH_TYPE_BE);
+	ck_assert_uint_eq(f.tx.msg.u.be.status, MH_BE_UNKNOWN_HAO);
+	ck_assert(addr_eq(&f.tx.msg.u.be.hoa, &h1));
+	ck_assert(addr_eq(&f.tx.dst, &to));
+	ck_assert(addr_eq(&f.tx.src, &from));
+	ck_assert(!f.tx.has_rh2 && !f.tx.has_hao);
+	ck_assert_int_eq(f.tx.protect, MIP6_PROT_NONE);
+	ck_assert_int_eq(ha_binding_error(&ha, now, &to, &from, NULL, MH_BE_UNKNOWN_TYPE), 0);
+	ck_assert(addr_eq(&f.tx.msg.u.be.hoa, &zero));
+	ck_assert_int_eq(ha_binding_error(&ha, now, &mc, &from, NULL, MH_BE_UNKNOWN_TYPE),
+			 M6E_INVAL);
+	ck_assert_uint_eq(f.n_tx, 2);
+	/* the rest of the burst, then nothing until a token comes back */
+	for (unsigned i = 2; i < HA_BE_BURST; i++)
+		ck_assert_int_eq(ha_binding_error(&ha, now, &to, &from, NULL, 2), 0);
+	ck_assert_int_eq(ha_binding_error(&ha, now, &to, &from, NULL, 2), M6E_AGAIN);
+	ck_assert_int_eq(ha_binding_error(&ha, now + 99, &to, &from, NULL, 2), M6E_AGAIN);
+	ck_assert_int_eq(ha_binding_error(&ha, now + 100, &to, &from, NULL, 2), 0);
+	ck_assert_int_eq(ha_binding_error(&ha, now + 100, &to, &from, NULL, 2), M6E_AGAIN);
+	ck_assert_uint_eq(f.n_tx, HA_BE_BURST + 1);
+	ck_assert_uint_eq(ha.be_limited, 3);
+	/* a quiet second refills the whole burst, no more */
+	for (unsigned i = 0; i < HA_BE_BURST; i++)
+		ck_assert_int_eq(ha_binding_error(&ha, now + 5000, &to, &from, NULL, 2), 0);
+	ck_assert_int_eq(ha_binding_error(&ha, now + 5000, &to, &from, NULL, 2), M6E_AGAIN);
+	ha_fini(&ha);
+}
+END_TEST
+
 START_TEST(params_and_names)
 {
 	struct ha_params p = params();
@@ -554,6 +597,7 @@ static Suite *ha_suite(void)
 	tcase_add_test(tc, expiry);
 	tcase_add_test(tc, delete_delay);
 	tcase_add_test(tc, bra_below_lifetime);
+	tcase_add_test(tc, binding_errors);
 	tcase_add_test(tc, params_and_names);
 	suite_add_tcase(s, tc);
 	return s;

@@ -405,11 +405,12 @@ START_TEST(ha_restart_refresh)
 }
 END_TEST
 
-/* HA restart seen by the data plane: a Binding Error status 1 (what the HA
- * sends for a HAO it has no binding for) makes the MN register at once. */
+/* HA restart seen by the data plane: the HA answers the MN's next packet
+ * with a HAO (no binding any more) with a Binding Error status 1, and the MN
+ * registers at once (R6275-11.3.6.b) instead of waiting for its refresh. */
 START_TEST(ha_restart_binding_error)
 {
-	struct mip6_tx be;
+	struct in6_addr a = A("2001:db8:2::200");
 	uint64_t t0;
 
 	lab_setup();
@@ -417,14 +418,9 @@ START_TEST(ha_restart_binding_error)
 	lab_run_until(L.now + 20000);
 	ha_fini(&L.ha);
 	ha_start();
-	memset(&be, 0, sizeof(be));
-	be.msg.type = MH_TYPE_BE;
-	be.msg.u.be.status = MH_BE_UNKNOWN_HAO;
-	be.msg.u.be.hoa = L.mn.p.hoa;
-	be.src = L.mn.p.ha;
-	be.dst = A("2001:db8:2::200");
 	t0 = L.now;
-	enqueue(false, &be);
+	ck_assert_int_eq(ha_binding_error(&L.ha, L.now, &a, &L.mn.p.ha, &L.mn.p.hoa,
+					  MH_BE_UNKNOWN_HAO), 0);
 	lab_run_until(t0 + 1100);
 	ck_assert_ptr_nonnull(ha_binding());
 	ck_assert_int_eq(ha_binding()->state, BCE_VALID);
