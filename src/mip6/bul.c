@@ -89,8 +89,13 @@ int bul_set_state(struct bul_entry *b, enum bul_state to)
 
 bool bul_seq_outstanding(const struct bul_entry *b, uint16_t seq)
 {
-	/* seq in [attempt_seq, seq_sent] modulo 2^16 */
-	return (uint16_t)(seq - b->attempt_seq) <= (uint16_t)(b->seq - b->attempt_seq);
+	/* seq in [attempt_seq, seq_sent] modulo 2^16; an attempt whose first BU
+	 * is still held back (seq_sent = attempt_seq - 1) has nothing out */
+	uint16_t span = (uint16_t)(b->seq - b->attempt_seq);
+
+	if (span >= 0x8000u)
+		return false;
+	return (uint16_t)(seq - b->attempt_seq) <= span;
 }
 
 uint32_t bul_jitter(uint32_t base_ms, uint16_t rnd)

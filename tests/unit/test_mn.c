@@ -474,6 +474,16 @@ START_TEST(update_rate)
 		ck_assert_int_eq(mn_coa_changed(&mn, 1000 + (uint64_t)i * 100, &c[i]), 0);
 	ck_assert_uint_eq(f.n_tx, 3);
 	ck_assert_uint_eq(mn_next_timeout(&mn), 2000);
+	/* nothing of the held attempt is out: no BA can match it, not even
+	 * one for the BU just before */
+	uint16_t last = f.tx.msg.u.bu.seq;
+	for (int d = -2; d <= 2; d++) {
+		struct mip6_rx rx = ba(0, (uint16_t)(last + d), 25);
+		enum mn_drop why;
+		ck_assert_int_eq(mn_input_ba(&mn, 1500, &rx, &why), M6E_PROTO);
+		ck_assert_int_eq(why, MN_DROP_SEQ);
+	}
+	ck_assert_int_eq(mn_state(&mn), BUL_REGISTERING);
 	mn_tick(&mn, 2000);
 	ck_assert_uint_eq(f.n_tx, 4);
 	ck_assert(addr_eq(&f.tx.msg.opts.alt_coa, &c[3]));
@@ -502,6 +512,28 @@ START_TEST(bul_moves)
 			ck_assert_int_eq(b.state, ok[fr][to] ? to : fr);
 		}
 	ck_assert_str_eq(bul_state_name(BUL_DEREGISTERING), "deregistering");
+}
+END_TEST
+
+/* The outstanding window, including its wrap and the empty attempt. */
+START_TEST(bul_outstanding)
+{
+	static const struct {
+		uint16_t attempt, sent, seq;
+		bool out;
+	} t[] = {
+		{ 10, 12, 10, true },      { 10, 12, 12, true },    { 10, 12, 13, false },
+		{ 10, 12, 9, false },      { 65534, 1, 65535, true }, { 65534, 1, 0, true },
+		{ 65534, 1, 2, false },    { 65534, 1, 65533, false },
+		{ 10, 9, 9, false },       { 10, 9, 10, false },    { 0, 65535, 65535, false },
+	};
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		struct bul_entry b;
+		memset(&b, 0, sizeof(b));
+		b.attempt_seq = t[i].attempt;
+		b.seq = t[i].sent;
+		ck_assert_msg(bul_seq_outstanding(&b, t[i].seq) == t[i].out, "row %zu", i);
+	}
 }
 END_TEST
 
@@ -553,6 +585,7 @@ static Suite *mn_suite(void)
 	tcase_add_test(tc, binding_error);
 	tcase_add_test(tc, update_rate);
 	tcase_add_test(tc, bul_moves);
+	tcase_add_test(tc, bul_outstanding);
 	tcase_add_test(tc, bul_list_and_params);
 	suite_add_tcase(s, tc);
 	return s;
