@@ -263,22 +263,21 @@ static int combined_run(struct aead *a, const struct aead_op *op, uint8_t *tag)
 	int outl;
 	if (EVP_CipherInit_ex2(a->ctx, NULL, NULL, nonce, -1, tag ? params : NULL) != 1)
 		return M6E_IO;
-	uint8_t aad[16];
-	size_t aad_len = op->aad_len + op->aad_tail_len;
-	if (aad_len && aad_len <= sizeof(aad)) {
-		if (op->aad_len)
-			memcpy(aad, op->aad, op->aad_len);
-		if (op->aad_tail_len)
-			memcpy(aad + op->aad_len, op->aad_tail, op->aad_tail_len);
-		if (EVP_CipherUpdate(a->ctx, NULL, &outl, aad, (int)aad_len) != 1)
-			return M6E_IO;
-	} else if (aad_len) {
-		if (op->aad_len && EVP_CipherUpdate(a->ctx, NULL, &outl, op->aad, (int)op->aad_len) != 1)
-			return M6E_IO;
-		if (op->aad_tail_len &&
-		    EVP_CipherUpdate(a->ctx, NULL, &outl, op->aad_tail, (int)op->aad_tail_len) != 1)
-			return M6E_IO;
+	const uint8_t *aad = op->aad, *tail = op->aad_tail;
+	size_t aad_len = op->aad_len, tail_len = op->aad_tail_len;
+	uint8_t joined[16];
+	if (tail_len && aad_len + tail_len <= sizeof(joined)) {
+		if (aad_len)
+			memcpy(joined, aad, aad_len);
+		memcpy(joined + aad_len, tail, tail_len);
+		aad = joined;
+		aad_len += tail_len;
+		tail_len = 0;
 	}
+	if (aad_len && EVP_CipherUpdate(a->ctx, NULL, &outl, aad, (int)aad_len) != 1)
+		return M6E_IO;
+	if (tail_len && EVP_CipherUpdate(a->ctx, NULL, &outl, tail, (int)tail_len) != 1)
+		return M6E_IO;
 	if (op->len && (EVP_CipherUpdate(a->ctx, op->data, &outl, op->data, (int)op->len) != 1 ||
 			(size_t)outl != op->len))
 		return M6E_IO;
