@@ -1,0 +1,1 @@
+# src/mip6/disc.mk: DHAAD and mobile prefix discovery engines

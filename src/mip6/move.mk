@@ -1,0 +1,1 @@
+# src/mip6/move.mk: movement detection engine
