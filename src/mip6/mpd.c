@@ -218,6 +218,25 @@ void mpd_server_tick(struct mpd_server *s, uint64_t now_ms)
 
 /* ---- MN side ---- */
 
+static const char *const client_state_names[] = {
+	[MPD_CLIENT_IDLE] = "idle",
+	[MPD_CLIENT_WAITING] = "waiting",
+	[MPD_CLIENT_FAILED] = "failed",
+};
+
+const char *mpd_client_state_name(unsigned st)
+{
+	return st < sizeof(client_state_names) / sizeof(client_state_names[0]) ?
+		       client_state_names[st] : "?";
+}
+
+static void client_set_state(struct mpd_client *c, enum mpd_client_state st)
+{
+	LOG_DEBUG(LOG_SUB_MIP6, "mps client %s -> %s", mpd_client_state_name(c->state),
+		  mpd_client_state_name(st));
+	c->state = st;
+}
+
 void mpd_client_init(struct mpd_client *c, const struct mpd_client_ops *ops, void *arg)
 {
 	memset(c, 0, sizeof(*c));
@@ -253,7 +272,7 @@ int mpd_client_start(struct mpd_client *c, uint64_t now_ms, const struct in6_add
 	c->retx = 0;
 	c->timeout_ms = MPD_PREFIX_ADV_TIMEOUT_MS; /* R6275-11.8.a */
 	c->due_ms = now_ms + c->timeout_ms;
-	c->state = MPD_CLIENT_WAITING;
+	client_set_state(c, MPD_CLIENT_WAITING);
 	client_send(c);
 	return 0;
 }
@@ -282,7 +301,7 @@ int mpd_client_input_mpa(struct mpd_client *c, uint64_t now_ms, const struct mpd
 		  mpa->flags != c->last.flags;
 	c->last = *mpa;
 	c->have_last = true;
-	c->state = MPD_CLIENT_IDLE;
+	client_set_state(c, MPD_CLIENT_IDLE);
 	if (why)
 		*why = MPD_DROP_NONE;
 	c->ops->prefixes(c->arg, mpa, changed);
@@ -299,7 +318,7 @@ void mpd_client_tick(struct mpd_client *c, uint64_t now_ms)
 	if (c->state != MPD_CLIENT_WAITING || now_ms < c->due_ms)
 		return;
 	if (c->retx >= MPD_PREFIX_ADV_RETRIES) {
-		c->state = MPD_CLIENT_FAILED;
+		client_set_state(c, MPD_CLIENT_FAILED);
 		if (c->ops->failed)
 			c->ops->failed(c->arg);
 		return;

@@ -183,5 +183,6 @@ uint64_t mpd_client_next_timeout(const struct mpd_client *c);
 void mpd_client_tick(struct mpd_client *c, uint64_t now_ms);
 
 const char *mpd_drop_name(unsigned why);
+const char *mpd_client_state_name(unsigned st);
 
 #endif

@@ -262,6 +262,35 @@ START_TEST(answer_truncated)
 }
 END_TEST
 
+/* The list is bounded: a new HA past DHAAD_HAL_MAX is refused and counted,
+ * a known one is still refreshed; addresses per HA are capped. */
+START_TEST(hal_full)
+{
+	struct dhaad_hal l;
+	struct in6_addr ll = nth("fe80::", 0xfff), g = nth("2001:db8:1::", 0xfff);
+	struct nd_ra ra = ra_h(1800, false, 0, 0, &g);
+	struct in6_addr first = nth("fe80::", 1);
+
+	dhaad_hal_init(&l);
+	for (unsigned i = 0; i < DHAAD_HAL_MAX; i++)
+		add_ha(&l, i, 1);
+	ck_assert_int_eq(dhaad_hal_input_ra(&l, 0, &ll, &ra), M6E_NOSPACE);
+	ck_assert_uint_eq(l.n_full, 1);
+	ck_assert_int_eq(dhaad_hal_add_self(&l, &ll, &g, 0), M6E_NOSPACE);
+	ck_assert_int_eq(dhaad_hal_input_ra(&l, 5000, &first, &ra), 0);
+	ck_assert_uint_eq(dhaad_hal_find(&l, &first)->expires_ms, 5000 + 1800000u);
+
+	dhaad_hal_init(&l);
+	ra.opts.n_pio = DHAAD_HA_ADDR_MAX + 2;
+	for (unsigned i = 0; i < ra.opts.n_pio; i++) {
+		ra.opts.pio[i] = ra.opts.pio[0];
+		ra.opts.pio[i].prefix = nth("2001:db8:1::", 0x100 + i);
+	}
+	ck_assert_int_eq(dhaad_hal_input_ra(&l, 0, &ll, &ra), 0);
+	ck_assert_uint_eq(dhaad_hal_find(&l, &ll)->n_addr, DHAAD_HA_ADDR_MAX);
+}
+END_TEST
+
 /* ---- client ---- */
 
 struct fake {
@@ -424,6 +453,7 @@ static Suite *dhaad_suite(void)
 
 	tcase_add_test(tc, hal_ra_rules);
 	tcase_add_test(tc, hal_expiry);
+	tcase_add_test(tc, hal_full);
 	tcase_add_test(tc, answer_order);
 	tcase_add_test(tc, answer_truncated);
 	tcase_add_test(tc, client_schedule);
