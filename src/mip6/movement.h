@@ -104,7 +104,8 @@ struct move_ops {
 	 * NULL (ifindex 0) when none is left. */
 	void (*coa_changed)(void *arg, const struct in6_addr *old, const struct in6_addr *coa,
 			    unsigned ifindex, const char *reason);
-	/* Home link reached (R6275-11.5.5.a): deregister. */
+	/* Home link reached (R6275-11.5.5.a): deregister. The CoA is dropped
+	 * without a coa_changed; after left_home the next coa_changed has old NULL. */
 	void (*returned_home)(void *arg, unsigned ifindex, const char *reason);
 	/* Home link lost; a coa_changed follows when a CoA exists. */
 	void (*left_home)(void *arg, const char *reason);
