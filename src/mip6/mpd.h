@@ -130,8 +130,9 @@ void mpd_server_init(struct mpd_server *s, const struct in6_addr *self,
  */
 int mpd_server_set_prefixes(struct mpd_server *s, uint64_t now_ms, const struct nd_pio *pio,
 			    unsigned n, bool notify, uint16_t id);
-/* A parsed MPS with its facts. 0 when an MPA went out, else a negative
- * M6E_* with *why (may be NULL) set and counted. */
+/* A parsed MPS with its facts. 0 when an MPA went out; M6E_AGAIN when rate
+ * limited, M6E_PROTO otherwise, with *why (may be NULL) set and counted.
+ * Any MPS from a registered MN acknowledges its pending unsolicited MPA. */
 int mpd_server_input_mps(struct mpd_server *s, uint64_t now_ms, const struct mpd_rx *rx,
 			 const struct nd_mp *mps, enum mpd_drop *why);
 uint64_t mpd_server_next_timeout(const struct mpd_server *s);
