@@ -18,6 +18,7 @@
 
 #include "base/addr.h"
 #include "base/err.h"
+#include "conf/conf.h"
 #include "mip6/mn.h"
 #include "mip6/movement.h"
 #include "testutil.h"
@@ -344,6 +345,28 @@ START_TEST(states_and_names)
 }
 END_TEST
 
+/* The config's home prefix and interface order reach the engine. */
+START_TEST(params_from_conf)
+{
+	struct conf_mobile_node c;
+	struct move_params p;
+
+	memset(&c, 0, sizeof(c));
+	ck_assert_int_eq(prefix_parse("2001:db8:1::/64", &c.home_prefix, false), 0);
+	snprintf(c.preferred_interfaces[0], CONF_IFNAME_MAX, "wlan0");
+	snprintf(c.preferred_interfaces[1], CONF_IFNAME_MAX, "eth0");
+	c.n_preferred_interfaces = 2;
+	move_params_from_conf(&c, &p);
+	ck_assert_uint_eq(p.home_prefix.len, 64);
+	ck_assert(addr_eq(&p.home_prefix.addr, &c.home_prefix.addr));
+	ck_assert_uint_eq(p.n_pref, 2);
+	ck_assert_str_eq(p.pref[0], "wlan0");
+	ck_assert_str_eq(p.pref[1], "eth0");
+	ck_assert_uint_eq(p.hold_ms, 0);
+	ck_assert(p.home_needs_router);
+}
+END_TEST
+
 /* Table limits: a full interface table refuses, never overwrites. */
 START_TEST(limits)
 {
@@ -534,6 +557,7 @@ static Suite *movement_suite(void)
 	TCase *tc = tcase_create("core");
 	tcase_add_loop_test(tc, sequences, 0, (int)(sizeof(seqs) / sizeof(seqs[0])));
 	tcase_add_test(tc, states_and_names);
+	tcase_add_test(tc, params_from_conf);
 	tcase_add_test(tc, limits);
 	tcase_add_test(tc, drives_mn);
 	suite_add_tcase(s, tc);
