@@ -236,6 +236,17 @@ static bool op_valid(const struct aead *a, const struct aead_op *op)
 	return a->suite->combined || op->len % a->suite->block_len == 0;
 }
 
+/* Encrypt or decrypt op->data in place with the IV already set; both the
+ * combined suites and CBC end with this step. */
+static int cipher_in_place(struct aead *a, const struct aead_op *op)
+{
+	int outl;
+	if (op->len && (EVP_CipherUpdate(a->ctx, op->data, &outl, op->data, (int)op->len) != 1 ||
+			(size_t)outl != op->len))
+		return M6E_IO;
+	return 0;
+}
+
 /* Nonce, AAD and payload through a combined-mode context (RFC 4106 4-5,
  * RFC 7634 2): nonce = salt | IV, AAD = aad | aad_tail. On open, tag is the
  * expected ICV, handed to the provider with the nonce. Every EVP call costs a
@@ -268,10 +279,7 @@ static int combined_run(struct aead *a, const struct aead_op *op, uint8_t *tag)
 		return M6E_IO;
 	if (tail_len && EVP_CipherUpdate(a->ctx, NULL, &outl, tail, (int)tail_len) != 1)
 		return M6E_IO;
-	if (op->len && (EVP_CipherUpdate(a->ctx, op->data, &outl, op->data, (int)op->len) != 1 ||
-			(size_t)outl != op->len))
-		return M6E_IO;
-	return 0;
+	return cipher_in_place(a, op);
 }
 
 /* HMAC-SHA-256-128 over aad | IV | ciphertext | aad_tail (RFC 4303 3.3.2.1). */
@@ -295,13 +303,9 @@ static int cbc_icv(struct aead *a, const struct aead_op *op, uint8_t icv[16])
 
 static int cbc_run(struct aead *a, const struct aead_op *op)
 {
-	int outl;
 	if (EVP_CipherInit_ex2(a->ctx, NULL, NULL, op->iv, -1, NULL) != 1)
 		return M6E_IO;
-	if (op->len && (EVP_CipherUpdate(a->ctx, op->data, &outl, op->data, (int)op->len) != 1 ||
-			(size_t)outl != op->len))
-		return M6E_IO;
-	return 0;
+	return cipher_in_place(a, op);
 }
 
 int aead_seal(struct aead *a, const struct aead_op *op)
