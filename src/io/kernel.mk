@@ -1,0 +1,1 @@
+# src/io: fragment (filled in by its owner)

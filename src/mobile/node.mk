@@ -1,0 +1,1 @@
+# src/mobile: fragment (filled in by its owner)

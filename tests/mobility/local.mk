@@ -1,0 +1,1 @@
+# tests/mobility: fragment (filled in by its owner)
