@@ -100,7 +100,7 @@ static const char *ctl_reload_name(enum ctl_reload_result r)
 	return "none";
 }
 
-static void ctl_status_json(const struct ctl_status_info *st, struct wbuf *w)
+static void ctl_status_json(const struct ctl_status_info *st, const struct ctl *ctl, struct wbuf *w)
 {
 	struct json j;
 	unsigned roles = st->conf ? conf_roles(st->conf) : 0;
@@ -138,6 +138,15 @@ static void ctl_status_json(const struct ctl_status_info *st, struct wbuf *w)
 	json_str(&j, "last_error", st->last_reload_error ? st->last_reload_error : "");
 	json_obj_end(&j);
 
+	for (size_t i = 0; i < CTL_SECTION_MAX; i++) {
+		if (!ctl->section[i].fn)
+			continue;
+		struct ctl_view v = { .json = true, .j = &j };
+		json_obj_begin(&j, ctl->section[i].key);
+		ctl->section[i].fn(ctl->section[i].arg, &v);
+		json_obj_end(&j);
+	}
+
 	json_obj_begin(&j, "counters");
 	for (const struct stats_counter *c = stats_first(); c; c = c->next) {
 		char key[128];
@@ -151,7 +160,7 @@ static void ctl_status_json(const struct ctl_status_info *st, struct wbuf *w)
 		LOG_ERR(LOG_SUB_CTL, "status JSON nesting is unbalanced");
 }
 
-static void ctl_status_text(const struct ctl_status_info *st, struct wbuf *w)
+static void ctl_status_text(const struct ctl_status_info *st, const struct ctl *ctl, struct wbuf *w)
 {
 	unsigned roles = st->conf ? conf_roles(st->conf) : 0;
 	const struct conf_global *g = st->conf ? conf_global(st->conf) : NULL;
@@ -178,6 +187,13 @@ static void ctl_status_text(const struct ctl_status_info *st, struct wbuf *w)
 	      ctl_reload_name(st->last_reload),
 	      st->last_reload_error && st->last_reload_error[0] ? ": " : "",
 	      st->last_reload_error ? st->last_reload_error : "");
+	for (size_t i = 0; i < CTL_SECTION_MAX; i++) {
+		if (!ctl->section[i].fn)
+			continue;
+		struct ctl_view v = { .text = w };
+		textf(w, "%s:\n", ctl->section[i].key);
+		ctl->section[i].fn(ctl->section[i].arg, &v);
+	}
 	textf(w, "counters:\n");
 	for (const struct stats_counter *c = stats_first(); c; c = c->next) {
 		char key[128];
@@ -193,9 +209,9 @@ static int ctl_cmd_status(struct ctl *c, const struct ctl_request *req, struct w
 	if (c->ops.status)
 		c->ops.status(c->arg, &st);
 	if (req->hdr.flags & CTL_F_JSON)
-		ctl_status_json(&st, w);
+		ctl_status_json(&st, c, w);
 	else
-		ctl_status_text(&st, w);
+		ctl_status_text(&st, c, w);
 	return CTL_S_OK;
 }
 
@@ -252,6 +268,31 @@ static int ctl_cmd_reload(struct ctl *c, struct wbuf *w)
 static void ctl_rewind(struct wbuf *out)
 {
 	wbuf_init(out, out->base, out->cap);
+}
+
+int ctl_set_status_section(struct ctl *c, const char *key, void (*fn)(void *arg, struct ctl_view *view),
+			   void *arg)
+{
+	size_t free_slot = CTL_SECTION_MAX;
+	for (size_t i = 0; i < CTL_SECTION_MAX; i++) {
+		if (c->section[i].key && strcmp(c->section[i].key, key) == 0) {
+			c->section[i].fn = fn;
+			c->section[i].arg = arg;
+			if (!fn)
+				c->section[i].key = NULL;
+			return 0;
+		}
+		if (!c->section[i].key && free_slot == CTL_SECTION_MAX)
+			free_slot = i;
+	}
+	if (!fn)
+		return 0;
+	if (free_slot == CTL_SECTION_MAX)
+		return M6E_NOSPACE;
+	c->section[free_slot].key = key;
+	c->section[free_slot].fn = fn;
+	c->section[free_slot].arg = arg;
+	return 0;
 }
 
 int ctl_error_response(struct wbuf *out, uint8_t command, uint8_t status, const char *msg)

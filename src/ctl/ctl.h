@@ -55,6 +55,8 @@ struct ctl_view {
 	const char *filter; /* CTL_TLV_FILTER argument, or NULL */
 };
 
+#define CTL_SECTION_MAX 4
+
 struct ctl {
 	struct ctl_ops ops;
 	void *arg;
@@ -64,6 +66,13 @@ struct ctl {
 		int (*fn)(void *arg, struct ctl_view *view);
 		void *arg;
 	} listing[CTL_CMD_MAX + 1];
+	/* Role sections of `status` ("home-agent", "mobile-node"): each writes
+	 * the members of one JSON object, or indented text lines. */
+	struct {
+		const char *key;
+		void (*fn)(void *arg, struct ctl_view *view);
+		void *arg;
+	} section[CTL_SECTION_MAX];
 };
 
 void ctl_init(struct ctl *c, const struct ctl_ops *ops, void *arg);
@@ -71,6 +80,11 @@ void ctl_init(struct ctl *c, const struct ctl_ops *ops, void *arg);
  * removes it); M6E_INVAL for any other command. */
 int ctl_set_listing(struct ctl *c, unsigned cmd, int (*fn)(void *arg, struct ctl_view *view),
 		    void *arg);
+
+/* Add (or, with fn NULL, remove) the status section called key; key must
+ * outlive the registration. M6E_NOSPACE when CTL_SECTION_MAX are taken. */
+int ctl_set_status_section(struct ctl *c, const char *key, void (*fn)(void *arg, struct ctl_view *view),
+			   void *arg);
 
 /* Answer one complete request frame. out must be empty with room for
  * CTL_HDR_LEN + CTL_RESP_BODY_MAX octets. Always writes a response frame

@@ -18,3 +18,6 @@ EXTRA_DIST += tests/fuzz/mkcorpus_ctl.py
 # The sas/policies listings: ctl sits above ipsec, so the rendering of the
 # SAD and SPD lives here.
 libm6_a_SOURCES += src/ctl/ipsec_show.c src/ctl/ipsec_show.h
+
+# `mip6sec bindings` and the role sections of `status`.
+libm6_a_SOURCES += src/ctl/mip6_show.c src/ctl/mip6_show.h
