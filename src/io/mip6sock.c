@@ -1,6 +1,7 @@
 #include "io/mip6sock.h"
 
 #include <errno.h>
+#include <net/if.h>
 #include <netinet/icmp6.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,6 +24,10 @@ struct mip6sock {
 const char *mip6sock_kind_name(enum mip6sock_kind k)
 {
 	switch (k) {
+	case MIP6SOCK_RX_IPV6:
+		return "ipv6-in-ipv6";
+	case MIP6SOCK_RX_ESP:
+		return "esp";
 	case MIP6SOCK_RX_RH:
 		return "routing";
 	case MIP6SOCK_RX_ICMP6:
@@ -39,8 +44,8 @@ const char *mip6sock_kind_name(enum mip6sock_kind k)
 
 static bool kind_ok(enum mip6sock_kind k)
 {
-	return k == MIP6SOCK_RX_RH || k == MIP6SOCK_RX_ICMP6 || k == MIP6SOCK_RX_DSTOPT || k == MIP6SOCK_RX_MH ||
-	       k == MIP6SOCK_TX;
+	return k == MIP6SOCK_RX_IPV6 || k == MIP6SOCK_RX_RH || k == MIP6SOCK_RX_ESP || k == MIP6SOCK_RX_ICMP6 ||
+	       k == MIP6SOCK_RX_DSTOPT || k == MIP6SOCK_RX_MH || k == MIP6SOCK_TX;
 }
 
 int mip6sock_open(enum mip6sock_kind kind, const struct in6_addr *local, struct mip6sock **out, char *err,
@@ -131,6 +136,24 @@ int mip6sock_icmp6_filter(struct mip6sock *s, const uint8_t *types, size_t n)
 	return setsockopt(s->fd, IPPROTO_ICMPV6, ICMP6_FILTER, &f, sizeof(f)) == 0 ? 0 : M6E_IO;
 }
 
+int mip6sock_set_mark(struct mip6sock *s, uint32_t mark)
+{
+	if (setsockopt(s->fd, SOL_SOCKET, SO_MARK, &mark, sizeof(mark)) != 0)
+		return io_sock_errno_code(errno);
+	return 0;
+}
+
+int mip6sock_bind_dev(struct mip6sock *s, const char *ifname)
+{
+	size_t n = ifname ? strlen(ifname) : 0;
+	if (n >= IF_NAMESIZE)
+		return M6E_INVAL;
+	/* An empty name (length 0) removes the binding. */
+	if (setsockopt(s->fd, SOL_SOCKET, SO_BINDTODEVICE, n ? ifname : "", (socklen_t)n) != 0)
+		return errno == ENODEV ? M6E_NOTFOUND : io_sock_errno_code(errno);
+	return 0;
+}
+
 int mip6sock_recv_burst(struct mip6sock *s, struct mip6sock_msg *msgs, size_t n)
 {
 	if (s->kind == MIP6SOCK_TX)
@@ -190,6 +213,25 @@ static void mip6sock_refused(void *arg, const struct io_burst *b, size_t i, int 
 	       addr_fmt(&b->addr[i].sin6_addr, a, sizeof(a)), strerror(e));
 }
 
+/* Slot i leaves through ifindex: the scope of a link-local or multicast
+ * destination, and IPV6_PKTINFO's interface (source :: = the kernel picks)
+ * for the route lookup of any destination. */
+static void mip6sock_set_oif(struct io_burst *b, size_t i, const struct in6_addr *dst, unsigned ifindex)
+{
+	if (IN6_IS_ADDR_LINKLOCAL(dst) || IN6_IS_ADDR_MULTICAST(dst))
+		b->addr[i].sin6_scope_id = ifindex;
+	struct in6_pktinfo pi = { .ipi6_ifindex = ifindex };
+	memset(b->cmsg[i].buf, 0, sizeof(b->cmsg[i].buf));
+	struct msghdr *h = &b->mm[i].msg_hdr;
+	h->msg_control = b->cmsg[i].buf;
+	h->msg_controllen = CMSG_SPACE(sizeof(pi));
+	struct cmsghdr *c = CMSG_FIRSTHDR(h);
+	c->cmsg_level = IPPROTO_IPV6;
+	c->cmsg_type = IPV6_PKTINFO;
+	c->cmsg_len = CMSG_LEN(sizeof(pi));
+	memcpy(CMSG_DATA(c), &pi, sizeof(pi));
+}
+
 int mip6sock_send_burst(struct mip6sock *s, const struct mip6sock_msg *msgs, size_t n, size_t *failed)
 {
 	size_t nok = 0, full;
@@ -205,7 +247,10 @@ int mip6sock_send_burst(struct mip6sock *s, const struct mip6sock_msg *msgs, siz
 			continue;
 		}
 		/* Port 0: on a raw IPv6 socket a non-zero port must equal the protocol. */
-		io_burst_set_tx(&s->b, nok++, msgs[i].buf, msgs[i].len, &msgs[i].dst, 0);
+		io_burst_set_tx(&s->b, nok, msgs[i].buf, msgs[i].len, &msgs[i].dst, 0);
+		if (msgs[i].ifindex)
+			mip6sock_set_oif(&s->b, nok, &msgs[i].dst, msgs[i].ifindex);
+		nok++;
 	}
 	size_t sent = io_burst_send(&s->b, s->fd, nok, &full, mip6sock_refused, s);
 	s->st.tx_full += full;

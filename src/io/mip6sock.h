@@ -21,6 +21,18 @@
  *                A packet with a HAO or RH2 to one of the kernel's addresses
  *                is still dropped by the kernel with a Parameter Problem
  *                (io/nft silences that); we get a copy first.
+ *   MIP6SOCK_RX_ESP (50), MIP6SOCK_RX_IPV6 (41)
+ *                the same for ESP and IPv6-in-IPv6 (the home agent's
+ *                tunnel, RFC 6275 10.4.5): same control messages; what the
+ *                buffer starts at and whether the kernel still answers with
+ *                a Parameter Problem: see docs/DATAPLANE.md, "Raw sockets for
+ *                ESP and IPv6-in-IPv6" (measured facts below when filled in).
+ *
+ * Sending to a link-local or multicast destination (Neighbor/Router
+ * Solicitations, DHAAD to a link's anycast) needs the outgoing interface:
+ * msg.ifindex != 0 on send becomes sin6_scope_id (link-local and multicast
+ * destinations) and an IPV6_PKTINFO control message with that interface
+ * (every destination), so the kernel routes the packet out of it.
  *
  * Every socket keeps per-reason counters; nothing here logs per packet
  * except rate-limited.
@@ -39,7 +51,9 @@
 
 /* The value is the socket's protocol. */
 enum mip6sock_kind {
+	MIP6SOCK_RX_IPV6 = 41,   /* IPPROTO_IPV6: IPv6-in-IPv6 */
 	MIP6SOCK_RX_RH = 43,     /* IPPROTO_ROUTING */
+	MIP6SOCK_RX_ESP = 50,    /* IPPROTO_ESP */
 	MIP6SOCK_RX_ICMP6 = 58,  /* IPPROTO_ICMPV6 */
 	MIP6SOCK_RX_DSTOPT = 60, /* IPPROTO_DSTOPTS */
 	MIP6SOCK_RX_MH = 135,    /* IPPROTO_MH */
@@ -55,7 +69,8 @@ struct mip6sock_msg {
 	struct in6_addr dst; /* receive: IPv6 destination (IPV6_PKTINFO);
 			      * send: the address the kernel routes by, normally
 			      * the header's destination */
-	unsigned ifindex;    /* receive: arrival interface (IPV6_PKTINFO) */
+	unsigned ifindex;    /* receive: arrival interface (IPV6_PKTINFO);
+			      * send: outgoing interface, 0 = by route */
 	int hlim;            /* receive: hop limit, -1 when the kernel gave none */
 	bool truncated;      /* receive: the packet did not fit cap */
 };
@@ -95,6 +110,16 @@ const struct mip6sock_stats *mip6sock_stats(const struct mip6sock *s);
  * blocks every type. 0, M6E_INVAL (another kind), M6E_IO.
  */
 int mip6sock_icmp6_filter(struct mip6sock *s, const uint8_t *types, size_t n);
+
+/* Set SO_MARK on any kind (the MN marks its outer sockets so the policy
+ * rule `not fwmark M lookup T` sends them by the main table). 0, M6E_PERM
+ * (no CAP_NET_ADMIN), M6E_IO. */
+int mip6sock_set_mark(struct mip6sock *s, uint32_t mark);
+
+/* Receive (or send) only on device ifname (SO_BINDTODEVICE); NULL or ""
+ * removes the binding. 0, M6E_INVAL (name too long), M6E_NOTFOUND (no such
+ * device), M6E_PERM, M6E_IO. */
+int mip6sock_bind_dev(struct mip6sock *s, const char *ifname);
 
 /*
  * Receive up to n (<= MIP6SOCK_BURST) packets with one recvmmsg(). Returns
