@@ -93,7 +93,8 @@ enum sigpath_reason {
 	SIGPATH_R_RH2_NOT_HOME,  /* RH2 address is not one of our home addresses (R6275-6.4.a) */
 	SIGPATH_R_UPPER,         /* after HAO/RH2: not ESP, MH or ICMPv6 */
 	SIGPATH_R_ESP,           /* the ESP engine refused it (detail: esp) */
-	SIGPATH_R_ESP_MODE,      /* SA mode does not fit the Next Header inside */
+	SIGPATH_R_ESP_MODE,      /* SA mode does not fit the Next Header inside, or
+				  * tunnel mode behind a HAO / RH2 (no such layout) */
 	SIGPATH_R_UNPROTECTED,   /* BU/BA or PROTECT-policy traffic in the clear (R3776-4.1.c) */
 	SIGPATH_R_WRONG_SA,      /* protected by an SA the policy does not name (R3776-4.2.k) */
 	SIGPATH_R_POLICY,        /* other SPD refusal: DISCARD, no policy, not PROTECT (detail: spd) */
@@ -103,11 +104,13 @@ enum sigpath_reason {
 	SIGPATH_R_ICMP6,         /* ICMPv6 length or checksum refused (detail: icmp) */
 	SIGPATH_R_INNER,         /* tunnel: inner packet is not one whole IPv6 packet */
 	SIGPATH_R_TUNNEL_SA,     /* ESP tunnel mode on an MN-HA SA that is not rr or payload */
-	/* ignored (not errors) */
+	/* ignored (not errors); FOREIGN_SA and ICMP6_OTHER are drops when the
+	 * packet came behind a HAO / RH2, which no other path sees */
 	SIGPATH_R_NO_HAO,        /* 60 socket, no HAO: an ordinary packet for the kernel */
 	SIGPATH_R_NOT_RH2,       /* 43 socket, no type 2 routing header */
 	SIGPATH_R_FOREIGN_SA,    /* ESP of an SA that is not an MN-HA SA (site tunnels: src/fwd) */
 	SIGPATH_R_ICMP6_OTHER,   /* ICMPv6 type not handled here (echo, errors, ...) */
+	SIGPATH_R_NOT_MNHA,      /* plain IPv6-in-IPv6 whose inner packet is no MN's */
 	SIGPATH_R_COUNT
 };
 
@@ -172,8 +175,10 @@ struct sigpath_rx {
 
 /* Register the "sig" counters in the stats registry; idempotent. */
 void sigpath_stats_register(void);
-/* The counter of a reason (for tests and status), NULL for NONE. */
+/* The counter of a reason, and of an ESP refusal's detail (for tests and
+ * status); NULL for NONE or out of range. */
 const struct stats_counter *sigpath_counter(enum sigpath_reason r);
+const struct stats_counter *sigpath_esp_counter(enum esp_drop d);
 
 /*
  * Classify one received packet (steps above). Returns 0 with rx->kind MH,
