@@ -124,7 +124,7 @@ enum kstate_bad {
 	KSTATE_BAD_KIND,   /* unknown first word */
 	KSTATE_BAD_IFNAME, /* empty, too long, or with '/' or a control character */
 	KSTATE_BAD_PREFIX, /* not ADDRESS/LEN */
-	KSTATE_BAD_METRIC, /* not a decimal number below 2^32 */
+	KSTATE_BAD_METRIC, /* not a decimal number below 2^32; route6: or a reserved table */
 	KSTATE_BAD_FIELDS, /* missing or extra fields, or double spaces */
 	KSTATE_BAD_TABLE,  /* nft table name empty, too long or with other characters */
 	KSTATE_BAD_ADDR,   /* route6 source/gateway or proxy address not an IPv6 address or "-" */

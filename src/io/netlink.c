@@ -3,7 +3,9 @@
 #include <errno.h>
 #include <ifaddrs.h>
 #include <linux/if_addr.h>
+#include <linux/fib_rules.h>
 #include <linux/if_link.h>
+#include <linux/neighbour.h>
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
 #include <net/if.h>
@@ -240,6 +242,73 @@ int io_nl_route(struct io_nl *nl, bool add, unsigned ifindex, const struct prefi
 	nl_attr(&r, RTA_DST, &dst->addr, sizeof(dst->addr));
 	nl_attr_u32(&r, RTA_OIF, ifindex);
 	nl_attr_u32(&r, RTA_PRIORITY, metric);
+	return nl_transact(nl, &r);
+}
+
+/* A table a route or rule may name: not unspec (0), default (253) or local
+ * (255), which belong to the kernel. */
+static bool table_ok(uint32_t t)
+{
+	return t != RT_TABLE_UNSPEC && t != RT_TABLE_DEFAULT && t != RT_TABLE_LOCAL;
+}
+
+/* rtm_table holds 8 bits; larger numbers go in RTA_TABLE only. */
+static unsigned char table_byte(uint32_t t)
+{
+	return t < 256 ? (unsigned char)t : RT_TABLE_COMPAT;
+}
+
+int io_nl_route_set(struct io_nl *nl, bool add, const struct io_nl_route *rt)
+{
+	struct nl_req r;
+	if (rt->dst.len > 128 || rt->ifindex == 0 || !table_ok(rt->table))
+		return M6E_INVAL;
+	struct rtmsg rtm = { .rtm_family = AF_INET6, .rtm_dst_len = (unsigned char)rt->dst.len,
+			     .rtm_table = table_byte(rt->table), .rtm_protocol = IO_NL_RTPROT,
+			     .rtm_scope = add ? RT_SCOPE_UNIVERSE : RT_SCOPE_NOWHERE, .rtm_type = RTN_UNICAST };
+	nl_begin(&r, add ? RTM_NEWROUTE : RTM_DELROUTE, add ? NLM_F_CREATE | NLM_F_EXCL : 0, &rtm, sizeof(rtm));
+	if (rt->dst.len)
+		nl_attr(&r, RTA_DST, &rt->dst.addr, sizeof(rt->dst.addr));
+	nl_attr_u32(&r, RTA_TABLE, rt->table);
+	nl_attr_u32(&r, RTA_OIF, rt->ifindex);
+	nl_attr_u32(&r, RTA_PRIORITY, rt->metric);
+	if (rt->has_src)
+		nl_attr(&r, RTA_PREFSRC, &rt->src, sizeof(rt->src));
+	if (rt->has_gw)
+		nl_attr(&r, RTA_GATEWAY, &rt->gw, sizeof(rt->gw));
+	return nl_transact(nl, &r);
+}
+
+int io_nl_rule(struct io_nl *nl, bool add, const struct io_nl_rule *ru)
+{
+	struct nl_req r;
+	/* 0 is the local table's rule, 32766/32767 main and default. */
+	if (ru->priority == 0 || ru->priority > 32765 || !table_ok(ru->table) || ru->suppress_prefixlen < -1 ||
+	    ru->suppress_prefixlen > 128 || (ru->fwmark & ~ru->fwmask) != 0)
+		return M6E_INVAL;
+	struct fib_rule_hdr frh = { .family = AF_INET6, .table = table_byte(ru->table), .action = FR_ACT_TO_TBL,
+				    .flags = ru->invert ? FIB_RULE_INVERT : 0 };
+	nl_begin(&r, add ? RTM_NEWRULE : RTM_DELRULE, add ? NLM_F_CREATE | NLM_F_EXCL : 0, &frh, sizeof(frh));
+	nl_attr_u32(&r, FRA_PRIORITY, ru->priority);
+	nl_attr_u32(&r, FRA_TABLE, ru->table);
+	if (ru->fwmask) {
+		nl_attr_u32(&r, FRA_FWMARK, ru->fwmark);
+		nl_attr_u32(&r, FRA_FWMASK, ru->fwmask);
+	}
+	if (ru->suppress_prefixlen >= 0)
+		nl_attr_u32(&r, FRA_SUPPRESS_PREFIXLEN, (uint32_t)ru->suppress_prefixlen);
+	return nl_transact(nl, &r);
+}
+
+int io_nl_proxy(struct io_nl *nl, bool add, unsigned ifindex, const struct in6_addr *a)
+{
+	struct nl_req r;
+	if (ifindex == 0)
+		return M6E_INVAL;
+	struct ndmsg ndm = { .ndm_family = AF_INET6, .ndm_ifindex = (int)ifindex, .ndm_state = NUD_PERMANENT,
+			     .ndm_flags = NTF_PROXY };
+	nl_begin(&r, add ? RTM_NEWNEIGH : RTM_DELNEIGH, add ? NLM_F_CREATE | NLM_F_EXCL : 0, &ndm, sizeof(ndm));
+	nl_attr(&r, NDA_DST, a, sizeof(*a));
 	return nl_transact(nl, &r);
 }
 

@@ -33,12 +33,28 @@ static const struct line_case good_lines[] = {
 	{ "addr ha0 2001:db8:1::1/128", 0, KSTATE_BAD_NONE },
 	{ "nft mip6sec", 0, KSTATE_BAD_NONE },
 	{ "nft M6_t-1", 0, KSTATE_BAD_NONE },
+	/* The MN's TUN default route in its private table, with the home address as source. */
+	{ "route6 m6mn0 ::/0 0 186 2001:db8:1::10 -", 0, KSTATE_BAD_NONE },
+	{ "route6 m6ha0 2001:db8:1::10/128 1024 254 - -", 0, KSTATE_BAD_NONE },
+	{ "route6 eth0 ::/0 1 4294967295 - fe80::1", 0, KSTATE_BAD_NONE },
+	{ "route6 eth0 fd00::/8 7 1000 fd00::1 fe80::1", 0, KSTATE_BAD_NONE },
+	/* The wg-quick pair of rules. */
+	{ "rule 32764 254 any is 0", 0, KSTATE_BAD_NONE },
+	{ "rule 32765 186 0x6d36/0xffffffff not -", 0, KSTATE_BAD_NONE },
+	{ "rule 1 4294967295 0x0/0x1 is 128", 0, KSTATE_BAD_NONE },
+	{ "proxy eth0 2001:db8:1::10", 0, KSTATE_BAD_NONE },
+	{ "proxy a.b-c_d fe80::1", 0, KSTATE_BAD_NONE },
+	{ "sysctl /proc/sys/net/ipv6/conf/all/forwarding 1 0", 0, KSTATE_BAD_NONE },
+	{ "sysctl /proc/sys/net/ipv6/conf/eth0.100/proxy_ndp 1 0", 0, KSTATE_BAD_NONE },
+	{ "sysctl /proc/sys/net/ipv6/neigh/eth0/proxy_delay 0 26", 0, KSTATE_BAD_NONE },
+	{ "sysctl /proc/sys/net/ipv6/conf/m6-mn_0/accept_ra 2 -1", 0, KSTATE_BAD_NONE },
 };
 
 static const struct line_case bad_lines[] = {
 	{ "", M6E_NOTFOUND, KSTATE_BAD_NONE },
 	{ "# comment", M6E_NOTFOUND, KSTATE_BAD_NONE },
-	{ "rule m6t fd00:b::/64 1024", M6E_INVAL, KSTATE_BAD_KIND },
+	{ "rules 1 254 any is -", M6E_INVAL, KSTATE_BAD_KIND },
+	{ "Rule 1 254 any is -", M6E_INVAL, KSTATE_BAD_KIND },
 	{ "Route m6t fd00:b::/64 1024", M6E_INVAL, KSTATE_BAD_KIND },
 	{ "route", M6E_INVAL, KSTATE_BAD_FIELDS },
 	{ "route m6t", M6E_INVAL, KSTATE_BAD_FIELDS },
@@ -71,6 +87,61 @@ static const struct line_case bad_lines[] = {
 	{ "nft a.b", M6E_INVAL, KSTATE_BAD_TABLE },
 	{ "nft averyveryverylongname", M6E_INVAL, KSTATE_BAD_TABLE },
 	{ "Nft mip6sec", M6E_INVAL, KSTATE_BAD_KIND },
+	/* route6: fields in order, "-" for none, tables 0/253/255 are the kernel's. */
+	{ "route6 m6mn0 ::/0 0 186 -", M6E_INVAL, KSTATE_BAD_FIELDS },
+	{ "route6 m6mn0 ::/0 0 186", M6E_INVAL, KSTATE_BAD_FIELDS },
+	{ "route6 m6mn0 ::/0 0 186 - - -", M6E_INVAL, KSTATE_BAD_FIELDS },
+	{ "route6 m6mn0 ::/0 0 186 - - ", M6E_INVAL, KSTATE_BAD_FIELDS },
+	{ "route6 m6mn0 ::/0 0 0 - -", M6E_INVAL, KSTATE_BAD_METRIC },
+	{ "route6 m6mn0 ::/0 0 253 - -", M6E_INVAL, KSTATE_BAD_METRIC },
+	{ "route6 m6mn0 ::/0 0 255 - -", M6E_INVAL, KSTATE_BAD_METRIC },
+	{ "route6 m6mn0 ::/0 0 4294967296 - -", M6E_INVAL, KSTATE_BAD_METRIC },
+	{ "route6 m6mn0 ::/0 0 186 10.0.0.1 -", M6E_INVAL, KSTATE_BAD_ADDR },
+	{ "route6 m6mn0 ::/0 0 186 - fe80::1/64", M6E_INVAL, KSTATE_BAD_ADDR },
+	{ "route6 m6mn0 ::/0 0 186 -- -", M6E_INVAL, KSTATE_BAD_ADDR },
+	{ "route6 m6mn0 ::1/0 0 186 - -", M6E_INVAL, KSTATE_BAD_PREFIX },
+	{ "route6 m6/mn0 ::/0 0 186 - -", M6E_INVAL, KSTATE_BAD_IFNAME },
+	/* rule PRIO TABLE MARK/MASK|any not|is SUPPRESS|- */
+	{ "rule", M6E_INVAL, KSTATE_BAD_FIELDS },
+	{ "rule 32765 186 0x6d36/0xffffffff not", M6E_INVAL, KSTATE_BAD_FIELDS },
+	{ "rule 32765 186 0x6d36/0xffffffff not - x", M6E_INVAL, KSTATE_BAD_FIELDS },
+	{ "rule 0 186 any is -", M6E_INVAL, KSTATE_BAD_RULE },     /* the local rule's */
+	{ "rule 32766 186 any is -", M6E_INVAL, KSTATE_BAD_RULE }, /* main's */
+	{ "rule 100 255 any is -", M6E_INVAL, KSTATE_BAD_RULE },
+	{ "rule 100 0 any is -", M6E_INVAL, KSTATE_BAD_RULE },
+	{ "rule 100 x any is -", M6E_INVAL, KSTATE_BAD_RULE },
+	{ "rule 100 186 0x6d36 not -", M6E_INVAL, KSTATE_BAD_RULE },
+	{ "rule 100 186 0x6d36/0 not -", M6E_INVAL, KSTATE_BAD_RULE },    /* mask 0 is "any" */
+	{ "rule 100 186 0x0/0x0 not -", M6E_INVAL, KSTATE_BAD_RULE },
+	{ "rule 100 186 0x6d36/0xff not -", M6E_INVAL, KSTATE_BAD_RULE }, /* mark outside mask */
+	{ "rule 100 186 6d36/0xffff not -", M6E_INVAL, KSTATE_BAD_RULE },
+	{ "rule 100 186 0x6D36/0xffff not -", M6E_INVAL, KSTATE_BAD_RULE }, /* not canonical */
+	{ "rule 100 186 0x/0xffff not -", M6E_INVAL, KSTATE_BAD_RULE },
+	{ "rule 100 186 0x1/0x100000000 not -", M6E_INVAL, KSTATE_BAD_RULE },
+	{ "rule 100 186 any NOT -", M6E_INVAL, KSTATE_BAD_RULE },
+	{ "rule 100 186 any is 129", M6E_INVAL, KSTATE_BAD_RULE },
+	{ "rule 100 186 any is -1", M6E_INVAL, KSTATE_BAD_RULE },
+	/* proxy IFNAME ADDRESS */
+	{ "proxy eth0", M6E_INVAL, KSTATE_BAD_FIELDS },
+	{ "proxy eth0 2001:db8::1 x", M6E_INVAL, KSTATE_BAD_FIELDS },
+	{ "proxy eth0 2001:db8::1/128", M6E_INVAL, KSTATE_BAD_ADDR },
+	{ "proxy eth0 -", M6E_INVAL, KSTATE_BAD_ADDR },
+	{ "proxy e/th0 2001:db8::1", M6E_INVAL, KSTATE_BAD_IFNAME },
+	/* sysctl PATH NEW OLD: only below /proc/sys/net/ipv6/, no "..", one word each. */
+	{ "sysctl /proc/sys/net/ipv6/conf/all/forwarding 1", M6E_INVAL, KSTATE_BAD_FIELDS },
+	{ "sysctl /proc/sys/net/ipv6/conf/all/forwarding 1 0 0", M6E_INVAL, KSTATE_BAD_FIELDS },
+	{ "sysctl /proc/sys/net/ipv4/ip_forward 1 0", M6E_INVAL, KSTATE_BAD_SYSCTL },
+	{ "sysctl /proc/sys/net/ipv6/../../kernel/core_pattern x y", M6E_INVAL, KSTATE_BAD_SYSCTL },
+	{ "sysctl /proc/sys/net/ipv6/conf/./forwarding 1 0", M6E_INVAL, KSTATE_BAD_SYSCTL },
+	{ "sysctl /proc/sys/net/ipv6/conf//forwarding 1 0", M6E_INVAL, KSTATE_BAD_SYSCTL },
+	{ "sysctl /proc/sys/net/ipv6/conf/all/ 1 0", M6E_INVAL, KSTATE_BAD_SYSCTL },
+	{ "sysctl /proc/sys/net/ipv6/ 1 0", M6E_INVAL, KSTATE_BAD_SYSCTL },
+	{ "sysctl net.ipv6.conf.all.forwarding 1 0", M6E_INVAL, KSTATE_BAD_SYSCTL },
+	{ "sysctl /proc/sys/net/ipv6/conf/a*/forwarding 1 0", M6E_INVAL, KSTATE_BAD_SYSCTL },
+	{ "sysctl /proc/sys/net/ipv6/conf/all/forwarding 1;2 0", M6E_INVAL, KSTATE_BAD_SYSCTL },
+	{ "sysctl /proc/sys/net/ipv6/conf/all/forwarding 1 012345678901234567890123", M6E_INVAL, KSTATE_BAD_SYSCTL },
+	{ "sysctl /proc/sys/net/ipv6/conf/all/forwarding/0123456789012345678901234567890123456789012345678901234567 1 0",
+	  M6E_INVAL, KSTATE_BAD_SYSCTL },
 };
 
 START_TEST(line_round_trip)
@@ -325,6 +396,140 @@ START_TEST(journal_nft_entry)
 }
 END_TEST
 
+static struct kstate_entry parsed(const char *line)
+{
+	struct kstate_entry e;
+	ck_assert_msg(kstate_parse_line(line, strlen(line), &e, NULL) == 0, "%s", line);
+	return e;
+}
+
+/* The kinds of issue 4: a vanished device takes its routes, proxy entries
+ * and per-device sysctls along, but not rules or the "all" sysctls; entries
+ * without a device are undone on close like the others (kstate_close must
+ * not mistake an empty interface name for "already undone"). */
+START_TEST(journal_new_kinds)
+{
+	struct fake f = { 0 };
+	struct kstate_recovery rec;
+	struct kstate *ks = open_ks(&f, &rec);
+	const char *lines[] = {
+		"sysctl /proc/sys/net/ipv6/conf/all/forwarding 1 0",
+		"sysctl /proc/sys/net/ipv6/conf/eth0/proxy_ndp 1 0",
+		"sysctl /proc/sys/net/ipv6/neigh/eth0/proxy_delay 0 26",
+		"sysctl /proc/sys/net/ipv6/conf/eth1/forwarding 1 0",
+		"rule 32764 254 any is 0",
+		"rule 32765 186 0x6d36/0xffffffff not -",
+		"route6 m6mn0 ::/0 0 186 2001:db8:1::10 -",
+		"proxy eth0 2001:db8:1::10",
+		"route6 eth0 2001:db8:1::/64 5 254 - -",
+	};
+	char want[2048] = "";
+	for (size_t i = 0; i < sizeof(lines) / sizeof(lines[0]); i++) {
+		struct kstate_entry e = parsed(lines[i]);
+		ck_assert_int_eq(kstate_apply(ks, &e), 0);
+		strcat(want, lines[i]);
+		strcat(want, "\n");
+	}
+	ck_assert_str_eq(slurp(journal), want);
+	f.log[0] = '\0';
+	kstate_forget_ifname(ks, "eth0");
+	ck_assert_str_eq(f.log, "");
+	ck_assert_str_eq(slurp(journal), "sysctl /proc/sys/net/ipv6/conf/all/forwarding 1 0\n"
+					 "sysctl /proc/sys/net/ipv6/conf/eth1/forwarding 1 0\n"
+					 "rule 32764 254 any is 0\n"
+					 "rule 32765 186 0x6d36/0xffffffff not -\n"
+					 "route6 m6mn0 ::/0 0 186 2001:db8:1::10 -\n");
+	/* A rule device name is no device: forgetting "" or a rule's table does nothing. */
+	kstate_forget_ifname(ks, "");
+	kstate_forget_ifname(ks, "all");
+	ck_assert_uint_eq(kstate_count(ks), 5);
+
+	/* Revert finds a sysctl by path and new value, whatever old was read. */
+	struct kstate_entry sc = parsed("sysctl /proc/sys/net/ipv6/conf/eth1/forwarding 1 7");
+	ck_assert_int_eq(kstate_revert(ks, &sc), 0);
+	ck_assert_str_eq(f.log, "-sysctl /proc/sys/net/ipv6/conf/eth1/forwarding 1 0\n");
+	/* A rule differing only in "not" is another rule. */
+	struct kstate_entry ru = parsed("rule 32765 186 0x6d36/0xffffffff is -");
+	ck_assert_int_eq(kstate_revert(ks, &ru), M6E_NOTFOUND);
+
+	f.log[0] = '\0';
+	kstate_close(ks);
+	ck_assert_str_eq(f.log, "-route6 m6mn0 ::/0 0 186 2001:db8:1::10 -\n"
+				"-rule 32765 186 0x6d36/0xffffffff not -\n"
+				"-rule 32764 254 any is 0\n"
+				"-sysctl /proc/sys/net/ipv6/conf/all/forwarding 1 0\n");
+	ck_assert_int_ne(access(journal, F_OK), 0);
+
+	/* After a crash: the new kinds are undone newest first, bad ones skipped. */
+	FILE *j = fopen(journal, "w");
+	ck_assert_ptr_nonnull(j);
+	fputs("sysctl /proc/sys/net/ipv6/conf/all/forwarding 1 0\n"
+	      "sysctl /proc/sys/net/ipv4/ip_forward 1 0\n"
+	      "rule 32765 186 0x6d36/0xffffffff not -\n"
+	      "rule 32766 254 any is -\n"
+	      "proxy eth0 2001:db8:1::10\n"
+	      "route6 m6mn0 ::/0 0 186 2001:db8:1::10 -\n"
+	      "route6 m6mn0 ::/0 0 186 2001:db8:1::10",
+	      j);
+	fclose(j);
+	struct fake g = { 0 };
+	ks = open_ks(&g, &rec);
+	ck_assert_str_eq(g.log, "-route6 m6mn0 ::/0 0 186 2001:db8:1::10 -\n"
+				"-proxy eth0 2001:db8:1::10\n"
+				"-rule 32765 186 0x6d36/0xffffffff not -\n"
+				"-sysctl /proc/sys/net/ipv6/conf/all/forwarding 1 0\n");
+	ck_assert_uint_eq(rec.undone, 4);
+	ck_assert_uint_eq(rec.bad_lines, 3);
+	kstate_close(ks);
+}
+END_TEST
+
+/* The longest entries fit a journal line, and formatting refuses what the
+ * parser would refuse. */
+START_TEST(line_new_kinds_limits)
+{
+	char line[KSTATE_LINE_MAX];
+	struct kstate_entry e = parsed("route6 abcdefghijklmno ffff:ffff:ffff:ffff:ffff:ffff:ffff:ff00/120 "
+				       "4294967295 4294967295 ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff "
+				       "ffff:ffff:ffff:ffff:ffff:ffff:ffff:fffe");
+	ck_assert_int_gt(kstate_format_line(&e, line, sizeof(line)), 0);
+	struct kstate_sysctl longest = { .value = "01234567890123456789012", .old = "01234567890123456789012" };
+	memset(longest.path, 'a', sizeof(longest.path) - 1);
+	memcpy(longest.path, KSTATE_SYSCTL_PREFIX, strlen(KSTATE_SYSCTL_PREFIX));
+	struct kstate_entry sc = { .kind = KSTATE_SYSCTL, .sysctl = longest };
+	int n = kstate_format_line(&sc, line, sizeof(line));
+	ck_assert_int_gt(n, 0);
+	struct kstate_entry back;
+	ck_assert_int_eq(kstate_parse_line(line, (size_t)n - 1, &back, NULL), 0);
+	ck_assert(kstate_entry_eq(&sc, &back));
+	ck_assert_str_eq(back.sysctl.old, longest.old);
+
+	struct kstate_entry bad_rule = { .kind = KSTATE_RULE, .rule = { .priority = 100, .table = 186,
+									.fwmark = 3, .fwmask = 1 } };
+	ck_assert_int_eq(kstate_format_line(&bad_rule, line, sizeof(line)), M6E_INVAL);
+	bad_rule.rule.fwmark = 1;
+	bad_rule.rule.suppress_prefixlen = 129;
+	ck_assert_int_eq(kstate_format_line(&bad_rule, line, sizeof(line)), M6E_INVAL);
+	struct kstate_entry bad_sysctl = { .kind = KSTATE_SYSCTL,
+					   .sysctl = { .path = "/proc/sys/net/ipv6/conf/all/forwarding", .value = "1",
+						       .old = "" } };
+	ck_assert_int_eq(kstate_format_line(&bad_sysctl, line, sizeof(line)), M6E_INVAL);
+	struct kstate_entry bad_table = parsed("route6 eth0 ::/0 0 186 - -");
+	bad_table.route.table = 255;
+	ck_assert_int_eq(kstate_format_line(&bad_table, line, sizeof(line)), M6E_INVAL);
+
+	ck_assert(kstate_sysctl_path_ok("/proc/sys/net/ipv6/conf/all/forwarding"));
+	ck_assert(!kstate_sysctl_path_ok("/proc/sys/net/ipv6/conf/all/forwarding/"));
+	ck_assert(!kstate_sysctl_path_ok("/proc/sys/net/ipv6/conf/../../ipv4/ip_forward"));
+	ck_assert(!kstate_sysctl_path_ok("/proc/sys/net/ipv6/conf/all/forwarding\n"));
+	ck_assert(!kstate_sysctl_path_ok("/proc/sys/net/ipv6"));
+	ck_assert(kstate_sysctl_value_ok("-1"));
+	ck_assert(!kstate_sysctl_value_ok("1 2"));
+	ck_assert(!kstate_sysctl_value_ok("1\t2"));
+	ck_assert(!kstate_sysctl_value_ok(""));
+}
+END_TEST
+
 START_TEST(journal_failed_undo_stays)
 {
 	struct fake f = { .undo_rc = M6E_PERM, .fail_ifname = "stuck0" };
@@ -369,12 +574,14 @@ static Suite *kstate_suite(void)
 	tcase_add_loop_test(tc, line_round_trip, 0, sizeof(good_lines) / sizeof(good_lines[0]));
 	tcase_add_loop_test(tc, line_refused, 0, sizeof(bad_lines) / sizeof(bad_lines[0]));
 	tcase_add_test(tc, line_limits);
+	tcase_add_test(tc, line_new_kinds_limits);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("journal");
 	tcase_add_checked_fixture(tc, dir_setup, dir_teardown);
 	tcase_add_test(tc, journal_lifecycle);
 	tcase_add_test(tc, journal_recovery);
 	tcase_add_test(tc, journal_nft_entry);
+	tcase_add_test(tc, journal_new_kinds);
 	tcase_add_test(tc, journal_failed_undo_stays);
 	tcase_add_test(tc, open_refuses_bad_dir);
 	suite_add_tcase(s, tc);
