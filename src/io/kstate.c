@@ -228,15 +228,22 @@ static int parse_opt_addr(const char *w, bool *has, struct in6_addr *a)
 
 /* Each kind's fields after the kind word: 0, or the reason in *why. A
  * missing field is BAD_FIELDS; extra fields are the caller's to refuse. */
-static int parse_ifname(struct rbuf *r, char *w, size_t cap, struct kstate_entry *e, enum kstate_bad *why)
+/* A name field (device or nft table) checked by ok into e->ifname. */
+static int parse_name(struct rbuf *r, char *w, size_t cap, struct kstate_entry *e, bool (*ok)(const char *),
+		      enum kstate_bad reason, enum kstate_bad *why)
 {
 	int rc = next_word(r, w, cap);
 	if (rc == M6E_NOTFOUND)
 		return bad(why, KSTATE_BAD_FIELDS, M6E_INVAL);
-	if (rc != 0 || !ifname_ok(w))
-		return bad(why, KSTATE_BAD_IFNAME, M6E_INVAL);
+	if (rc != 0 || !ok(w))
+		return bad(why, reason, M6E_INVAL);
 	memcpy(e->ifname, w, strlen(w) + 1);
 	return 0;
+}
+
+static int parse_ifname(struct rbuf *r, char *w, size_t cap, struct kstate_entry *e, enum kstate_bad *why)
+{
+	return parse_name(r, w, cap, e, ifname_ok, KSTATE_BAD_IFNAME, why);
 }
 
 static int parse_field(struct rbuf *r, char *w, size_t cap, enum kstate_bad *why)
@@ -360,17 +367,6 @@ static int parse_sysctl(struct rbuf *r, char *w, size_t cap, struct kstate_entry
 	return 0;
 }
 
-static int parse_nft(struct rbuf *r, char *w, size_t cap, struct kstate_entry *e, enum kstate_bad *why)
-{
-	int rc = next_word(r, w, cap);
-	if (rc == M6E_NOTFOUND)
-		return bad(why, KSTATE_BAD_FIELDS, M6E_INVAL);
-	if (rc != 0 || !table_ok(w))
-		return bad(why, KSTATE_BAD_TABLE, M6E_INVAL);
-	memcpy(e->ifname, w, strlen(w) + 1);
-	return 0;
-}
-
 int kstate_parse_line(const char *line, size_t len, struct kstate_entry *e, enum kstate_bad *why)
 {
 	struct rbuf r;
@@ -398,7 +394,7 @@ int kstate_parse_line(const char *line, size_t len, struct kstate_entry *e, enum
 		rc = parse_route(&r, w, sizeof(w), e, why);
 	} else if (strcmp(w, "nft") == 0) {
 		e->kind = KSTATE_NFT;
-		rc = parse_nft(&r, w, sizeof(w), e, why);
+		rc = parse_name(&r, w, sizeof(w), e, table_ok, KSTATE_BAD_TABLE, why);
 	} else if (strcmp(w, "rule") == 0) {
 		e->kind = KSTATE_RULE;
 		rc = parse_rule(&r, w, sizeof(w), e, why);
