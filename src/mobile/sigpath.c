@@ -399,6 +399,9 @@ static int esp_tunnel(struct rxc *c, struct sa *sa, const struct ipsecdb_mnha *m
 		return rc;
 	if (e)
 		spd_account(e, res->len);
+	rx->esp = true;
+	rx->sa = sa;
+	rx->sa_id = sa->spi;
 	rx->kind = SIGPATH_TUNNEL;
 	rx->off = off;
 	rx->len = res->len;
