@@ -2,5 +2,15 @@
 # the kstate kernel side (routes in any table, rules, proxy NDP, sysctls)
 # and the rtnetlink monitor.
 libm6_a_SOURCES += \
-	src/io/kernel.h \
-	src/io/nlmon.h
+	src/io/kernel.c src/io/kernel.h \
+	src/io/nlmon.c src/io/nlmon.h \
+	src/io/nlmon_parse.c
+
+# The netns test driver for the scripts below.
+check_PROGRAMS += tests/netns/kernel_probe
+tests_netns_kernel_probe_SOURCES = tests/netns/kernel_probe.c
+tests_netns_kernel_probe_LDADD = libm6.a $(M6_LIBS)
+
+KERNEL_NETNS = tests/netns/kernel-rules.sh
+TESTS += $(KERNEL_NETNS)
+EXTRA_DIST += $(KERNEL_NETNS) tests/netns/kernel-lib.sh

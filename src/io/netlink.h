@@ -54,7 +54,7 @@ struct io_nl_route {
 	unsigned ifindex;      /* RTA_OIF; required */
 	struct prefix6 dst;    /* RTA_DST/rtm_dst_len; host bits must be zero */
 	uint32_t table;        /* RTA_TABLE */
-	uint32_t metric;       /* RTA_PRIORITY */
+	uint32_t metric;       /* RTA_PRIORITY; 0: the kernel default (1024), and on delete "any" */
 	bool has_src;          /* RTA_PREFSRC: source for locally sent packets */
 	struct in6_addr src;
 	bool has_gw;           /* RTA_GATEWAY: next hop (link-local is fine: the device scopes it) */

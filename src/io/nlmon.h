@@ -79,6 +79,7 @@ struct nlmon_stats {
 	uint64_t bad;        /* malformed messages or attributes: counted, skipped */
 	uint64_t overruns;   /* ENOBUFS */
 	uint64_t dumps;      /* full dumps done */
+	uint64_t dump_intr;  /* dump messages flagged NLM_F_DUMP_INTR (the dump is redone) */
 };
 
 /*
