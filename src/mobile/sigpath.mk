@@ -7,3 +7,9 @@ TESTS += tests/unit/test_sigpath
 tests_unit_test_sigpath_SOURCES = tests/unit/test_sigpath.c tests/unit/testutil.c tests/unit/testutil.h
 tests_unit_test_sigpath_CFLAGS = $(TEST_CFLAGS)
 tests_unit_test_sigpath_LDADD = $(TEST_LDADD)
+
+# Fuzz replay; the seed corpus tests/fuzz/corpus/sigpath/ is written by the
+# unit test: SIGPATH_CORPUS=DIR tests/unit/test_sigpath.
+check_PROGRAMS += tests/fuzz/replay_sigpath
+TESTS += tests/fuzz/replay_sigpath
+tests_fuzz_replay_sigpath_SOURCES = tests/fuzz/fuzz_sigpath.c tests/fuzz/replay.c

@@ -186,20 +186,37 @@ static struct sa *sa_from_conf(const struct conf *c, const char *name, enum sa_d
 
 /* ---- fuzz seeds ---------------------------------------------------------- */
 
-static void corpus_save(const char *name, bool mn, const uint8_t *pkt, size_t len)
+static void corpus_write(const char *name, const uint8_t head[2], const uint8_t *addrs,
+			 const uint8_t *data, size_t len)
 {
 	const char *dir = getenv("SIGPATH_CORPUS");
-	if (!dir || !*dir || len < IP6_HDR_LEN)
+	if (!dir || !*dir)
 		return;
+	static const uint8_t none[32];
 	char path[512];
 	snprintf(path, sizeof(path), "%s/%s", dir, name);
 	FILE *f = fopen(path, "wb");
 	ck_assert_ptr_nonnull(f);
-	uint8_t head[2] = { pkt[6], mn ? 1 : 0 };
 	fwrite(head, 1, 2, f);
-	fwrite(pkt + 8, 1, 32, f); /* source, destination */
-	fwrite(pkt + IP6_HDR_LEN, 1, len - IP6_HDR_LEN, f);
+	fwrite(addrs ? addrs : none, 1, 32, f);
+	fwrite(data, 1, len, f);
 	fclose(f);
+}
+
+/* A received packet: the socket's protocol, the receiver, the addresses. */
+static void corpus_save(const char *name, bool mn, const uint8_t *pkt, size_t len)
+{
+	const uint8_t head[2] = { pkt[6], mn ? 1 : 0 };
+	corpus_write(name, head, pkt + 8, pkt + IP6_HDR_LEN, len - IP6_HDR_LEN);
+}
+
+/* An inner packet for the fuzz target's MN -> HA tunnel mode. */
+static void corpus_save_inner(const char *name, const uint8_t *inner, size_t len)
+{
+	const uint8_t head[2] = { IP6_NH_IPV6, 2 };
+	char n[64];
+	snprintf(n, sizeof(n), "%s-inner", name);
+	corpus_write(n, head, NULL, inner, len);
 }
 
 /* ---- sending and receiving ----------------------------------------------- */
@@ -684,6 +701,8 @@ static void tunnel_trip(struct ipsecdb *from, struct ipsecdb *to, const char *os
 	else
 		tu_assert_mem_eq(buf + off + 40, len - 40, inner, ilen);
 	corpus_save(seed, !pair(to)->we_are_ha, buf + off, len);
+	if (!pair(from)->we_are_ha)
+		corpus_save_inner(seed, inner, ilen);
 	struct sigpath_rx rx;
 	ck_assert_int_eq(receive(to, buf + off, len, &rx), 0);
 	ck_assert_int_eq(rx.kind, SIGPATH_TUNNEL);
