@@ -1,60 +1,93 @@
 #!/usr/bin/env bash
-# mip6sec demo: installs what is missing, builds, and runs the demo.
+# mip6sec demo: installs what is missing, builds, and shows a mobile node
+# keeping its home address and an open TCP connection while it moves.
 #
-# Until the mobility demo lands (issue 4), the demo starts the daemon inside a
-# fresh network namespace with the shipped etc/mip6sec.conf, shows its status
-# (as a table and as JSON) over the control socket, reloads it with SIGHUP,
-# and stops it cleanly.
-#
-#   topology:   [ netns m6demo-$$ : lo, mip6sec daemon ]
+# The network-namespace lab of tests/mobility/lab.sh (docs/MOBILITY-LAB.md):
+# a home link with the home agent HA (fd6d:1::1) and a host H, two foreign
+# access links a (fd6d:a::/64) and b (fd6d:b::/64) behind a router R, and a
+# correspondent CN (fd6d:c::5). The mobile node MN (home address
+# fd6d:1::100) registers on link a; a TCP stream of a known byte pattern
+# and a ping (every 20 ms) run from its home address to the CN; the MN
+# moves a -> b -> home. The demo prints a timeline (registration, each
+# handover with its interruption measured on R's capture, the return home),
+# the HA's binding cache at each step, and checks that the TCP stream
+# arrived byte for byte. It uses etc/examples/lab/ as they are (EXAMPLE
+# ONLY keys; the tests draw fresh keys per run) and cleans up after itself.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$top"
-[ "$(id -u)" -eq 0 ] || { echo "run-demo: run as root (network namespaces, /run)" >&2; exit 1; }
+[ "$(id -u)" -eq 0 ] || { echo "run-demo: run as root (network namespaces)" >&2; exit 1; }
 bash tests/deps.sh
 jobs=$(nproc 2>/dev/null || echo 2)
+[ "$jobs" -le 2 ] || jobs=2
 [ -x configure ] || autoreconf -fi >/dev/null
 mkdir -p _build-demo
-(cd _build-demo && { [ -f Makefile ] || ../configure -q >/dev/null; } && make -s -j"$jobs" mip6sec >/dev/null)
-bin=$top/_build-demo/mip6sec
-conf=$top/etc/mip6sec.conf
+(cd _build-demo && { [ -f Makefile ] || ../configure -q >/dev/null; } && make -s -j"$jobs" mip6sec >make.log 2>&1) ||
+	{ tail -30 _build-demo/make.log >&2; echo "run-demo: build failed" >&2; exit 1; }
+export MIP6SEC=$top/_build-demo/mip6sec
+set +e
 
-ns=m6demo-$$
-log=$(mktemp /tmp/mip6sec-demo.XXXXXX.log)
-pid=
-cleanup() {
-	[ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null || true
-	ip netns del "$ns" 2>/dev/null || true
-	rm -f "$log"
+# shellcheck source=tests/mobility/lab.sh
+. "$top/tests/mobility/lab.sh"
+LAB_KEYMAP= # the example keys as they are
+lab_init
+lab_need ping dumpcap tshark
+T0=$(lab_ms)
+say() {
+	local ms=$(($(lab_ms) - T0))
+	printf '%4d.%02d s  %s\n' $((ms / 1000)) $((ms % 1000 / 10)) "$*"
 }
-trap cleanup EXIT INT TERM
+bindings() { lab_ctl ha bindings | sed 's/^/             | /'; }
 
-echo "== checking $conf"
-"$bin" check-config "$conf"
+say "lab up: namespaces R, HA, H, MN, CN (run id $LAB_ID)"
+lab_up
+lab_conf ha
+lab_conf mn
+lab_start ha
+say "home agent $HA_ADDR running on the home link (fd6d:1::/64)"
+lab_start mn
+say "mobile node running, home address $HOA, not attached anywhere"
+t=$(lab_ms)
+lab_attach a
+lab_wait 10 "registration at $COA_A" lab_is_registered $COA_A
+say "MN on link a: registered care-of address $COA_A in $(($(lab_ms) - t)) ms"
+bindings
 
-echo "== starting mip6sec in network namespace $ns"
-ip netns add "$ns"
-ip -n "$ns" link set lo up
-ip netns exec "$ns" "$bin" daemon -f -c "$conf" 2>"$log" &
-pid=$!
-for _ in $(seq 50); do "$bin" status -c "$conf" >/dev/null 2>&1 && break; sleep 0.1; done
-"$bin" status -c "$conf" >/dev/null || { echo "run-demo: daemon did not come up:" >&2; cat "$log" >&2; exit 1; }
+lab_capture_r "$LAB_TMP/r.pcapng"
+STREAM=2400000 RATE=200000
+lab_tcp_start "$NS_MN" $CN_ADDR 5001 $STREAM $RATE
+lab_bg "$NS_MN" "$LAB_TMP/ping.out" ping -6 -i 0.02 -W 1 $CN_ADDR
+PING=$LAB_BG_PID
+say "TCP stream ($STREAM bytes at $RATE B/s) and ping every 20 ms from the MN to the CN $CN_ADDR"
+sleep 2.5
 
-echo "== mip6sec status"
-"$bin" status -c "$conf"
-echo "== mip6sec status --json"
-"$bin" status -c "$conf" --json
-echo "== mip6sec bindings"
-"$bin" bindings -c "$conf"
+t=$(lab_ms)
+lab_move a b
+say "MN moves a -> b (link a down, link b up)"
+lab_wait 10 "registration at $COA_B" lab_is_registered $COA_B
+say "registered care-of address $COA_B $(($(lab_ms) - t)) ms after the move"
+bindings
+sleep 2.5
 
-echo "== reload (SIGHUP)"
-kill -HUP "$pid"
-sleep 0.5
-"$bin" status -c "$conf" | grep -i reload || true
+t=$(lab_ms)
+lab_move b home
+say "MN moves b -> home"
+lab_wait 10 "deregistration" lab_bce_gone
+lab_wait 5 "MN at home" eval '[ "$(lab_mn location)" = home ]'
+say "deregistered at home $(($(lab_ms) - t)) ms after the move; the HA stopped intercepting"
+bindings
 
-echo "== stopping (SIGTERM)"
-kill -TERM "$pid"
-wait "$pid" && echo "mip6sec exited cleanly" || { echo "mip6sec exit status $?" >&2; cat "$log" >&2; exit 1; }
-pid=
-echo "== daemon log"
-cat "$log"
+lab_tcp_check
+[ "$LAB_TCP_PEER" = $HOA ] || lab_fail "the CN saw the stream from $LAB_TCP_PEER, not the home address"
+say "TCP stream complete: $STREAM bytes from $LAB_TCP_PEER, sha256 identical at the CN"
+kill -INT $PING
+lab_capture_stop
+echo
+echo "Interruptions measured on R (last data packet on the old path, first on the new):"
+lab_gaps "$LAB_TMP/r.pcapng"
+echo "ping from the MN: $(grep -E 'packets transmitted' "$LAB_TMP/ping.out")"
+echo
+echo "MN status:"
+lab_ctl mn status | sed 's/^/  /'
+lab_finish
+say "daemons stopped cleanly; cleaning up the lab"

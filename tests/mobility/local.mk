@@ -26,4 +26,5 @@ EXTRA_DIST += $(MOBILITY_TESTS) \
 	tests/mobility/lab_pkt.py \
 	tests/mobility/lab_tshark.py \
 	etc/examples/lab/home-agent.conf \
-	etc/examples/lab/mobile-node.conf
+	etc/examples/lab/mobile-node.conf \
+	bench/handover.sh
