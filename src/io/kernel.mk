@@ -11,6 +11,7 @@ check_PROGRAMS += tests/netns/kernel_probe
 tests_netns_kernel_probe_SOURCES = tests/netns/kernel_probe.c
 tests_netns_kernel_probe_LDADD = libm6.a $(M6_LIBS)
 
-KERNEL_NETNS = tests/netns/kernel-rules.sh tests/netns/kernel-proxy.sh tests/netns/kernel-recovery.sh
+KERNEL_NETNS = tests/netns/kernel-rules.sh tests/netns/kernel-proxy.sh tests/netns/kernel-recovery.sh \
+	tests/netns/kernel-nlmon.sh tests/netns/kernel-raw41.sh
 TESTS += $(KERNEL_NETNS)
 EXTRA_DIST += $(KERNEL_NETNS) tests/netns/kernel-lib.sh

@@ -98,5 +98,13 @@ kl_wait_line() {
 	done
 	fail "$1: no line matching '$2' in time"
 }
+# kl_wait_count NAME PATTERN N: wait (5 s) until N lines match PATTERN.
+kl_wait_count() {
+	for _ in $(seq 50); do
+		[ "$(grep -Ec -- "$2" "$tmp/$1.out")" -ge "$3" ] && return 0
+		sleep 0.1
+	done
+	fail "$1: fewer than $3 lines matching '$2' in time"
+}
 # kl_sysctl NETNS PATH: a sysctl's value in NETNS.
 kl_sysctl() { nsx "$1" cat "$2"; }

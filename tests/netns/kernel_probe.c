@@ -29,9 +29,9 @@
  *   kernel_probe recv ipv6|esp|icmp6 COUNT SECONDS [DEVICE]
  *       Opens the raw receiver (icmp6: Parameter Problems only), bound to
  *       DEVICE when given; prints "ready", then per packet:
- *         "pkt src S dst D if I hlim H len L first 0xXX next N"
- *       (first: the first octet; next: octet 6, the Next Header if the
- *       buffer starts at an IPv6 header). Exits 0 after COUNT, 1 on timeout.
+ *         "pkt src S dst D if I hlim H len L head HEX"
+ *       (HEX: the first 8 octets, fewer if shorter). Exits 0 after COUNT,
+ *       1 on timeout.
  */
 #include <errno.h>
 #include <poll.h>
@@ -374,9 +374,11 @@ static int cmd_recv(int argc, char **argv)
 		int n = mip6sock_recv_burst(s, msgs, MIP6SOCK_BURST);
 		for (int i = 0; i < n && got < want; i++, got++) {
 			const struct mip6sock_msg *m = &msgs[i];
-			printf("pkt src %s dst %s if %u hlim %d len %zu first 0x%02x next %d\n",
-			       addr_fmt(&m->src, a, sizeof(a)), addr_fmt(&m->dst, b, sizeof(b)), m->ifindex, m->hlim,
-			       m->len, m->len ? m->buf[0] : 0, m->len > 6 ? m->buf[6] : -1);
+			char head[17] = "";
+			for (size_t k = 0; k < 8 && k < m->len; k++)
+				snprintf(head + 2 * k, 3, "%02x", m->buf[k]);
+			printf("pkt src %s dst %s if %u hlim %d len %zu head %s\n", addr_fmt(&m->src, a, sizeof(a)),
+			       addr_fmt(&m->dst, b, sizeof(b)), m->ifindex, m->hlim, m->len, head);
 			fflush(stdout);
 		}
 	}
