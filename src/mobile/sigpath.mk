@@ -13,3 +13,11 @@ tests_unit_test_sigpath_LDADD = $(TEST_LDADD)
 check_PROGRAMS += tests/fuzz/replay_sigpath
 TESTS += tests/fuzz/replay_sigpath
 tests_fuzz_replay_sigpath_SOURCES = tests/fuzz/fuzz_sigpath.c tests/fuzz/replay.c
+
+# scapy builds BUs we did not write and reads the ones we build
+# (tests/mobility/sigpath-scapy.py drives tests/mobility/sigpath_probe).
+check_PROGRAMS += tests/mobility/sigpath_probe
+tests_mobility_sigpath_probe_SOURCES = tests/mobility/sigpath_probe.c
+tests_mobility_sigpath_probe_LDADD = libm6.a $(M6_LIBS)
+TESTS += tests/mobility/sigpath-scapy.py
+EXTRA_DIST += tests/mobility/sigpath-scapy.py
