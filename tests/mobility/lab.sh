@@ -160,6 +160,8 @@ lab_up() {
 	ip -n "$NS_HA" route add default via $R_HOME
 	ip -n "$NS_H" route add default via $R_HOME
 	ip -n "$NS_CN" route add default via $R_C
+	lab_ipd_start R "$NS_R"
+	lab_ipd_start MN "$NS_MN"
 }
 
 # lab_link LINK: R's end, the MN's interface, the MN's address, R's address.
@@ -193,9 +195,53 @@ lab_detach() { # LINK
 	[ "$2" = mn-home ] && ip -n "$NS_MN" addr del "$3/64" dev mn-home 2>/dev/null
 }
 
-lab_move() { # FROM TO: break before make, as a radio handover does
-	lab_detach "$1"
-	lab_attach "$2"
+# lab_ipd_start KEY NS: a long-running `ip -batch` in NS reading commands
+# from a FIFO, so that a move costs no process start (on a loaded machine
+# each ip(8) run takes tens of milliseconds, which would be measured as
+# handover time). lab_ipd KEY CMDS runs CMDS (lines) and returns when ip
+# has done them (it answers a trailing `link show dev lo`).
+lab_ipd_start() {
+	local key=$1 ns=$2 fd
+	mkfifo "$LAB_TMP/ipd-$key.in" "$LAB_TMP/ipd-$key.out" || lab_fail "mkfifo"
+	ip netns exec "$ns" stdbuf -oL ip -force -batch "$LAB_TMP/ipd-$key.in" \
+		>"$LAB_TMP/ipd-$key.out" 2>>"$LAB_TMP/ipd-$key.err" &
+	LAB_PIDS="$LAB_PIDS $!"
+	exec {fd}<"$LAB_TMP/ipd-$key.out"
+	eval "LAB_IPD_OUT_$key=$fd"
+	exec {fd}>"$LAB_TMP/ipd-$key.in"
+	eval "LAB_IPD_IN_$key=$fd"
+}
+
+lab_ipd() {
+	local key=$1 in out line
+	eval "in=\$LAB_IPD_IN_$key out=\$LAB_IPD_OUT_$key"
+	printf '%s\nlink show dev lo\n' "$2" >&"$in" || lab_fail "ip batch $key"
+	while read -r -t 10 -u "$out" line; do
+		case $line in *link/loopback*) return 0 ;; esac
+	done
+	lab_fail "ip batch $key did not answer: $(cat "$LAB_TMP/ipd-$key.err")"
+}
+
+# lab_move FROM TO: break before make, as a radio handover does: the steps
+# of lab_detach FROM and lab_attach TO through the lab's ip batches. R's
+# end of the old link goes down and the new one up in one step; then the
+# MN gets its address and default route on the new link.
+lab_move() {
+	local old new
+	old=$(lab_link "$1") && new=$(lab_link "$2") || exit 1
+	set -- $old $new
+	lab_ipd R "link set $1 down
+link set $5 up"
+	local home_del=""
+	[ "$2" = mn-home ] && home_del="addr del $3/64 dev mn-home"
+	lab_ipd MN "route del default via $4 dev $2
+$home_del
+link set $6 up
+addr replace $7/64 dev $6 nodad
+route replace default via $8 dev $6"
+	# ip keeps going after an error (-force) and says so on stderr.
+	[ ! -s "$LAB_TMP/ipd-R.err" ] && [ ! -s "$LAB_TMP/ipd-MN.err" ] ||
+		lab_fail "move $1 -> $5: $(cat "$LAB_TMP/ipd-R.err" "$LAB_TMP/ipd-MN.err")"
 }
 
 lab_ns() { [ "$1" = ha ] && echo "$NS_HA" || echo "$NS_MN"; }

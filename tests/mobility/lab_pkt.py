@@ -153,12 +153,8 @@ def replay(pcap, spi, nth):
     from scapy.utils import rdpcap
     frames = esp_frames(pcap, int(spi, 0))
     num = int(frames[int(nth)][0])
-    raw = bytes(rdpcap(pcap)[num - 1])
-    # Linux "any" captures (SLL/SLL2) and Ethernet: the IPv6 header starts at
-    # the first 0x6 nibble after the link header; find it by the source.
-    src = socket.inet_pton(socket.AF_INET6, frames[int(nth)][2])
-    off = raw.find(src) - 8
-    pkt = IPv6(raw[off:])
+    # The IPv6 packet as it was on the wire, whatever the link header.
+    pkt = IPv6(bytes(rdpcap(pcap)[num - 1][IPv6]))
     send(pkt, verbose=False)
     print("replayed frame", num, pkt.summary())
 
