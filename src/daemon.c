@@ -17,6 +17,7 @@
 #include "ctl/ctl.h"
 #include "fwd/fwd.h"
 #include "io/ctl_sock.h"
+#include "io/kernel.h"
 #include "io/kstate.h"
 #include "io/nft.h"
 #include "io/loop.h"
@@ -25,6 +26,7 @@
 #include "io/timer.h"
 #include "ipsec/ipsecdb.h"
 #include "ctl/ipsec_show.h"
+#include "mobile/node.h"
 
 /* SA lifetimes are applied once a second (ipsecdb_tick). */
 #define DAEMON_TICK_MS 1000
@@ -37,6 +39,7 @@ struct daemon {
 	struct io_nl *nl;
 	struct kstate *ks;
 	struct fwd *fwd;
+	struct mnode *mnode; /* home agent or mobile node; NULL for neither */
 	struct io_timer *tick;
 	struct io_ctl_sock *ctl_sock;
 	struct ctl ctl;
@@ -51,34 +54,6 @@ struct daemon {
 	char config_path[4096]; /* absolute: reloads happen after chdir("/") */
 	int exit_status;
 };
-
-/* kstate's kernel side: routes and addresses by interface name through
- * rtnetlink (a vanished interface took them along: "gone"). */
-static int daemon_ks_do(void *arg, const struct kstate_entry *e, bool add)
-{
-	/* The nft table is not tied to a device: undone by name, also when a
-	 * crashed run left it in the journal. */
-	if (e->kind == KSTATE_NFT)
-		return nft_kstate_do(e, add);
-	unsigned ifindex = if_nametoindex(e->ifname);
-	if (ifindex == 0)
-		return M6E_NOTFOUND;
-	if (e->kind == KSTATE_ROUTE)
-		return io_nl_route(arg, add, ifindex, &e->prefix, e->metric);
-	if (e->kind == KSTATE_ADDR)
-		return io_nl_addr(arg, add, ifindex, &e->prefix);
-	return M6E_INVAL;
-}
-
-static int daemon_ks_apply(void *arg, const struct kstate_entry *e)
-{
-	return daemon_ks_do(arg, e, true);
-}
-
-static int daemon_ks_undo(void *arg, const struct kstate_entry *e)
-{
-	return daemon_ks_do(arg, e, false);
-}
 
 static void daemon_apply_logging(const struct daemon *d)
 {
@@ -125,6 +100,9 @@ static int daemon_reload(struct daemon *d, char *err, size_t errlen)
 		conf_free(next);
 		return daemon_reload_failed(d, rc, err, errlen);
 	}
+	/* The mobility adapter moves to the new SAs (pointed at the current
+	 * care-of addresses) before the old ones are freed. */
+	mnode_set_conf(d->mnode, next, db);
 	/* The data path serves db now; the old SAs (and their counters) go.
 	 * Manual SAs restart their sequence numbers: docs/DATAPLANE.md. */
 	ipsecdb_free(d->db);
@@ -183,12 +161,17 @@ static int daemon_start_dataplane(struct daemon *d)
 		LOG_ERR(LOG_SUB_CORE, "rtnetlink: %s", err_str(rc));
 		return rc;
 	}
-	const struct kstate_ops ks_ops = { .apply = daemon_ks_apply, .undo = daemon_ks_undo, .arg = d->nl };
+	struct kstate_ops ks_ops;
+	kernel_kstate_ops(d->nl, &ks_ops);
+	const struct conf_home_agent *hac = conf_home_agent(d->conf);
+	const struct conf_mobile_node *mnc = conf_mobile_node(d->conf);
+	bool mobile = (hac && hac->present) || (mnc && mnc->present);
 	rc = kstate_open(conf_global(d->conf)->state_dir, &ks_ops, &d->ks, &rec, err, sizeof(err));
 	if (rc < 0) {
-		/* Without tunnels nothing needs journalling yet. */
-		log_msg(ntun ? LOG_LVL_ERR : LOG_LVL_WARN, LOG_SUB_CORE, __func__, "kernel-state journal: %s", err);
-		if (ntun)
+		/* Without tunnels or a mobility role nothing needs journalling. */
+		bool need = ntun || mobile;
+		log_msg(need ? LOG_LVL_ERR : LOG_LVL_WARN, LOG_SUB_CORE, __func__, "kernel-state journal: %s", err);
+		if (need)
 			return rc;
 	} else if (rec.undone + rec.gone + rec.failed + rec.bad_lines) {
 		LOG_NOTICE(LOG_SUB_CORE, "stale kernel state from a previous run: %u removed, %u already gone, "
@@ -203,6 +186,19 @@ static int daemon_start_dataplane(struct daemon *d)
 		return rc;
 	}
 	ipsec_show_register(&d->ctl, &d->db);
+	if (mobile) {
+		/* The kernel answers HAO and RH2 packets, which it cannot
+		 * process, with Parameter Problems: silenced while we run. */
+		struct kstate_entry nft;
+		if (nft_kstate_entry(NFT_TABLE, &nft) == 0 && kstate_apply(d->ks, &nft) < 0)
+			LOG_WARN(LOG_SUB_CORE, "nft table %s not installed: the kernel will answer Mobile IPv6 "
+				 "packets with Parameter Problems", NFT_TABLE);
+		const struct mnode_env env = { .loop = d->loop, .nl = d->nl, .ks = d->ks, .ctl = &d->ctl };
+		if ((rc = mnode_new(&env, d->conf, d->db, &d->mnode, err, sizeof(err))) < 0) {
+			LOG_ERR(LOG_SUB_CORE, "mobility: %s", err);
+			return rc;
+		}
+	}
 	if ((rc = io_timer_new(d->loop, daemon_on_tick, d, &d->tick)) < 0 ||
 	    (rc = io_timer_arm(d->tick, DAEMON_TICK_MS)) < 0) {
 		LOG_ERR(LOG_SUB_CORE, "cannot arm the SA lifetime timer");

@@ -24,11 +24,12 @@ __attribute__((format(printf, 2, 3))) static void textf(struct wbuf *w, const ch
 	wbuf_bytes(w, buf, (size_t)n < sizeof(buf) ? (size_t)n : sizeof(buf) - 1);
 }
 
-/* "HLK" for the accepted BU flags (the A bit is not kept: it asks for the
- * BA and says nothing about the binding). */
+/* "AHLK": the flags of the accepted BU. */
 static void flags_fmt(uint16_t flags, char *out)
 {
 	size_t n = 0;
+	if (flags & MH_BU_F_A)
+		out[n++] = 'A';
 	if (flags & MH_BU_F_H)
 		out[n++] = 'H';
 	if (flags & MH_BU_F_L)

@@ -39,7 +39,7 @@ struct bcache_entry {
 	struct in6_addr coa;
 	enum bcache_state state;
 	uint16_t seq;          /* last accepted Sequence Number (R6275-9.1.b) */
-	uint16_t flags;        /* MH_BU_F_H, _L, _K as accepted */
+	uint16_t flags;        /* MH_BU_F_A, _H, _L, _K as accepted */
 	uint16_t lifetime;     /* granted, 4-second units */
 	uint64_t expires_ms;   /* binding end; DAD guard / delete timer in the other states */
 	uint32_t sa_id;        /* inbound SA of the accepted BU */

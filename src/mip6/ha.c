@@ -178,7 +178,7 @@ static void ha_register(struct ha *ha, uint64_t now_ms, struct bcache_entry *e,
 		return;
 	e->coa = f->coa;
 	e->seq = f->seq;
-	e->flags = f->flags & (MH_BU_F_H | MH_BU_F_L | MH_BU_F_K);
+	e->flags = f->flags & (MH_BU_F_A | MH_BU_F_H | MH_BU_F_L | MH_BU_F_K);
 	e->lifetime = f->lifetime;
 	e->sa_id = f->sa_id;
 	e->expires_ms = now_ms + (uint64_t)f->lifetime * 4000u;
