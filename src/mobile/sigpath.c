@@ -1,5 +1,6 @@
 #include "mobile/sigpath.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include "base/addr.h"
@@ -50,6 +51,37 @@ const char *sigpath_reason_name(enum sigpath_reason r)
 const char *sigpath_kind_name(enum sigpath_kind k)
 {
 	return names_get(kind_names, NAMES_COUNT(kind_names), k);
+}
+
+const char *sigpath_rx_why(const struct sigpath_rx *rx, char *buf, size_t len)
+{
+	const char *detail = NULL;
+	switch (rx->reason) {
+	case SIGPATH_R_MALFORMED:
+		detail = ip6_drop_name(rx->ip6);
+		break;
+	case SIGPATH_R_ESP:
+		detail = esp_drop_name(rx->esp_drop);
+		break;
+	case SIGPATH_R_UNPROTECTED:
+	case SIGPATH_R_WRONG_SA:
+	case SIGPATH_R_POLICY:
+		detail = rx->spd != SPD_DROP_NONE ? spd_drop_name(rx->spd) : NULL;
+		break;
+	case SIGPATH_R_MH:
+		detail = mh_reason_name(rx->mh_reason);
+		break;
+	case SIGPATH_R_ICMP6:
+		detail = icmp6_reason_name(rx->icmp_reason);
+		break;
+	default:
+		break;
+	}
+	if (detail)
+		snprintf(buf, len, "%s (%s)", sigpath_reason_name(rx->reason), detail);
+	else
+		snprintf(buf, len, "%s", sigpath_reason_name(rx->reason));
+	return buf;
 }
 
 /* `mip6sec status` shows sig.drop_* (refused), sig.skip_* (another path's

@@ -173,6 +173,11 @@ struct sigpath_rx {
 	struct ip6_fixed inner;
 };
 
+/* "refused by ESP (ICV mismatch)": the reason of a DROP / IGNORE verdict
+ * with its detail, for the adapter's rate-limited log line (this module
+ * does not log: LOG_RL reads the clock). Returns buf. */
+const char *sigpath_rx_why(const struct sigpath_rx *rx, char *buf, size_t len);
+
 /* Register the "sig" counters in the stats registry; idempotent. */
 void sigpath_stats_register(void);
 /* The counter of a reason, and of an ESP refusal's detail (for tests and

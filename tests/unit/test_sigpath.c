@@ -410,6 +410,9 @@ START_TEST(bu_from_care_of_address)
 	ck_assert(mh_msg_eq(&rx.mh.msg, &tx.msg));
 	ck_assert(rx.mnha && addr_is(&rx.mnha->home_address, HOA1));
 	ck_assert_uint_eq(rx.ifindex, 7);
+	/* The 50 socket's dispatch: inbound MN-HA SPIs only. */
+	ck_assert(sigpath_spi_is_mnha(w.ha.db, 0x1001) && sigpath_spi_is_mnha(w.ha.db, 0x2001));
+	ck_assert(!sigpath_spi_is_mnha(w.ha.db, 0x1002) && !sigpath_spi_is_mnha(w.ha.db, 0x9999));
 	for (const struct stats_counter *c = stats_first(); c; c = c->next)
 		if (!strcmp(c->group, "sig") && !strcmp(c->name, "in_mh"))
 			ck_assert_uint_eq(c->value, delivered + 1);
@@ -808,6 +811,10 @@ START_TEST(refusals)
 	tx = bu_tx(COA, true, MIP6_PROT_NONE, 1);
 	len = build_mh(w.mn.db, &tx, pkt);
 	check_hao(pkt, 40, IP6_NH_MH, HOA1);
+	/* R6275-6.1.1.d: the checksum covers the home address, not the CoA. */
+	struct mh_pseudo with_hoa = { .src = A(HOA1), .dst = A(HA) }, with_coa = { .src = A(COA), .dst = A(HA) };
+	ck_assert(mh_cksum_ok(pkt + 64, len - 64, &with_hoa));
+	ck_assert(!mh_cksum_ok(pkt + 64, len - 64, &with_coa));
 	corpus_save("bu-clear-hao", false, pkt, len);
 	expect_refused(w.ha.db, pkt, len, SIGPATH_DROP, SIGPATH_R_UNPROTECTED, ESP_DROP_NONE);
 	/* ... and a BA in the clear to the MN behind RH2. */
@@ -846,6 +853,13 @@ START_TEST(refusals)
 	len = build_mh(w.mn.db, &tx, pkt);
 	pkt[len - 1] ^= 0x80;
 	expect_refused(w.ha.db, pkt, len, SIGPATH_DROP, SIGPATH_R_ESP, ESP_DROP_AUTH);
+	char why[128];
+	len = build_mh(w.mn.db, &tx, pkt);
+	pkt[len - 1] ^= 0x80;
+	receive(w.ha.db, pkt, len, &rx);
+	sigpath_rx_why(&rx, why, sizeof(why));
+	ck_assert_ptr_nonnull(strstr(why, esp_drop_name(ESP_DROP_AUTH)));
+	ck_assert_ptr_nonnull(strstr(why, "refused by ESP ("));
 	len = build_mh(w.mn.db, &tx, pkt);
 	pkt[64 + 2] = 0x99;
 	expect_refused(w.ha.db, pkt, len, SIGPATH_DROP, SIGPATH_R_ESP, ESP_DROP_UNKNOWN_SPI);
