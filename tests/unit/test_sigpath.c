@@ -22,6 +22,7 @@
 #include "ipsec/esp.h"
 #include "ipsec/ipsecdb.h"
 #include "ipsec/sa.h"
+#include "ipsec/sad.h"
 #include "mobile/sigpath.h"
 #include "wire/exthdr.h"
 #include "wire/icmp6.h"
@@ -116,9 +117,16 @@ struct world {
 	struct node ha, mn;
 };
 
-static void node_load(struct node *n, const char *rel, const char *extra_sas, bool anti_replay)
+static void node_load_with(struct node *n, const char *rel, const char *extra_sas, bool anti_replay,
+			   const char *tail)
 {
 	char *text = read_shipped(rel);
+	if (tail) {
+		size_t tl = strlen(text);
+		text = realloc(text, tl + strlen(tail) + 1);
+		ck_assert_ptr_nonnull(text);
+		strcpy(text + tl, tail);
+	}
 	ck_assert_ptr_nonnull(strstr(text, "manual-sa = ("));
 	if (extra_sas) {
 		char with[4096];
@@ -135,6 +143,11 @@ static void node_load(struct node *n, const char *rel, const char *extra_sas, bo
 	free(text);
 	rc = ipsecdb_build(n->conf, 0, &n->db, err, sizeof(err));
 	ck_assert_msg(rc == 0, "%s: %s", rel, err);
+}
+
+static void node_load(struct node *n, const char *rel, const char *extra_sas, bool anti_replay)
+{
+	node_load_with(n, rel, extra_sas, anti_replay, NULL);
 }
 
 static void world_init(struct world *w, bool payload, bool anti_replay)
@@ -796,6 +809,42 @@ END_TEST
 
 /* ---- refusals -------------------------------------------------------------- */
 
+/* A site tunnel's ESP on the same HA is src/fwd's: ignored unopened, so its
+ * replay window and counters stay src/fwd's alone. */
+START_TEST(site_tunnel_sa_is_not_ours)
+{
+	static const char tunnel[] =
+		"\ntunnels = ( { name = \"t1\"; local = \"" HA "\"; remote = \"2001:db8:ff::2\"; "
+		"local-prefixes = [ \"fd00:a::/64\" ]; remote-prefixes = [ \"fd00:b::/64\" ]; "
+		"manual-sas = [ \"site-out\", \"site-in\" ]; } );\n";
+	static const char sas[] =
+		"{ name = \"site-out\"; spi = 0x3001; direction = \"out\"; source = \"" HA "\"; "
+		"destination = \"2001:db8:ff::2\"; mode = \"tunnel\"; traffic = \"any\"; encryption = \"aes-cbc\"; "
+		"encryption-key = \"" KEY_UP "\"; integrity = \"hmac-sha256-128\"; integrity-key = \"" AUTH_UP "\"; },\n"
+		"{ name = \"site-in\"; spi = 0x3002; direction = \"in\"; source = \"2001:db8:ff::2\"; "
+		"destination = \"" HA "\"; mode = \"tunnel\"; traffic = \"any\"; encryption = \"aes-cbc\"; "
+		"encryption-key = \"" KEY_DOWN "\"; integrity = \"hmac-sha256-128\"; integrity-key = \"" AUTH_DOWN "\"; },\n";
+	struct node ha;
+	node_load_with(&ha, "etc/examples/home-agent.conf", sas, false, tunnel);
+	sigpath_stats_register();
+	static uint8_t pkt[BUF_SIZE];
+	struct ip6_fixed h = { .plen = 64, .next = IP6_NH_ESP, .hlim = 64, .src = A("2001:db8:ff::2"), .dst = A(HA) };
+	struct wbuf wb;
+	wbuf_init(&wb, pkt, sizeof(pkt));
+	ip6_build_fixed(&wb, &h);
+	wbuf_u32(&wb, 0x3002);
+	wbuf_u32(&wb, 1);
+	wbuf_zero(&wb, 56);
+	ck_assert(!sigpath_spi_is_mnha(ha.db, 0x3002));
+	expect_refused(ha.db, pkt, wbuf_len(&wb), SIGPATH_IGNORE, SIGPATH_R_FOREIGN_SA, ESP_DROP_NONE);
+	struct sa *site = sad_lookup(ipsecdb_sad(ha.db), SA_DIR_IN, 0x3002);
+	ck_assert_ptr_nonnull(site);
+	ck_assert_uint_eq(site->cnt.auth_fail + site->cnt.other_drop + site->cnt.packets, 0);
+	ipsecdb_free(ha.db);
+	conf_free(ha.conf);
+}
+END_TEST
+
 START_TEST(refusals)
 {
 	struct world w;
@@ -989,6 +1038,7 @@ static Suite *sigpath_suite(void)
 	tcase_add_test(tc, unprotected_icmp6);
 	tcase_add_test(tc, tunnel_examples);
 	tcase_add_test(tc, tunnel_payload_sas);
+	tcase_add_test(tc, site_tunnel_sa_is_not_ours);
 	tcase_add_test(tc, refusals);
 	tcase_add_test(tc, replay);
 	tcase_add_test(tc, truncated_everywhere);
