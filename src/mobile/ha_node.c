@@ -82,11 +82,7 @@ static void ha_node_stats_register(void)
 	if (done)
 		return;
 	done = true;
-	for (unsigned i = 1; i < HA_DROP_COUNT; i++) {
-		snprintf(ha_drop_ctr_name[i], sizeof(ha_drop_ctr_name[i]), "drop_%s", ha_drop_name(i));
-		ha_drop_ctr[i] = (struct stats_counter)STATS_COUNTER("ha", ha_drop_ctr_name[i]);
-		stats_register(&ha_drop_ctr[i]);
-	}
+	node_drop_counters("ha", ha_drop_name, HA_DROP_COUNT, ha_drop_ctr, ha_drop_ctr_name);
 	stats_register(&ha_ctr_tunnel_unbound);
 	stats_register(&ha_ctr_tun_unbound);
 	stats_register(&ha_ctr_encap);
@@ -362,7 +358,7 @@ static void ha_input_icmp(struct mnode *n, struct sigpath_rx *rx)
 	}
 }
 
-void ha_node_input(struct mnode *n, struct sigpath_rx *rx, uint8_t *buf)
+static void ha_node_input(struct mnode *n, struct sigpath_rx *rx, uint8_t *buf)
 {
 	struct ha_node *hn = n->ha;
 	uint64_t now = clock_mono_ms();
@@ -397,7 +393,7 @@ void ha_node_input(struct mnode *n, struct sigpath_rx *rx, uint8_t *buf)
 
 /* A packet the kernel routed to a registered home address: tunnel it to the
  * care-of address (R6275-10.4.1). */
-void ha_node_tun_out(struct mnode *n, uint8_t *buf, size_t cap, size_t off, size_t len)
+static void ha_node_tun_out(struct mnode *n, uint8_t *buf, size_t cap, size_t off, size_t len)
 {
 	struct ha_node *hn = n->ha;
 	struct in6_addr dst;
@@ -428,7 +424,7 @@ static uint64_t min_u64(uint64_t a, uint64_t b)
 	return a < b ? a : b;
 }
 
-uint64_t ha_node_next(struct mnode *n)
+static uint64_t ha_node_next(struct mnode *n)
 {
 	struct ha_node *hn = n->ha;
 	uint64_t t = ha_next_timeout(&hn->ha);
@@ -440,7 +436,7 @@ uint64_t ha_node_next(struct mnode *n)
 	return t;
 }
 
-void ha_node_tick(struct mnode *n, uint64_t now)
+static void ha_node_tick(struct mnode *n, uint64_t now)
 {
 	struct ha_node *hn = n->ha;
 	for (size_t i = 0; i < HA_NODE_DAD_MAX; i++)
@@ -451,7 +447,7 @@ void ha_node_tick(struct mnode *n, uint64_t now)
 	dhaad_hal_tick(&hn->hal, now);
 }
 
-void ha_node_db_changed(struct mnode *n)
+static void ha_node_db_changed(struct mnode *n)
 {
 	n->ha->c = conf_home_agent(n->conf);
 	const struct bcache *bc = ha_bcache(&n->ha->ha);
@@ -459,14 +455,6 @@ void ha_node_db_changed(struct mnode *n)
 		const struct bcache_entry *e = bcache_at(bc, i);
 		ha_point_sas(n, &e->hoa, &e->coa, e->state == BCE_VALID);
 	}
-}
-
-const uint8_t *ha_node_icmp_filter(size_t *count)
-{
-	static const uint8_t types[] = { ICMP6_TYPE_DHAAD_REQUEST, ICMP6_TYPE_MPS, ICMP6_TYPE_NS, ICMP6_TYPE_NA,
-					 ICMP6_TYPE_RA };
-	*count = sizeof(types);
-	return types;
 }
 
 /* ---- control socket ---- */
@@ -571,6 +559,7 @@ int ha_node_new(struct mnode *n, char *err, size_t errlen)
 		return M6E_NOMEM;
 	}
 	n->ha = hn;
+	n->role = &ha_node_role;
 	hn->c = conf_home_agent(n->conf);
 	snprintf(hn->home_link, sizeof(hn->home_link), "%s", hn->c->home_link);
 	hn->home_ifindex = if_nametoindex(hn->home_link);
@@ -590,7 +579,7 @@ int ha_node_new(struct mnode *n, char *err, size_t errlen)
 		return rc;
 	}
 	ha_engines_init(n);
-	if ((rc = ha_kernel_setup(n, err, errlen)) < 0 || (rc = node_start_io(n, MNODE_HA_TUN, err, errlen)) < 0)
+	if ((rc = ha_kernel_setup(n, err, errlen)) < 0 || (rc = node_start_io(n, err, errlen)) < 0)
 		return rc;
 	ctl_set_listing(n->env.ctl, CTL_CMD_BINDINGS, ha_show_bindings, n);
 	ctl_set_status_section(n->env.ctl, "home-agent", ha_show_status, n);
@@ -600,7 +589,7 @@ int ha_node_new(struct mnode *n, char *err, size_t errlen)
 	return 0;
 }
 
-void ha_node_free(struct mnode *n)
+static void ha_node_free(struct mnode *n)
 {
 	struct ha_node *hn = n->ha;
 	if (!hn)
@@ -613,3 +602,19 @@ void ha_node_free(struct mnode *n)
 	free(hn);
 	n->ha = NULL;
 }
+
+static const uint8_t ha_icmp_types[] = { ICMP6_TYPE_DHAAD_REQUEST, ICMP6_TYPE_MPS, ICMP6_TYPE_NS, ICMP6_TYPE_NA, ICMP6_TYPE_RA };
+
+const struct node_role ha_node_role = {
+	.name = "home agent",
+	.tun = MNODE_HA_TUN,
+	.mark = false,
+	.icmp_types = ha_icmp_types,
+	.n_icmp_types = sizeof(ha_icmp_types),
+	.input = ha_node_input,
+	.tun_out = ha_node_tun_out,
+	.next = ha_node_next,
+	.tick = ha_node_tick,
+	.db_changed = ha_node_db_changed,
+	.free = ha_node_free,
+};

@@ -57,7 +57,8 @@ struct mn_node {
 	unsigned coa_ifindex;
 	unsigned home_ifindex;
 	bool at_home;
-	uint64_t move_ms;       /* the last CoA change or return home, 0: none */
+	bool attached_before;   /* had a care-of address or was home: the next CoA is a handover */
+	uint64_t move_ms;       /* when the attachment being registered started to change, 0: none */
 	int64_t last_handover_ms;
 	uint64_t registrations, handovers, tunnelled_out, tunnelled_in;
 	bool mps_sent;
@@ -76,11 +77,7 @@ static void mn_node_stats_register(void)
 	if (done)
 		return;
 	done = true;
-	for (unsigned i = 1; i < MN_DROP_COUNT; i++) {
-		snprintf(mn_drop_ctr_name[i], sizeof(mn_drop_ctr_name[i]), "drop_%s", mn_drop_name(i));
-		mn_drop_ctr[i] = (struct stats_counter)STATS_COUNTER("mn", mn_drop_ctr_name[i]);
-		stats_register(&mn_drop_ctr[i]);
-	}
+	node_drop_counters("mn", mn_drop_name, MN_DROP_COUNT, mn_drop_ctr, mn_drop_ctr_name);
 	stats_register(&mn_ctr_tun_not_away);
 	stats_register(&mn_ctr_tun_src);
 	stats_register(&mn_ctr_encap);
@@ -220,11 +217,16 @@ static void mn_on_event(void *arg, const struct mn_report *r)
 	case MN_EV_REGISTERED:
 		m->registrations++;
 		if (m->move_ms) {
+			/* From losing the old attachment (or gaining the new
+			 * one) to the home agent's acknowledgement. */
 			m->last_handover_ms = (int64_t)(now - m->move_ms);
 			m->move_ms = 0;
+			LOG_NOTICE(LOG_SUB_MIP6, "registered: coa %s lifetime %us (status %u, %" PRId64
+				   " ms after the move)", c, (unsigned)r->lifetime_s, r->status, m->last_handover_ms);
+		} else {
+			LOG_INFO(LOG_SUB_MIP6, "registered: coa %s lifetime %us (status %u, refresh)", c,
+				 (unsigned)r->lifetime_s, r->status);
 		}
-		LOG_NOTICE(LOG_SUB_MIP6, "registered: coa %s lifetime %us (status %u, %" PRId64 " ms after the move)",
-			   c, (unsigned)r->lifetime_s, r->status, m->last_handover_ms);
 		mn_point_sas(n);
 		mn_start_mps(n);
 		break;
@@ -349,26 +351,31 @@ static void mn_on_coa(void *arg, const struct in6_addr *old, const struct in6_ad
 	if (ifindex)
 		if_indextoname(ifindex, ifname);
 	LOG_NOTICE(LOG_SUB_MIP6, "care-of address %s on %s (%s)", a, ifname, reason);
+	uint64_t now = clock_mono_ms();
+	if (!m->move_ms)
+		m->move_ms = now; /* the interruption starts when the old attachment goes */
 	if (!coa) {
 		m->has_coa = false;
 		m->coa_ifindex = 0;
 		return;
 	}
-	if (old)
+	/* Any new care-of address after the first attachment is a handover,
+	 * also when the old link went down before the new one came up. */
+	if (m->attached_before)
 		m->handovers++;
+	m->attached_before = true;
 	m->has_coa = true;
 	m->at_home = false;
 	m->coa = *coa;
 	m->coa_ifindex = ifindex;
-	m->move_ms = clock_mono_ms();
 	mn_set_away_routing(n, true);
 	if (m->mn_ready) {
 		mn_point_sas(n);
-		mn_coa_changed(&m->mn, m->move_ms, coa);
+		mn_coa_changed(&m->mn, now, coa);
 	} else if (m->c->dhaad) {
 		uint16_t id;
 		crypto_random(&id, sizeof(id));
-		dhaad_client_start(&m->dc, m->move_ms, coa, &m->c->home_prefix, id);
+		dhaad_client_start(&m->dc, now, coa, &m->c->home_prefix, id);
 	}
 }
 
@@ -382,10 +389,12 @@ static void mn_on_home(void *arg, unsigned ifindex, const char *reason)
 	m->at_home = true;
 	m->home_ifindex = ifindex;
 	m->has_coa = false;
-	m->move_ms = clock_mono_ms();
+	m->attached_before = true;
+	if (!m->move_ms)
+		m->move_ms = clock_mono_ms();
 	mn_set_away_routing(n, false);
 	if (m->mn_ready)
-		mn_returned_home(&m->mn, m->move_ms);
+		mn_returned_home(&m->mn, clock_mono_ms());
 }
 
 static void mn_on_left_home(void *arg, const char *reason)
@@ -435,7 +444,7 @@ static void mn_nl_router(void *arg, bool add, unsigned ifindex, const struct in6
 
 /* ---- input ---- */
 
-void mn_node_input(struct mnode *n, struct sigpath_rx *rx, uint8_t *buf)
+static void mn_node_input(struct mnode *n, struct sigpath_rx *rx, uint8_t *buf)
 {
 	struct mn_node *m = n->mn;
 	uint64_t now = clock_mono_ms();
@@ -483,7 +492,7 @@ void mn_node_input(struct mnode *n, struct sigpath_rx *rx, uint8_t *buf)
 
 /* Reverse tunnelling (R6275-11.3.1): everything from the home address goes
  * to the home agent while away. */
-void mn_node_tun_out(struct mnode *n, uint8_t *buf, size_t cap, size_t off, size_t len)
+static void mn_node_tun_out(struct mnode *n, uint8_t *buf, size_t cap, size_t off, size_t len)
 {
 	struct mn_node *m = n->mn;
 	if (m->at_home || !m->has_coa || !m->mn_ready) {
@@ -511,7 +520,7 @@ static uint64_t min_u64(uint64_t a, uint64_t b)
 	return a < b ? a : b;
 }
 
-uint64_t mn_node_next(struct mnode *n)
+static uint64_t mn_node_next(struct mnode *n)
 {
 	struct mn_node *m = n->mn;
 	uint64_t now = clock_mono_ms();
@@ -523,7 +532,7 @@ uint64_t mn_node_next(struct mnode *n)
 	return t;
 }
 
-void mn_node_tick(struct mnode *n, uint64_t now)
+static void mn_node_tick(struct mnode *n, uint64_t now)
 {
 	struct mn_node *m = n->mn;
 	move_tick(&m->mv, now);
@@ -533,17 +542,10 @@ void mn_node_tick(struct mnode *n, uint64_t now)
 	mpd_client_tick(&m->mpc, now);
 }
 
-void mn_node_db_changed(struct mnode *n)
+static void mn_node_db_changed(struct mnode *n)
 {
 	n->mn->c = conf_mobile_node(n->conf);
 	mn_point_sas(n);
-}
-
-const uint8_t *mn_node_icmp_filter(size_t *count)
-{
-	static const uint8_t types[] = { ICMP6_TYPE_DHAAD_REPLY, ICMP6_TYPE_MPA };
-	*count = sizeof(types);
-	return types;
 }
 
 /* ---- control socket ---- */
@@ -583,6 +585,7 @@ int mn_node_new(struct mnode *n, char *err, size_t errlen)
 		return M6E_NOMEM;
 	}
 	n->mn = m;
+	n->role = &mn_node_role;
 	m->c = conf_mobile_node(n->conf);
 	m->last_handover_ms = -1;
 	mn_node_stats_register();
@@ -606,7 +609,7 @@ int mn_node_new(struct mnode *n, char *err, size_t errlen)
 		snprintf(err, errlen, "movement detection: %s", err_str(rc));
 		return rc;
 	}
-	if ((rc = node_start_io(n, MNODE_MN_TUN, err, errlen)) < 0)
+	if ((rc = node_start_io(n, err, errlen)) < 0)
 		return rc;
 	/* The home address lives on the TUN: applications keep using it
 	 * wherever the node is. */
@@ -635,7 +638,7 @@ int mn_node_new(struct mnode *n, char *err, size_t errlen)
 	return 0;
 }
 
-void mn_node_free(struct mnode *n)
+static void mn_node_free(struct mnode *n)
 {
 	struct mn_node *m = n->mn;
 	if (!m)
@@ -648,3 +651,19 @@ void mn_node_free(struct mnode *n)
 	free(m);
 	n->mn = NULL;
 }
+
+static const uint8_t mn_icmp_types[] = { ICMP6_TYPE_DHAAD_REPLY, ICMP6_TYPE_MPA };
+
+const struct node_role mn_node_role = {
+	.name = "mobile node",
+	.tun = MNODE_MN_TUN,
+	.mark = true,
+	.icmp_types = mn_icmp_types,
+	.n_icmp_types = sizeof(mn_icmp_types),
+	.input = mn_node_input,
+	.tun_out = mn_node_tun_out,
+	.next = mn_node_next,
+	.tick = mn_node_tick,
+	.db_changed = mn_node_db_changed,
+	.free = mn_node_free,
+};

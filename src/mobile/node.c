@@ -147,10 +147,20 @@ int node_linklocal(const char *ifname, struct in6_addr *out)
 	return rc;
 }
 
+void node_drop_counters(const char *group, const char *(*name)(unsigned), unsigned count,
+			struct stats_counter *ctr, char (*names)[40])
+{
+	for (unsigned i = 1; i < count; i++) {
+		snprintf(names[i], sizeof(names[i]), "drop_%s", name(i));
+		ctr[i] = (struct stats_counter)STATS_COUNTER(group, names[i]);
+		stats_register(&ctr[i]);
+	}
+}
+
 void node_rearm(struct mnode *n)
 {
 	uint64_t now = clock_mono_ms();
-	uint64_t next = n->ha ? ha_node_next(n) : mn_node_next(n);
+	uint64_t next = n->role->next(n);
 	if (next == MIP6_NEVER) {
 		io_timer_cancel(n->timer);
 		return;
@@ -162,10 +172,7 @@ static void node_on_timer(void *arg)
 {
 	struct mnode *n = arg;
 	uint64_t now = clock_mono_ms();
-	if (n->ha)
-		ha_node_tick(n, now);
-	else
-		mn_node_tick(n, now);
+	n->role->tick(n, now);
 	node_flush(n);
 	node_rearm(n);
 }
@@ -194,10 +201,7 @@ static void node_on_rx(void *arg)
 		struct sigpath_rx rx;
 		if (sigpath_in(n->db, &p, &rx) < 0)
 			continue;
-		if (n->ha)
-			ha_node_input(n, &rx, m->buf);
-		else
-			mn_node_input(n, &rx, m->buf);
+		n->role->input(n, &rx, m->buf);
 	}
 	node_flush(n);
 	node_rearm(n);
@@ -213,34 +217,31 @@ static void node_on_tun(void *arg)
 	for (int i = 0; i < got; i++) {
 		if (n->tun_msgs[i].truncated)
 			continue;
-		if (n->ha)
-			ha_node_tun_out(n, node_buf(n, (size_t)i), NODE_BUF_SIZE, SIGPATH_HEADROOM, n->tun_msgs[i].len);
-		else
-			mn_node_tun_out(n, node_buf(n, (size_t)i), NODE_BUF_SIZE, SIGPATH_HEADROOM, n->tun_msgs[i].len);
+		n->role->tun_out(n, node_buf(n, (size_t)i), NODE_BUF_SIZE, SIGPATH_HEADROOM, n->tun_msgs[i].len);
 	}
 	node_flush(n);
 }
 
-static int node_open_io(struct mnode *n, const char *tun_name, char *err, size_t errlen)
+int node_start_io(struct mnode *n, char *err, size_t errlen)
 {
+	const char *tun_name = n->role->tun;
 	char why[200];
 	int rc = mip6sock_open(MIP6SOCK_TX, NULL, &n->tx, why, sizeof(why));
 	if (rc < 0) {
 		snprintf(err, errlen, "raw sender: %s", why);
 		return rc;
 	}
-	if (n->mn && (rc = mip6sock_set_mark(n->tx, MNODE_MARK)) < 0) {
+	if (n->role->mark && (rc = mip6sock_set_mark(n->tx, MNODE_MARK)) < 0) {
 		snprintf(err, errlen, "SO_MARK on the raw sender: %s", err_str(rc));
 		return rc;
 	}
-	size_t nf;
-	const uint8_t *filter = n->ha ? ha_node_icmp_filter(&nf) : mn_node_icmp_filter(&nf);
 	for (size_t i = 0; i < NODE_N_RX; i++) {
 		if ((rc = mip6sock_open(node_rx_kinds[i], NULL, &n->rx[i], why, sizeof(why))) < 0) {
 			snprintf(err, errlen, "%s receiver: %s", mip6sock_kind_name(node_rx_kinds[i]), why);
 			return rc;
 		}
-		if (node_rx_kinds[i] == MIP6SOCK_RX_ICMP6 && (rc = mip6sock_icmp6_filter(n->rx[i], filter, nf)) < 0) {
+		if (node_rx_kinds[i] == MIP6SOCK_RX_ICMP6 &&
+		    (rc = mip6sock_icmp6_filter(n->rx[i], n->role->icmp_types, n->role->n_icmp_types)) < 0) {
 			snprintf(err, errlen, "ICMPv6 filter: %s", err_str(rc));
 			return rc;
 		}
@@ -302,21 +303,13 @@ int mnode_new(const struct mnode_env *env, const struct conf *c, struct ipsecdb 
 	return 0;
 }
 
-int node_start_io(struct mnode *n, const char *tun_name, char *err, size_t errlen)
-{
-	return node_open_io(n, tun_name, err, errlen);
-}
-
 void mnode_set_conf(struct mnode *n, const struct conf *c, struct ipsecdb *db)
 {
 	if (!n)
 		return;
 	n->conf = c;
 	n->db = db;
-	if (n->ha)
-		ha_node_db_changed(n);
-	else if (n->mn)
-		mn_node_db_changed(n);
+	n->role->db_changed(n);
 	node_flush(n);
 	node_rearm(n);
 }
@@ -325,10 +318,8 @@ void mnode_free(struct mnode *n)
 {
 	if (!n)
 		return;
-	if (n->ha)
-		ha_node_free(n);
-	if (n->mn)
-		mn_node_free(n);
+	if (n->role)
+		n->role->free(n);
 	node_flush(n);
 	io_timer_free(n->timer);
 	io_watch_free(n->tun_watch);

@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "io/mip6sock.h"
+#include "base/stats.h"
 #include "io/sock.h"
 #include "mobile/node.h"
 #include "mobile/sigpath.h"
@@ -29,6 +30,7 @@ struct mnode {
 	struct ipsecdb *db;
 	struct ha_node *ha; /* exactly one of ha, mn */
 	struct mn_node *mn;
+	const struct node_role *role;
 
 	struct mip6sock *tx;
 	struct mip6sock *rx[NODE_N_RX];
@@ -67,27 +69,38 @@ int node_lladdr(const char *ifname, uint8_t mac[6]);
 /* The first link-local address on ifname; 0 or M6E_NOTFOUND. */
 int node_linklocal(const char *ifname, struct in6_addr *out);
 
-/* Open the sockets, the TUN tun_name and the timer; the role calls it once
- * n->ha or n->mn is set (the ICMPv6 filter and the mark depend on it). */
-int node_start_io(struct mnode *n, const char *tun_name, char *err, size_t errlen);
+/* Open the sockets, the role's TUN and the timer; the role calls it once
+ * n->role is set (the ICMPv6 filter and the mark depend on it). */
+int node_start_io(struct mnode *n, char *err, size_t errlen);
 
 /* ---- roles ---- */
-int ha_node_new(struct mnode *n, char *err, size_t errlen);
-void ha_node_free(struct mnode *n);
-void ha_node_input(struct mnode *n, struct sigpath_rx *rx, uint8_t *buf);
-void ha_node_tun_out(struct mnode *n, uint8_t *buf, size_t cap, size_t off, size_t len);
-uint64_t ha_node_next(struct mnode *n);
-void ha_node_tick(struct mnode *n, uint64_t now);
-void ha_node_db_changed(struct mnode *n);
-const uint8_t *ha_node_icmp_filter(size_t *count);
 
+/* What node.c asks of a role. */
+struct node_role {
+	const char *name;                /* "home agent", "mobile node" */
+	const char *tun;                 /* its TUN device */
+	bool mark;                       /* mark the sender with MNODE_MARK */
+	const uint8_t *icmp_types;       /* ICMPv6 types its receiver passes */
+	size_t n_icmp_types;
+	void (*input)(struct mnode *n, struct sigpath_rx *rx, uint8_t *buf);
+	/* An inner packet read from the TUN at buf[off, off + len). */
+	void (*tun_out)(struct mnode *n, uint8_t *buf, size_t cap, size_t off, size_t len);
+	uint64_t (*next)(struct mnode *n);
+	void (*tick)(struct mnode *n, uint64_t now);
+	/* The config and SAD were swapped (n->conf, n->db are the new ones). */
+	void (*db_changed)(struct mnode *n);
+	void (*free)(struct mnode *n);
+};
+
+extern const struct node_role ha_node_role, mn_node_role;
+/* Create the role's state in n (n->ha / n->mn, n->role), then call
+ * node_start_io(). */
+int ha_node_new(struct mnode *n, char *err, size_t errlen);
 int mn_node_new(struct mnode *n, char *err, size_t errlen);
-void mn_node_free(struct mnode *n);
-void mn_node_input(struct mnode *n, struct sigpath_rx *rx, uint8_t *buf);
-void mn_node_tun_out(struct mnode *n, uint8_t *buf, size_t cap, size_t off, size_t len);
-uint64_t mn_node_next(struct mnode *n);
-void mn_node_tick(struct mnode *n, uint64_t now);
-void mn_node_db_changed(struct mnode *n);
-const uint8_t *mn_node_icmp_filter(size_t *count);
+
+/* Register "group.drop_<name(i)>" for i in 1..count-1 into ctr (names kept
+ * in the caller's names array). */
+void node_drop_counters(const char *group, const char *(*name)(unsigned), unsigned count,
+			struct stats_counter *ctr, char (*names)[40]);
 
 #endif
