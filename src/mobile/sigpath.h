@@ -117,8 +117,9 @@ enum sigpath_reason {
 const char *sigpath_reason_name(enum sigpath_reason r);
 const char *sigpath_kind_name(enum sigpath_kind k);
 
-/* One packet as the raw socket delivered it. buf is changed in place (ESP
- * is decrypted there, HAO/RH2 addresses are swapped). */
+/* One packet as the raw socket delivered it. buf is changed in place: ESP
+ * is decrypted there (the HAO and RH2 bytes are left as received; the
+ * swap happens in the parsed view). */
 struct sigpath_pkt {
 	uint8_t proto;          /* the socket's protocol: 60, 43, 135, 50, 41 or 58 */
 	uint8_t *buf;
