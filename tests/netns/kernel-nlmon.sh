@@ -6,7 +6,8 @@
 # (preferred lifetime 0, valid 100 s); default routers added and deleted,
 # except routes of protocol 186 (ours) and routes on the ignored device
 # m6mn0 (the mobile node's TUN); an address deleted; a device deleted.
-# Timestamps (ms since the probe started) give the order. Needs root.
+# Timestamps (ms since the probe started) give the order. A monitor that
+# falls behind (ENOBUFS) says so and dumps again. Needs root.
 #
 #   netns m6knN-$$
 #  +------------------------------------------------------------------+
@@ -78,4 +79,29 @@ wait "$mon_pid" 2>/dev/null
 kl_wait_line mon " stats .* bad 0 overruns 0 dumps 1$"
 kl_expect_not mon "router (add|del) [0-9]+ fe80::(2|3|4)$"
 kl_expect_not mon "router (add|del) $mn "
+# Overrun: the monitor stalls 3 s in its first event while 8000 addresses
+# are added; the kernel drops events (ENOBUFS), nlmon says "resync" and
+# dumps again, which reports the last address.
+nsx $N ip link add c0 type veth peer name c0p
+nsx $N ip link set c0p up
+nsx $N ip link set c0 up
+kl_bg $N ovr ' dumped$' monitor 9 - 3000
+ovr_pid=$bg_pid
+nsx $N ip link set c0 mtu 1400
+kl_wait_line ovr " stall 3000$"
+i=1
+while [ $i -le 8000 ]; do
+	printf 'addr add 2001:db8:%x::1/64 dev c0 nodad\n' $i
+	i=$((i + 1))
+done >"$tmp/batch"
+nsx $N ip -batch "$tmp/batch" || fail "ip -batch"
+kl_wait_line ovr " resync$" 60
+kl_wait_line ovr "addr add [0-9]+ 2001:db8:1f40::1/64 " 60
+last=$(grep -n " addr add [0-9]* 2001:db8:1f40::1/64 " "$tmp/ovr.out" | tail -1 | cut -d: -f1)
+resync=$(grep -n " resync$" "$tmp/ovr.out" | head -1 | cut -d: -f1)
+[ "$last" -gt "$resync" ] || fail "the re-dump did not report the last address"
+kill -TERM "$ovr_pid"
+wait "$ovr_pid" 2>/dev/null
+kl_wait_line ovr " stats .* overruns [1-9][0-9]* dumps [2-9]$"
+
 echo "PASS: nlmon reported links (carrier), addresses (tentative -> valid after $((t_valid - t_tent)) ms, deprecated), default routers; skipped ours and m6mn0's"

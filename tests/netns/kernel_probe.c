@@ -14,7 +14,7 @@
  *   kernel_probe recover STATEDIR
  *       Undo what a previous run left. Prints
  *       "recovered undone U gone G failed F bad B".
- *   kernel_probe monitor SECONDS [IGNORED_IFNAME]
+ *   kernel_probe monitor SECONDS [IGNORED_IFNAME|- [STALL_MS]]
  *       nlmon on an event loop: prints "dumped" after the first dump, then
  *       one line per event with a monotonic timestamp in ms:
  *         T link IFINDEX NAME up|down [gone]
@@ -22,6 +22,8 @@
  *         T router add|del IFINDEX GATEWAY
  *       (F: "-" or a comma list of tentative, deprecated, dadfailed; P, V:
  *       seconds or "inf"). Exits after SECONDS, printing the statistics.
+ *       STALL_MS: sleep that long in the first event after the dump (the
+ *       socket overruns meanwhile if enough happens: "T resync" follows).
  *   kernel_probe send41 SRC DST INNER_SRC INNER_DST [MARK [IFINDEX]]
  *       IPv6(SRC -> DST, Next Header 41) · IPv6(INNER_SRC -> INNER_DST)
  *       · ICMPv6 Echo Request, through the IPPROTO_RAW sender (with SO_MARK
@@ -68,7 +70,7 @@ static int usage(void)
 {
 	fprintf(stderr, "usage: kernel_probe apply STATEDIR close|crash|hold ENTRY...\n"
 			"       kernel_probe recover STATEDIR\n"
-			"       kernel_probe monitor SECONDS [IGNORED_IFNAME]\n"
+			"       kernel_probe monitor SECONDS [IGNORED_IFNAME|- [STALL_MS]]\n"
 			"       kernel_probe send41 SRC DST INNER_SRC INNER_DST [MARK [IFINDEX]]\n"
 			"       kernel_probe recv ipv6|esp|icmp6 COUNT SECONDS [DEVICE]\n");
 	return 2;
@@ -161,15 +163,28 @@ static int cmd_recover(int argc, char **argv)
 /* ---- monitor ------------------------------------------------------------ */
 
 static uint64_t t0;
+static unsigned stall_ms; /* once, in the first event after the dump */
+static bool dumped;
 
 static uint64_t stamp(void)
 {
 	return clock_mono_ms() - t0;
 }
 
+static void maybe_stall(void)
+{
+	if (!dumped || !stall_ms)
+		return;
+	printf("%llu stall %u\n", (unsigned long long)stamp(), stall_ms);
+	fflush(stdout);
+	usleep(stall_ms * 1000u);
+	stall_ms = 0;
+}
+
 static void mon_link(void *arg, const struct nlmon_link *l)
 {
 	(void)arg;
+	maybe_stall();
 	printf("%llu link %u %s %s%s\n", (unsigned long long)stamp(), l->ifindex, l->name[0] ? l->name : "?",
 	       l->up ? "up" : "down", l->gone ? " gone" : "");
 	fflush(stdout);
@@ -187,6 +202,7 @@ static void mon_addr(void *arg, bool add, unsigned ifindex, const struct move_ad
 {
 	char s[ADDR_STRLEN], flags[48] = "", pref[16], valid[16];
 	(void)arg;
+	maybe_stall();
 	if (a->flags & MOVE_AF_TENTATIVE)
 		strcat(flags, ",tentative");
 	if (a->flags & MOVE_AF_DEPRECATED)
@@ -238,7 +254,7 @@ static void mon_deadline(void *arg)
 
 static int cmd_monitor(int argc, char **argv)
 {
-	if (argc < 3 || argc > 4)
+	if (argc < 3 || argc > 5)
 		return usage();
 	const struct io_loop_ops lops = { .shutdown = mon_shutdown, .reload = mon_reload };
 	struct io_timer *deadline;
@@ -253,10 +269,13 @@ static int cmd_monitor(int argc, char **argv)
 		fprintf(stderr, "nlmon: %s\n", err_str(rc));
 		return 1;
 	}
-	if (argc == 4 && nlmon_ignore_ifname(m, argv[3]) != 0)
+	if (argc >= 4 && strcmp(argv[3], "-") != 0 && nlmon_ignore_ifname(m, argv[3]) != 0)
 		return usage();
+	if (argc == 5)
+		stall_ms = (unsigned)strtoul(argv[4], NULL, 10);
 	if (nlmon_dump(m) != 0)
 		return 1;
+	dumped = true;
 	printf("%llu dumped\n", (unsigned long long)stamp());
 	fflush(stdout);
 	io_timer_arm(deadline, (uint64_t)strtoul(argv[2], NULL, 10) * 1000);
