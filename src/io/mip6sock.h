@@ -21,18 +21,25 @@
  *                A packet with a HAO or RH2 to one of the kernel's addresses
  *                is still dropped by the kernel with a Parameter Problem
  *                (io/nft silences that); we get a copy first.
- *   MIP6SOCK_RX_ESP (50), MIP6SOCK_RX_IPV6 (41)
- *                the same for ESP and IPv6-in-IPv6 (the home agent's
- *                tunnel, RFC 6275 10.4.5): same control messages; what the
- *                buffer starts at and whether the kernel still answers with
- *                a Parameter Problem: see docs/DATAPLANE.md, "Raw sockets for
- *                ESP and IPv6-in-IPv6" (measured facts below when filled in).
+ *   MIP6SOCK_RX_IPV6 (41), MIP6SOCK_RX_ESP (50)
+ *                IPv6-in-IPv6 (the home agent's tunnel, RFC 6275 10.4.5) and
+ *                ESP. The data starts after the outer IPv6 header: at the
+ *                inner IPv6 header (41) or at the SPI (50); source,
+ *                destination, interface and hop limit as above (the outer
+ *                header's). This kernel has neither ip6tnl nor ESP: with no
+ *                such socket open it answers each packet with an ICMPv6
+ *                Parameter Problem code 1 (unrecognized Next Header),
+ *                pointer 6; while one is open it sends none (the raw socket
+ *                counts as the protocol's handler). A receiver bound with
+ *                mip6sock_bind_dev() to another device gets nothing.
+ *                (tests/netns/kernel-raw41.sh)
  *
- * Sending to a link-local or multicast destination (Neighbor/Router
- * Solicitations, DHAAD to a link's anycast) needs the outgoing interface:
- * msg.ifindex != 0 on send becomes sin6_scope_id (link-local and multicast
- * destinations) and an IPV6_PKTINFO control message with that interface
- * (every destination), so the kernel routes the packet out of it.
+ * Sending to a link-local or multicast destination (Router Solicitations,
+ * DHAAD to a link's anycast) needs the outgoing interface: msg.ifindex != 0
+ * on send becomes sin6_scope_id (link-local and multicast destinations) and
+ * an IPV6_PKTINFO control message with that interface (every destination),
+ * so the kernel routes the packet out of it even when several links have
+ * fe80::/64 (kernel-raw41.sh). With ifindex 0 the kernel picks by route.
  *
  * Every socket keeps per-reason counters; nothing here logs per packet
  * except rate-limited.
