@@ -84,6 +84,18 @@ t_after=$(txc) r_after=$(rxr)
 [ $((r_after - r_before)) -ge 5 ] || fail "marked traffic: router got $((r_after - r_before)), want 5"
 [ $((t_after - t_before)) -eq 0 ] || fail "marked traffic went to t0"
 
+# The IPPROTO_RAW sender (io/mip6sock) follows the same rules: with
+# mip6sock_set_mark(0x6d36) its packet leaves by m0, without by t0.
+t_before=$(txc) r_before=$(rxr)
+nsx $M "$PROBE" send41 2001:db8:a::2 $FAR fd00::1 fd00::2 0x6d36 >"$tmp/raw.out" 2>&1 || fail "raw marked send"
+t_after=$(txc) r_after=$(rxr)
+[ $((r_after - r_before)) -ge 1 ] && [ $((t_after - t_before)) -eq 0 ] ||
+	fail "raw marked send: router +$((r_after - r_before)), t0 +$((t_after - t_before))"
+t_before=$t_after r_before=$r_after
+nsx $M "$PROBE" send41 $HOA $FAR fd00::1 fd00::2 >>"$tmp/raw.out" 2>&1 || fail "raw unmarked send"
+t_after=$(txc) r_after=$(rxr)
+[ $((t_after - t_before)) -eq 1 ] || fail "raw unmarked send: t0 +$((t_after - t_before)), want 1"
+
 # Applying an identical rule again is refused (EXISTS) and not journalled twice.
 kl_probe $M again apply "$tmp/state2" close "rule 32765 186 0x6d36/0xffffffff not -"
 kl_expect again 'apply rule .*: .*exist'
