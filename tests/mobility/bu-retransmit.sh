@@ -10,7 +10,7 @@ lab_need nft dumpcap tshark
 lab_up
 in_ns "$NS_R" nft -f - <<'EON' || lab_fail "nft"
 table ip6 m6lab {
-	chain fwd {
+	chain forward_filter {
 		type filter hook forward priority 0;
 		esp spi 0x1001 counter drop
 	}

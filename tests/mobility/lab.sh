@@ -347,10 +347,16 @@ lab_wait() {
 
 # Conditions for lab_wait.
 lab_is_registered() { # [COA]: MN registered (at COA) and the HA's entry valid (at COA)
-	[ "$(lab_mn registration)" = registered ] || return 1
-	[ "$(lab_bce state)" = valid ] || return 1
-	[ -z "${1:-}" ] && return 0
-	[ "$(lab_mn care-of-address)" = "$1" ] && [ "$(lab_bce care-of-address)" = "$1" ]
+	local m b
+	m=$(lab_ctl mn status --json) && b=$(lab_ctl ha bindings --json) || return 1
+	"$LAB_PY" -c '
+import json, sys
+m = json.loads(sys.argv[1])["mobile-node"]
+e = [x for x in json.loads(sys.argv[2]) if x.get("home-address") == sys.argv[3]]
+coa = sys.argv[4]
+ok = m["registration"] == "registered" and len(e) == 1 and e[0]["state"] == "valid"
+ok = ok and (not coa or (m["care-of-address"] == coa and e[0]["care-of-address"] == coa))
+sys.exit(0 if ok else 1)' "$m" "$b" "$HOA" "${1:-}"
 }
 lab_bce_gone() { # mn1's entry absent or deleting
 	local s
@@ -474,7 +480,9 @@ b, a = (ast.literal_eval(open(p).read()) for p in sys.argv[1:3])
 up = {k: v - b["counters"].get(k, 0) for k, v in a.get("counters", {}).items()
       if v != b["counters"].get(k, 0) and ("drop" in k or "replay" in k)}
 dropped = a["home-agent"]["bu-dropped"] - b["home-agent"]["bu-dropped"]
+moved = {k: v - b["counters"].get(k, 0) for k, v in a.get("counters", {}).items() if v != b["counters"].get(k, 0)}
 print("drop counters that moved:", up, "; home-agent bu-dropped +%d" % dropped)
+print("  (all counters that moved: %s)" % moved)
 sys.exit(0 if up or dropped > 0 or int(sys.argv[3]) > 0 else 1)
 EOP
 }
