@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "base/err.h"
+#include "io/kernel.h"
 #include "io/kstate.h"
 #include "testutil.h"
 
@@ -530,6 +531,42 @@ START_TEST(line_new_kinds_limits)
 }
 END_TEST
 
+/* io/kernel's checks that come before any I/O: sysctl paths are built and
+ * refused by the same rule as journal lines, and a bad entry never reaches
+ * the kernel (the netns tests cover the rest: tests/netns/kernel-*.sh). */
+START_TEST(kernel_checks)
+{
+	char path[KSTATE_SYSCTL_PATH_MAX];
+	ck_assert_int_eq(kernel_sysctl_path(path, sizeof(path), "conf", "eth0", "proxy_ndp"), 0);
+	ck_assert_str_eq(path, "/proc/sys/net/ipv6/conf/eth0/proxy_ndp");
+	ck_assert_int_eq(kernel_sysctl_path(path, sizeof(path), "neigh", "eth0.100", "proxy_delay"), 0);
+	ck_assert_int_eq(kernel_sysctl_path(path, sizeof(path), "conf", "..", "forwarding"), M6E_INVAL);
+	ck_assert_int_eq(kernel_sysctl_path(path, sizeof(path), "conf", "a/b", "forwarding"), M6E_INVAL);
+	ck_assert_int_eq(kernel_sysctl_path(path, sizeof(path), "conf", "", "forwarding"), M6E_INVAL);
+	ck_assert_int_eq(kernel_sysctl_path(path, sizeof(path), "conf", "eth 0", "forwarding"), M6E_INVAL);
+	ck_assert_int_eq(kernel_sysctl_path(path, 20, "conf", "eth0", "forwarding"), M6E_NOSPACE);
+
+	struct kstate_entry e;
+	ck_assert_int_eq(kernel_sysctl_entry(&e, "/proc/sys/kernel/core_pattern", "x"), M6E_INVAL);
+	ck_assert_int_eq(kernel_sysctl_entry(&e, "/proc/sys/net/ipv6/conf/all/forwarding", "1 2"), M6E_INVAL);
+	ck_assert_int_eq(kernel_sysctl_write("/proc/sys/net/ipv6/../ipv4/ip_forward", "1"), M6E_INVAL);
+	char v[8];
+	ck_assert_int_eq(kernel_sysctl_read("/etc/passwd", v, sizeof(v)), M6E_INVAL);
+	ck_assert_int_eq(kernel_sysctl_read("/proc/sys/net/ipv6/conf/no-such-device-x/forwarding", v, sizeof(v)),
+			 M6E_NOTFOUND);
+	struct kstate_entry unknown = { .kind = 99 };
+	ck_assert_int_eq(kernel_do(NULL, &unknown, true), M6E_INVAL);
+	struct kstate_entry bad_sysctl = { .kind = KSTATE_SYSCTL, .sysctl = { .path = "/tmp/x", .value = "1" } };
+	ck_assert_int_eq(kernel_do(NULL, &bad_sysctl, true), M6E_INVAL);
+	/* A device that does not exist: "gone" before any rtnetlink call. */
+	struct kstate_entry proxy = parsed("proxy no-such-dev0 2001:db8::1");
+	ck_assert_int_eq(kernel_do(NULL, &proxy, false), M6E_NOTFOUND);
+	struct kstate_ops ops;
+	kernel_kstate_ops(NULL, &ops);
+	ck_assert_int_eq(ops.undo(ops.arg, &proxy), M6E_NOTFOUND);
+}
+END_TEST
+
 START_TEST(journal_failed_undo_stays)
 {
 	struct fake f = { .undo_rc = M6E_PERM, .fail_ifname = "stuck0" };
@@ -575,6 +612,7 @@ static Suite *kstate_suite(void)
 	tcase_add_loop_test(tc, line_refused, 0, sizeof(bad_lines) / sizeof(bad_lines[0]));
 	tcase_add_test(tc, line_limits);
 	tcase_add_test(tc, line_new_kinds_limits);
+	tcase_add_test(tc, kernel_checks);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("journal");
 	tcase_add_checked_fixture(tc, dir_setup, dir_teardown);
