@@ -50,7 +50,7 @@ say "mobile node running, home address $HOA, not attached anywhere"
 t=$(lab_ms)
 lab_attach a
 lab_wait 10 "registration at $COA_A" lab_is_registered $COA_A
-say "MN on link a: registered care-of address $COA_A in $(($(lab_ms) - t)) ms"
+say "MN on link a: registered care-of address $COA_A ($(($(lab_ms) - t)) ms after link a came up, status polled)"
 bindings
 
 lab_capture_r "$LAB_TMP/r.pcapng"
@@ -65,7 +65,7 @@ t=$(lab_ms)
 lab_move a b
 say "MN moves a -> b (link a down, link b up)"
 lab_wait 10 "registration at $COA_B" lab_is_registered $COA_B
-say "registered care-of address $COA_B $(($(lab_ms) - t)) ms after the move"
+say "registered care-of address $COA_B ($(($(lab_ms) - t)) ms after the move, status polled)"
 bindings
 sleep 2.5
 
@@ -74,7 +74,7 @@ lab_move b home
 say "MN moves b -> home"
 lab_wait 10 "deregistration" lab_bce_gone
 lab_wait 5 "MN at home" eval '[ "$(lab_mn location)" = home ]'
-say "deregistered at home $(($(lab_ms) - t)) ms after the move; the HA stopped intercepting"
+say "deregistered at home ($(($(lab_ms) - t)) ms after the move, status polled); the HA stopped intercepting"
 bindings
 
 lab_tcp_check
@@ -87,7 +87,7 @@ echo "Interruptions measured on R (last data packet on the old path, first on th
 lab_gaps "$LAB_TMP/r.pcapng"
 echo "ping from the MN: $(grep -E 'packets transmitted' "$LAB_TMP/ping.out")"
 echo
-echo "MN status:"
-lab_ctl mn status | sed 's/^/  /'
+echo "MN status (mip6sec status --json, \"mobile-node\"):"
+lab_json mn status "'\\n'.join('  %-16s %s' % kv for kv in d['mobile-node'].items())"
 lab_finish
 say "daemons stopped cleanly; cleaning up the lab"
