@@ -125,7 +125,9 @@ static int mon_dump_one(struct nlmon *m, int fd, uint16_t type, const void *fam,
 	req.h.nlmsg_len = (uint32_t)NLMSG_LENGTH(famlen);
 	req.h.nlmsg_type = type;
 	req.h.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
-	req.h.nlmsg_seq = m->dump_seq = ++m->seq ? m->seq : ++m->seq;
+	if (++m->seq == 0) /* 0 is what notifications carry */
+		m->seq = 1;
+	req.h.nlmsg_seq = m->dump_seq = m->seq;
 	memcpy(req.fam, fam, famlen);
 	m->dump_ended = false;
 	m->dump_error = 0;
