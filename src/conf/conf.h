@@ -118,6 +118,7 @@ struct conf_mobile_node {
 	char preferred_interfaces[CONF_PREFIX_MAX][CONF_IFNAME_MAX];
 	size_t n_preferred_interfaces;
 	bool route_optimisation;
+	bool key_mgmt_mobility;                      /* K bit with IKE-keyed SAs (R6275-11.7.1.d) */
 	unsigned binding_lifetime;                   /* seconds */
 	unsigned initial_bindack_timeout_ms;         /* INITIAL_BINDACK_TIMEOUT */
 	unsigned initial_bindack_timeout_first_reg_ms; /* InitialBindackTimeoutFirstReg */

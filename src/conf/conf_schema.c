@@ -163,6 +163,8 @@ const struct conf_schema_row conf_schema[] = {
 	       n_preferred_interfaces, 0, "[]", NULL, "interfaces to attach through, best first"),
 	R_BOOL("mobile-node.route-optimisation", struct conf_mobile_node, route_optimisation, "true", 0,
 	       "register care-of addresses with correspondents (RFC 6275 11.7.2)"),
+	R_BOOL("mobile-node.key-management-mobility", struct conf_mobile_node, key_mgmt_mobility, "true", 0,
+	       "set the K bit in home registrations when the SAs come from IKE (RFC 6275 11.7.1); manual SAs always send K = 0"),
 	R_UINT("mobile-node.binding-lifetime", struct conf_mobile_node, binding_lifetime, "3600", 4, 262140, 0,
 	       "lifetime asked for in home registrations, seconds"),
 	R_UINT("mobile-node.initial-bindack-timeout-ms", struct conf_mobile_node, initial_bindack_timeout_ms, "1000",

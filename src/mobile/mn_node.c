@@ -263,6 +263,10 @@ static int mn_engine_start(struct mnode *n, const struct in6_addr *ha, char *err
 	struct mn_params p;
 	mn_params_from_conf(m->c, &p);
 	p.ha = *ha;
+	/* R6275-11.7.1.d: K = 1 only when the SAs come from IKE and can follow
+	 * the care-of address; every SA is manual until IKE lands, so K = 0. */
+	const struct ipsecdb_mnha *pair = ipsecdb_mnha_by_hoa(n->db, mn_hoa(n));
+	p.k = m->c->key_mgmt_mobility && pair && pair->bu_out && !pair->bu_out->manual;
 	int rc = mn_init(&m->mn, &p, &ops, n);
 	if (rc < 0) {
 		snprintf(err, errlen, "mobile node: %s", err_str(rc));
@@ -444,6 +448,23 @@ static void mn_nl_router(void *arg, bool add, unsigned ifindex, const struct in6
 
 /* ---- input ---- */
 
+/* Router Advertisements complement rtnetlink (R6275-11.5.1): a router's
+ * lifetime and the on-link prefixes it advertises. */
+static void mn_input_ra(struct mnode *n, const struct sigpath_rx *rx, uint64_t now)
+{
+	enum icmp6_reason why;
+	struct nd_ra ra;
+	if (rx->ifindex == n->tun_ifindex || nd_validate_ra(&rx->src, (unsigned)rx->hlim, &why) < 0 ||
+	    nd_parse_ra(&rx->icmp, &ra, &why) < 0)
+		return;
+	struct move_ra mra = { .ifindex = rx->ifindex, .router = rx->src, .router_lifetime_s = ra.router_lifetime };
+	for (unsigned i = 0; i < ra.opts.n_pio && mra.n_prefixes < MOVE_PREFIX_MAX; i++)
+		if (ra.opts.pio[i].flags & ND_PIO_L)
+			mra.prefixes[mra.n_prefixes++] = (struct prefix6){ .addr = ra.opts.pio[i].prefix,
+									   .len = ra.opts.pio[i].plen };
+	move_ra_input(&n->mn->mv, now, &mra);
+}
+
 static void mn_node_input(struct mnode *n, struct sigpath_rx *rx, uint8_t *buf)
 {
 	struct mn_node *m = n->mn;
@@ -467,6 +488,8 @@ static void mn_node_input(struct mnode *n, struct sigpath_rx *rx, uint8_t *buf)
 			struct icmp6_dhaad rep;
 			if (icmp6_parse_dhaad_rep(&rx->icmp, &rep, &why) == 0)
 				dhaad_client_input(&m->dc, now, &rep, NULL);
+		} else if (rx->icmp.type == ICMP6_TYPE_RA) {
+			mn_input_ra(n, rx, now);
 		} else if (rx->icmp.type == ICMP6_TYPE_MPA) {
 			struct nd_mp mpa;
 			if (nd_parse_mpa(&rx->icmp, &mpa, &why) < 0)
@@ -652,7 +675,7 @@ static void mn_node_free(struct mnode *n)
 	n->mn = NULL;
 }
 
-static const uint8_t mn_icmp_types[] = { ICMP6_TYPE_DHAAD_REPLY, ICMP6_TYPE_MPA };
+static const uint8_t mn_icmp_types[] = { ICMP6_TYPE_DHAAD_REPLY, ICMP6_TYPE_MPA, ICMP6_TYPE_RA };
 
 const struct node_role mn_node_role = {
 	.name = "mobile node",
