@@ -390,6 +390,8 @@ static void mn_on_home(void *arg, unsigned ifindex, const char *reason)
 	char ifname[IF_NAMESIZE] = "-";
 	if_indextoname(ifindex, ifname);
 	LOG_NOTICE(LOG_SUB_MIP6, "at home on %s (%s)", ifname, reason);
+	if (m->attached_before)
+		m->handovers++;
 	m->at_home = true;
 	m->home_ifindex = ifindex;
 	m->has_coa = false;
