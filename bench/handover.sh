@@ -16,7 +16,7 @@
 # longer of the two (tests/mobility/lab_gaps.py). Reported: each move,
 # median and p95, against the target (median < 100 ms), and the time from
 # the move to `mip6sec status` saying registered at the new care-of address
-# (polled every 50 ms, so +-50 ms).
+# (an upper bound: polled, and each poll starts processes).
 #
 # Environment: BUILD (default _build-release: an optimised build without
 # sanitizers, configured once if missing), MOVES, INTERVAL, DWELL,
@@ -74,14 +74,14 @@ print("handover interruption, %d moves a <-> b, ping every %s s from the CN to t
       % (moves, sys.argv[5], sys.argv[6]))
 for i, h in enumerate(d["handovers"], 1):
     reg = regs[i - 1] if i <= len(regs) else None
-    print("  move %2d %s -> %s  interruption %7.1f ms (down %6s, up %6s)  registered after %s ms"
+    print("  move %2d %s -> %s  interruption %7.1f ms (down %6s, up %6s)  status registered after %s ms"
           % (i, h["from"], h["to"], h["ms"], h.get("down_ms", "-"), h.get("up_ms", "-"), reg))
 if d["count"] != moves:
     print("WARNING: %d path changes in the capture for %d moves" % (d["count"], moves))
 print("interruption: median %.1f ms, p95 %.1f ms, max %s ms; target median < %.0f ms: %s (median/target %.2f)"
       % (d["median_ms"], d["p95_ms"], d["max_ms"], target, "met" if d["median_ms"] < target else "NOT met",
          d["median_ms"] / target))
-print("move -> status registered: median %.0f ms, max %d ms (status polled every 50 ms)"
+print("move -> mip6sec status says registered: median %.0f ms, max %d ms (an upper bound: polled, each poll runs three processes)"
       % (statistics.median(regs), max(regs)))
 EOP
 grep -E "packets transmitted" "$LAB_TMP/ping.out"

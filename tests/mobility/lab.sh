@@ -160,6 +160,7 @@ lab_up() {
 	ip -n "$NS_HA" route add default via $R_HOME
 	ip -n "$NS_H" route add default via $R_HOME
 	ip -n "$NS_CN" route add default via $R_C
+	mkfifo "$LAB_TMP/nap" && exec {LAB_NAP_FD}<>"$LAB_TMP/nap"
 	lab_ipd_start R "$NS_R"
 	lab_ipd_start MN "$NS_MN"
 }
@@ -180,6 +181,12 @@ lab_attach() { # LINK: a, b or home
 	set -- $l
 	ip -n "$NS_R" link set "$1" up || lab_fail "R: $1 up"
 	ip -n "$NS_MN" link set "$2" up
+	local i=0
+	until ip -n "$NS_MN" link show dev "$2" | grep -q "state UP" && ip -n "$NS_R" link show dev "$1" | grep -q "state UP"; do
+		i=$((i + 1))
+		[ $i -lt 200 ] || lab_fail "MN: $2 not operationally up 2 s after R's end came up"
+		sleep 0.01
+	done
 	ip -n "$NS_MN" addr replace "$3/64" dev "$2" nodad || lab_fail "MN: address $3 on $2"
 	ip -n "$NS_MN" -6 route replace default via "$4" dev "$2" || lab_fail "MN: default via $4"
 }
@@ -212,26 +219,45 @@ lab_ipd_start() {
 	eval "LAB_IPD_IN_$key=$fd"
 }
 
+# lab_nap SECONDS: sleep without starting a process (read times out on a
+# FIFO nobody writes to).
+lab_nap() { read -r -t "$1" -u "$LAB_NAP_FD" _ || :; }
+
 lab_ipd() {
 	local key=$1 in out line
 	eval "in=\$LAB_IPD_IN_$key out=\$LAB_IPD_OUT_$key"
 	printf '%s\nlink show dev lo\n' "$2" >&"$in" || lab_fail "ip batch $key"
+	LAB_IPD_REPLY=""
 	while read -r -t 10 -u "$out" line; do
 		case $line in *link/loopback*) return 0 ;; esac
+		LAB_IPD_REPLY="$LAB_IPD_REPLY$line
+"
 	done
 	lab_fail "ip batch $key did not answer: $(cat "$LAB_TMP/ipd-$key.err")"
 }
 
 # lab_move FROM TO: break before make, as a radio handover does: the steps
 # of lab_detach FROM and lab_attach TO through the lab's ip batches. R's
-# end of the old link goes down and the new one up in one step; then the
-# MN gets its address and default route on the new link.
+# end of the old link goes down and the new one up in one step; once the
+# MN's kernel has the new link operationally up (as SLAAC or DHCP would
+# only answer then), the MN gets its address and default route on it.
 lab_move() {
 	local old new
 	old=$(lab_link "$1") && new=$(lab_link "$2") || exit 1
 	set -- $old $new
 	lab_ipd R "link set $1 down
 link set $5 up"
+	local i=0
+	lab_ipd MN "link set $6 up"
+	# Both ends: until the kernel has activated a veth end (linkwatch,
+	# asynchronous) it drops what is sent on it, e.g. R's first Neighbor
+	# Advertisement, which costs a 1 s ND retransmission.
+	until lab_ipd MN "link show dev $6" && [[ $LAB_IPD_REPLY == *"state UP"* ]] &&
+		lab_ipd R "link show dev $5" && [[ $LAB_IPD_REPLY == *"state UP"* ]]; do
+		i=$((i + 1))
+		[ $i -lt 400 ] || lab_fail "$5/$6 not operationally up 2 s after R's end came up"
+		lab_nap 0.005
+	done
 	local home_del=""
 	[ "$2" = mn-home ] && home_del="addr del $3/64 dev mn-home"
 	lab_ipd MN "route del default via $4 dev $2
