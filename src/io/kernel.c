@@ -94,6 +94,63 @@ int kernel_sysctl_entry(struct kstate_entry *e, const char *path, const char *va
 	return rc;
 }
 
+/* e can be journalled: its line reads back (the parser refuses what the
+ * formatter lets through, e.g. host bits in a route's destination). */
+static int entry_ok(const struct kstate_entry *e)
+{
+	char line[KSTATE_LINE_MAX];
+	struct kstate_entry back;
+	int n = kstate_format_line(e, line, sizeof(line));
+	if (n <= 0 || kstate_parse_line(line, (size_t)n - 1, &back, NULL) != 0)
+		return M6E_INVAL;
+	return 0;
+}
+
+static int set_ifname(struct kstate_entry *e, const char *ifname)
+{
+	size_t n = strlen(ifname);
+	if (n >= sizeof(e->ifname))
+		return M6E_INVAL;
+	memcpy(e->ifname, ifname, n + 1);
+	return 0;
+}
+
+int kernel_route_entry(struct kstate_entry *e, const char *ifname, const struct prefix6 *dst, uint32_t table,
+		       unsigned metric, const struct in6_addr *src, const struct in6_addr *gw)
+{
+	memset(e, 0, sizeof(*e));
+	e->kind = KSTATE_ROUTE6;
+	e->prefix = *dst;
+	e->metric = metric;
+	e->route.table = table;
+	if (src) {
+		e->route.has_src = true;
+		e->route.src = *src;
+	}
+	if (gw) {
+		e->route.has_gw = true;
+		e->route.gw = *gw;
+	}
+	return set_ifname(e, ifname) == 0 ? entry_ok(e) : M6E_INVAL;
+}
+
+int kernel_proxy_entry(struct kstate_entry *e, const char *ifname, const struct in6_addr *a)
+{
+	memset(e, 0, sizeof(*e));
+	e->kind = KSTATE_PROXY;
+	e->prefix.addr = *a;
+	e->prefix.len = 128;
+	return set_ifname(e, ifname) == 0 ? entry_ok(e) : M6E_INVAL;
+}
+
+int kernel_rule_entry(struct kstate_entry *e, const struct kstate_rule *r)
+{
+	memset(e, 0, sizeof(*e));
+	e->kind = KSTATE_RULE;
+	e->rule = *r;
+	return entry_ok(e);
+}
+
 static void route_of(const struct kstate_entry *e, unsigned ifindex, struct io_nl_route *rt)
 {
 	*rt = (struct io_nl_route){ .ifindex = ifindex, .dst = e->prefix, .table = IO_NL_TABLE_MAIN,

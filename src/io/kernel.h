@@ -18,13 +18,18 @@
  *   struct kstate_entry e;
  *   kernel_sysctl_entry(&e, "/proc/sys/net/ipv6/conf/all/forwarding", "1");
  *   kstate_apply(ks, &e);      // journals the old value, then writes "1"
+ *   kernel_route_entry(&e, "m6ha0", &hoa128, IO_NL_TABLE_MAIN, 0, NULL, NULL);
+ *   kstate_apply(ks, &e);      // ... and kstate_revert(ks, &e) when the binding ends
  */
 #ifndef M6_IO_KERNEL_H
 #define M6_IO_KERNEL_H
 
+#include <netinet/in.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
+#include "base/addr.h"
 #include "io/kstate.h"
 
 struct io_nl;
@@ -37,6 +42,19 @@ void kernel_kstate_ops(struct io_nl *nl, struct kstate_ops *ops);
  * there), M6E_NOTFOUND (undo: already gone, or the device is gone),
  * M6E_INVAL (bad entry), M6E_PERM, M6E_IO. */
 int kernel_do(struct io_nl *nl, const struct kstate_entry *e, bool add);
+
+/*
+ * Entry builders: fill e and check that it can be journalled (the names and
+ * ranges kstate_parse_line() accepts). 0 or M6E_INVAL. Nothing is applied.
+ *   route: dst -> dev ifname in table (IO_NL_TABLE_MAIN or private) with
+ *          metric, preferred source src and gateway gw (each may be NULL)
+ *   proxy: proxy neighbour entry for a on ifname
+ *   rule:  the policy rule r (see struct kstate_rule)
+ */
+int kernel_route_entry(struct kstate_entry *e, const char *ifname, const struct prefix6 *dst, uint32_t table,
+		       unsigned metric, const struct in6_addr *src, const struct in6_addr *gw);
+int kernel_proxy_entry(struct kstate_entry *e, const char *ifname, const struct in6_addr *a);
+int kernel_rule_entry(struct kstate_entry *e, const struct kstate_rule *r);
 
 /* Build a KSTATE_SYSCTL entry that writes value to path, with the value there
  * now as its old value (read here, trailing newline stripped). 0;

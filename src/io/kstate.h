@@ -96,7 +96,8 @@ struct kstate_sysctl {
 
 struct kstate_entry {
 	enum kstate_kind kind;
-	/* KSTATE_NFT: the table name (a letter, then letters, digits, '_' or
+	/* The device (ROUTE, ROUTE6, ADDR, PROXY); empty for RULE and SYSCTL.
+	 * KSTATE_NFT: the table name (a letter, then letters, digits, '_' or
 	 * '-'); it goes into an nft script, so nothing else is accepted. */
 	char ifname[KSTATE_IFNAME_MAX];
 	struct prefix6 prefix;

@@ -564,6 +564,36 @@ START_TEST(kernel_checks)
 	struct kstate_ops ops;
 	kernel_kstate_ops(NULL, &ops);
 	ck_assert_int_eq(ops.undo(ops.arg, &proxy), M6E_NOTFOUND);
+
+	/* The builders make exactly the entries the journal lines describe. */
+	struct kstate_entry b;
+	struct prefix6 any, hoa128, hostbits;
+	struct in6_addr hoa, gw;
+	ck_assert_int_eq(prefix_parse("::/0", &any, false), 0);
+	ck_assert_int_eq(prefix_parse("2001:db8:1::10/128", &hoa128, false), 0);
+	ck_assert_int_eq(prefix_parse("2001:db8:1::10/64", &hostbits, true), 0);
+	ck_assert_int_eq(addr_parse("2001:db8:1::10", &hoa), 0);
+	ck_assert_int_eq(addr_parse("fe80::1", &gw), 0);
+	ck_assert_int_eq(kernel_route_entry(&b, "m6mn0", &any, 186, 0, &hoa, NULL), 0);
+	struct kstate_entry want = parsed("route6 m6mn0 ::/0 0 186 2001:db8:1::10 -");
+	ck_assert(kstate_entry_eq(&b, &want));
+	ck_assert_int_eq(kernel_route_entry(&b, "m6ha0", &hoa128, 254, 5, NULL, &gw), 0);
+	want = parsed("route6 m6ha0 2001:db8:1::10/128 5 254 - fe80::1");
+	ck_assert(kstate_entry_eq(&b, &want));
+	ck_assert_int_eq(kernel_route_entry(&b, "m6ha0", &hostbits, 254, 0, NULL, NULL), M6E_INVAL);
+	ck_assert_int_eq(kernel_route_entry(&b, "m6ha0", &hoa128, 255, 0, NULL, NULL), M6E_INVAL);
+	ck_assert_int_eq(kernel_route_entry(&b, "averyveryverylongname", &hoa128, 254, 0, NULL, NULL), M6E_INVAL);
+	ck_assert_int_eq(kernel_proxy_entry(&b, "eth0", &hoa), 0);
+	want = parsed("proxy eth0 2001:db8:1::10");
+	ck_assert(kstate_entry_eq(&b, &want));
+	ck_assert_int_eq(kernel_proxy_entry(&b, "e/th0", &hoa), M6E_INVAL);
+	const struct kstate_rule r = { .priority = 32765, .table = 186, .fwmark = 0x6d36, .fwmask = 0xffffffff,
+				       .invert = true, .suppress_prefixlen = -1 };
+	ck_assert_int_eq(kernel_rule_entry(&b, &r), 0);
+	want = parsed("rule 32765 186 0x6d36/0xffffffff not -");
+	ck_assert(kstate_entry_eq(&b, &want));
+	const struct kstate_rule zero = { 0 }; /* priority 0 and no suppress field: refused */
+	ck_assert_int_eq(kernel_rule_entry(&b, &zero), M6E_INVAL);
 }
 END_TEST
 
