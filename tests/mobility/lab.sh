@@ -409,18 +409,20 @@ lab_register_on() { # LINK [mn lab_conf options...]
 }
 
 # lab_capture NS FILE DUMPCAP-OPTIONS...: dumpcap in NS into FILE; returns
-# once the capture is running. LAB_CAP_PID is its pid.
+# once the capture demonstrably records (it saw a ping on NS's loopback:
+# "Capturing on" alone comes before the first packets are kept). LAB_CAP_PID
+# is its pid.
 lab_capture() {
 	local ns=$1 file=$2 i=0
 	shift 2
-	lab_bg "$ns" "$file.log" dumpcap -q -w "$file" "$@"
+	lab_bg "$ns" "$file.log" dumpcap -w "$file" "$@"
 	LAB_CAP_PID=$LAB_BG_PID
-	until grep -q "Capturing on" "$file.log" 2>/dev/null; do
+	until grep -q "Packets: [1-9]" "$file.log" 2>/dev/null; do
 		i=$((i + 1))
 		[ $i -lt 100 ] || lab_fail "dumpcap did not start: $(cat "$file.log")"
+		grep -q "Capturing on" "$file.log" 2>/dev/null && in_ns "$ns" ping -6 -c 1 -W 1 ::1 >/dev/null 2>&1
 		sleep 0.05
 	done
-	sleep 0.2
 }
 
 lab_capture_stop() { # [PID]
