@@ -17,7 +17,8 @@ MOBILITY_TESTS = \
 	tests/mobility/bu-foreign-hoa.sh \
 	tests/mobility/bu-unprotected.sh \
 	tests/mobility/restart.sh \
-	tests/mobility/tshark-mip6.sh
+	tests/mobility/tshark-mip6.sh \
+	tests/mobility/tshark-mip6-esp.sh
 TESTS += $(MOBILITY_TESTS)
 EXTRA_DIST += $(MOBILITY_TESTS) \
 	tests/mobility/lab.sh \
