@@ -1,4 +1,6 @@
-/* Binding Cache: a sorted array of home registrations (see bcache.h). */
+/* Binding Cache: a sorted array of pointers to home registrations (see
+ * bcache.h): insertion and removal move 8 octets per later entry, not the
+ * whole entries, and an entry stays where it is while it exists. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -40,6 +42,8 @@ int bcache_init(struct bcache *bc, size_t max)
 
 void bcache_fini(struct bcache *bc)
 {
+	for (size_t i = 0; i < bc->n; i++)
+		free(bc->v[i]);
 	free(bc->v);
 	memset(bc, 0, sizeof(*bc));
 }
@@ -51,7 +55,7 @@ static size_t bcache_search(const struct bcache *bc, const struct in6_addr *hoa,
 
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
-		int c = memcmp(&bc->v[mid].hoa, hoa, sizeof(*hoa));
+		int c = memcmp(&bc->v[mid]->hoa, hoa, sizeof(*hoa));
 		if (c == 0) {
 			*found = true;
 			return mid;
@@ -69,7 +73,7 @@ struct bcache_entry *bcache_lookup(struct bcache *bc, const struct in6_addr *hoa
 {
 	bool found;
 	size_t i = bcache_search(bc, hoa, &found);
-	return found ? &bc->v[i] : NULL;
+	return found ? bc->v[i] : NULL;
 }
 
 int bcache_insert(struct bcache *bc, const struct in6_addr *hoa, struct bcache_entry **out)
@@ -83,19 +87,22 @@ int bcache_insert(struct bcache *bc, const struct in6_addr *hoa, struct bcache_e
 		return M6E_NOSPACE;
 	if (bc->n == bc->cap) {
 		size_t ncap = bc->cap ? bc->cap * 2 : 16;
-		struct bcache_entry *nv = realloc(bc->v, ncap * sizeof(*nv));
+		struct bcache_entry **nv = realloc(bc->v, ncap * sizeof(*nv));
 		if (!nv)
 			return M6E_NOMEM;
 		bc->v = nv;
 		bc->cap = ncap;
 	}
+	struct bcache_entry *e = calloc(1, sizeof(*e));
+	if (!e)
+		return M6E_NOMEM;
+	e->hoa = *hoa;
+	e->state = BCE_DAD_PENDING;
 	memmove(&bc->v[i + 1], &bc->v[i], (bc->n - i) * sizeof(*bc->v));
+	bc->v[i] = e;
 	bc->n++;
-	memset(&bc->v[i], 0, sizeof(bc->v[i]));
-	bc->v[i].hoa = *hoa;
-	bc->v[i].state = BCE_DAD_PENDING;
 	if (out)
-		*out = &bc->v[i];
+		*out = e;
 	return 0;
 }
 
@@ -106,6 +113,7 @@ int bcache_remove(struct bcache *bc, const struct in6_addr *hoa)
 
 	if (!found)
 		return M6E_NOTFOUND;
+	free(bc->v[i]);
 	memmove(&bc->v[i], &bc->v[i + 1], (bc->n - i - 1) * sizeof(*bc->v));
 	bc->n--;
 	return 0;
@@ -118,7 +126,7 @@ size_t bcache_count(const struct bcache *bc)
 
 const struct bcache_entry *bcache_at(const struct bcache *bc, size_t i)
 {
-	return i < bc->n ? &bc->v[i] : NULL;
+	return i < bc->n ? bc->v[i] : NULL;
 }
 
 uint64_t bcache_next_expiry(const struct bcache *bc)
@@ -126,15 +134,15 @@ uint64_t bcache_next_expiry(const struct bcache *bc)
 	uint64_t t = MIP6_NEVER;
 
 	for (size_t i = 0; i < bc->n; i++)
-		if (bc->v[i].expires_ms < t)
-			t = bc->v[i].expires_ms;
+		if (bc->v[i]->expires_ms < t)
+			t = bc->v[i]->expires_ms;
 	return t;
 }
 
 long bcache_find_expired(const struct bcache *bc, uint64_t now_ms)
 {
 	for (size_t i = 0; i < bc->n; i++)
-		if (bc->v[i].expires_ms <= now_ms)
+		if (bc->v[i]->expires_ms <= now_ms)
 			return (long)i;
 	return -1;
 }

@@ -2,10 +2,11 @@
  * Binding Cache of the home agent (RFC 6275 §9.1, §10.1; R6275-9.1.b,
  * R6275-10.3.1.f): home registrations keyed by home address.
  *
- * A sorted array: lookup is O(log n), iteration runs in home-address order
+ * A sorted array of pointers: lookup is O(log n), iteration runs in home-address order
  * (what `mip6sec bindings` prints), insertion and removal move the tail.
  * Pointers returned by bcache_lookup(), bcache_insert() and bcache_at() stay
- * valid only until the next insertion or removal.
+ * valid until that entry is removed; indexes change on every insertion or
+ * removal.
  *
  * The cache stores; it does not decide. ha.c applies the BU rules and moves
  * entries between states with bcache_set_state().
@@ -52,7 +53,7 @@ struct bcache_entry {
 };
 
 struct bcache {
-	struct bcache_entry *v; /* sorted by hoa */
+	struct bcache_entry **v; /* sorted by hoa */
 	size_t n, cap, max;
 };
 

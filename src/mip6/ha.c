@@ -423,7 +423,7 @@ void ha_tick(struct ha *ha, uint64_t now_ms)
 	long i;
 
 	while ((i = bcache_find_expired(&ha->bc, now_ms)) >= 0) {
-		struct bcache_entry *e = &ha->bc.v[i];
+		struct bcache_entry *e = ha->bc.v[i];
 		struct in6_addr hoa = e->hoa;
 		char a[ADDR_STRLEN];
 
