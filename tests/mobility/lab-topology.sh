@@ -26,7 +26,11 @@ lab_detach home
 in_ns "$NS_MN" ip -6 addr show dev mn-home | grep -q "$HOA" && lab_fail "home address left on mn-home"
 reach "$NS_CN" $CN_ADDR $HOA && lab_fail "home address reachable with the MN detached and no daemon"
 
-# Configurations: valid, keys fresh, and the mirrored SAs share keys.
+# Configurations: the examples as shipped and as the lab writes them are
+# valid, keys fresh, and the mirrored SAs share keys.
+for f in "$LAB_SRC"/etc/examples/lab/*.conf; do
+	"$MIP6SEC" check-config "$f" >/dev/null 2>&1 || lab_fail "$f: $("$MIP6SEC" check-config "$f" 2>&1)"
+done
 lab_conf ha
 lab_conf mn
 for r in ha mn; do
