@@ -10,6 +10,7 @@ MOBILITY_TESTS = \
 	tests/mobility/handover-tcp-esp.sh \
 	tests/mobility/return-home.sh \
 	tests/mobility/home-host.sh \
+	tests/mobility/dad-conflict.sh \
 	tests/mobility/dhaad.sh \
 	tests/mobility/prefix-solicit.sh \
 	tests/mobility/bu-retransmit.sh \
