@@ -121,18 +121,7 @@ static void ha_point_sas(struct mnode *n, const struct in6_addr *hoa, const stru
 	struct ipsecdb_mnha *m = ipsecdb_mnha_by_hoa(n->db, hoa);
 	if (!m)
 		return;
-	struct sa *out[] = { m->rr_out, m->payload_out };
-	struct sa *in[] = { m->rr_in, m->payload_in };
-	for (size_t i = 0; i < 2; i++) {
-		if (out[i]) {
-			out[i]->src = *ha_self(n);
-			out[i]->dst = *coa;
-		}
-		if (in[i]) {
-			in[i]->src = *coa;
-			in[i]->dst = *ha_self(n);
-		}
-	}
+	node_point_tunnel(n, m, ha_self(n), coa);
 	spd_set_group_active(ipsecdb_spd(n->db), m->group, active);
 }
 

@@ -137,20 +137,8 @@ static void mn_point_sas(struct mnode *n)
 	struct ipsecdb_mnha *p = ipsecdb_mnha_by_hoa(n->db, mn_hoa(n));
 	if (!p)
 		return;
-	if (m->has_coa) {
-		struct sa *out[] = { p->rr_out, p->payload_out };
-		struct sa *in[] = { p->rr_in, p->payload_in };
-		for (size_t i = 0; i < 2; i++) {
-			if (out[i]) {
-				out[i]->src = m->coa;
-				out[i]->dst = m->ha;
-			}
-			if (in[i]) {
-				in[i]->src = m->ha;
-				in[i]->dst = m->coa;
-			}
-		}
-	}
+	if (m->has_coa)
+		node_point_tunnel(n, p, &m->coa, &m->ha);
 	/* R3776-4.2.e: the tunnel policies are inactive at home. */
 	spd_set_group_active(ipsecdb_spd(n->db), p->group, !m->at_home);
 }

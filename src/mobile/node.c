@@ -157,6 +157,45 @@ void node_drop_counters(const char *group, const char *(*name)(unsigned), unsign
 	}
 }
 
+struct node_point_ctx {
+	const struct ipsecdb_mnha *m;
+	const struct in6_addr *local, *remote;
+};
+
+static void node_point_policy(struct spd_entry *e, void *arg)
+{
+	const struct node_point_ctx *c = arg;
+	const struct sa *sa = e->protect.sa;
+	if (!sa || sa->mode != SA_MODE_TUNNEL)
+		return;
+	if (sa == c->m->rr_out || sa == c->m->payload_out) {
+		e->protect.tunnel_src = *c->local;
+		e->protect.tunnel_dst = *c->remote;
+	} else if (sa == c->m->rr_in || sa == c->m->payload_in) {
+		e->protect.tunnel_src = *c->remote;
+		e->protect.tunnel_dst = *c->local;
+	}
+}
+
+void node_point_tunnel(struct mnode *n, const struct ipsecdb_mnha *m, const struct in6_addr *local,
+		       const struct in6_addr *remote)
+{
+	struct sa *out[] = { m->rr_out, m->payload_out };
+	struct sa *in[] = { m->rr_in, m->payload_in };
+	for (size_t i = 0; i < 2; i++) {
+		if (out[i]) {
+			out[i]->src = *local;
+			out[i]->dst = *remote;
+		}
+		if (in[i]) {
+			in[i]->src = *remote;
+			in[i]->dst = *local;
+		}
+	}
+	struct node_point_ctx c = { .m = m, .local = local, .remote = remote };
+	spd_foreach(ipsecdb_spd(n->db), node_point_policy, &c);
+}
+
 void node_rearm(struct mnode *n)
 {
 	uint64_t now = clock_mono_ms();

@@ -59,6 +59,11 @@ int node_send_mh(struct mnode *n, const struct mip6_tx *tx, unsigned ifindex);
 int node_send_icmp6(struct mnode *n, const struct sigpath_icmp_tx *tx, unsigned ifindex);
 /* Write an inner packet to the TUN for the kernel. */
 int node_tun_write(struct mnode *n, const uint8_t *pkt, size_t len);
+/* Point the MN-HA tunnel SAs of m (rr and payload) and the tunnel
+ * addresses of their policies at local <-> remote: the care-of address
+ * follows the accepted BU (RFC 3776 3.2, 7). */
+void node_point_tunnel(struct mnode *n, const struct ipsecdb_mnha *m, const struct in6_addr *local,
+		       const struct in6_addr *remote);
 /* Recompute the one timer from the role's next deadline. */
 void node_rearm(struct mnode *n);
 /* Journal and apply / revert one kernel change (logs a failure). */

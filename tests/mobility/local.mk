@@ -19,7 +19,8 @@ MOBILITY_TESTS = \
 	tests/mobility/bu-unprotected.sh \
 	tests/mobility/restart.sh \
 	tests/mobility/tshark-mip6.sh \
-	tests/mobility/tshark-mip6-esp.sh
+	tests/mobility/tshark-mip6-esp.sh \
+	tests/mobility/ipsec-state.sh
 TESTS += $(MOBILITY_TESTS)
 EXTRA_DIST += $(MOBILITY_TESTS) \
 	tests/mobility/lab.sh \
