@@ -88,6 +88,42 @@ int mip6_show_bindings(const struct bcache *bc, uint64_t now_ms, mip6_show_sa_na
 	return rows;
 }
 
+#define BUL_HEADER \
+	"DESTINATION                              HOME ADDRESS                             " \
+	"CARE-OF ADDRESS                          STATE          SEQ   LIFETIME  LEFT\n"
+
+int mip6_show_bul(const struct mip6_show_bul_row *rows, size_t n, struct ctl_view *view)
+{
+	int written = 0;
+	if (!view->json)
+		textf(view->text, BUL_HEADER);
+	for (size_t i = 0; i < n; i++) {
+		const struct mip6_show_bul_row *r = &rows[i];
+		char d[ADDR_STRLEN], h[ADDR_STRLEN], c[ADDR_STRLEN];
+		addr_fmt(&r->destination, d, sizeof(d));
+		addr_fmt(&r->home_address, h, sizeof(h));
+		addr_fmt(&r->coa, c, sizeof(c));
+		if (view->filter && strcmp(view->filter, d) != 0 && strcmp(view->filter, h) != 0)
+			continue;
+		if (view->json) {
+			json_obj_begin(view->j, NULL);
+			json_str(view->j, "destination", d);
+			json_str(view->j, "home-address", h);
+			json_str(view->j, "care-of-address", c);
+			json_str(view->j, "state", r->state);
+			json_u64(view->j, "sequence", r->sequence);
+			json_u64(view->j, "lifetime", r->lifetime_s);
+			json_i64(view->j, "lifetime-left", r->lifetime_left_s);
+			json_obj_end(view->j);
+		} else {
+			textf(view->text, "%-40s %-40s %-40s %-14s %-5u %-9u %" PRId64 "\n", d, h, c, r->state,
+			      (unsigned)r->sequence, r->lifetime_s, r->lifetime_left_s);
+		}
+		written++;
+	}
+	return written;
+}
+
 void mip6_show_ha_status(const struct mip6_show_ha *s, struct ctl_view *view)
 {
 	char a[ADDR_STRLEN];

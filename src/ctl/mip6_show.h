@@ -22,6 +22,18 @@ typedef const char *(*mip6_show_sa_name_fn)(void *arg, uint32_t sa_id);
 int mip6_show_bindings(const struct bcache *bc, uint64_t now_ms, mip6_show_sa_name_fn sa_name, void *arg,
 		       struct ctl_view *view);
 
+/* The mobile node's Binding Update List: one row per entry (the home
+ * agent's). view->filter keeps rows whose destination or home address
+ * equals it. Returns rows. */
+struct mip6_show_bul_row {
+	struct in6_addr destination, home_address, coa;
+	const char *state;        /* bul_state_name() */
+	uint16_t sequence;
+	unsigned lifetime_s;      /* requested in the current BU */
+	int64_t lifetime_left_s;  /* of the acknowledged binding; -1: none */
+};
+int mip6_show_bul(const struct mip6_show_bul_row *rows, size_t n, struct ctl_view *view);
+
 struct mip6_show_ha {
 	struct in6_addr address;
 	const char *home_link;

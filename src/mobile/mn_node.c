@@ -588,6 +588,22 @@ static void mn_show_status(void *arg, struct ctl_view *view)
 	mip6_show_mn_status(&s, view);
 }
 
+static int mn_show_bul(void *arg, struct ctl_view *view)
+{
+	struct mnode *n = arg;
+	struct mn_node *m = n->mn;
+	if (!m->mn_ready)
+		return mip6_show_bul(NULL, 0, view);
+	const struct bul_entry *b = mn_bul(&m->mn);
+	uint64_t now = clock_mono_ms();
+	struct mip6_show_bul_row r = { .destination = b->dst, .home_address = b->hoa, .coa = b->coa,
+				       .state = bul_state_name(b->state), .sequence = b->seq,
+				       .lifetime_s = (unsigned)b->lifetime * 4u, .lifetime_left_s = -1 };
+	if (b->expires_ms)
+		r.lifetime_left_s = b->expires_ms > now ? (int64_t)((b->expires_ms - now) / 1000) : 0;
+	return mip6_show_bul(&r, 1, view);
+}
+
 /* ---- start and stop ---- */
 
 int mn_node_new(struct mnode *n, char *err, size_t errlen)
@@ -640,6 +656,7 @@ int mn_node_new(struct mnode *n, char *err, size_t errlen)
 		return rc;
 	}
 	ctl_set_status_section(n->env.ctl, "mobile-node", mn_show_status, n);
+	ctl_set_listing(n->env.ctl, CTL_CMD_BINDINGS, mn_show_bul, n);
 	char a[ADDR_STRLEN], h[ADDR_STRLEN];
 	LOG_NOTICE(LOG_SUB_MIP6, "mobile node %s, home agent %s", addr_fmt(mn_hoa(n), a, sizeof(a)),
 		   m->mn_ready ? addr_fmt(&m->ha, h, sizeof(h)) : "by DHAAD");
@@ -656,8 +673,10 @@ static void mn_node_free(struct mnode *n)
 	struct mn_node *m = n->mn;
 	if (!m)
 		return;
-	if (n->env.ctl)
+	if (n->env.ctl) {
 		ctl_set_status_section(n->env.ctl, "mobile-node", NULL, NULL);
+		ctl_set_listing(n->env.ctl, CTL_CMD_BINDINGS, NULL, NULL);
+	}
 	/* Leaving: tell the home agent, if a binding may exist, so it stops
 	 * intercepting at once (best effort, not waiting for the BA). */
 	nlmon_free(m->mon);

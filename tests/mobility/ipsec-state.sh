@@ -7,6 +7,7 @@
 #  - an unprotected BU for mn1 claiming another care-of address does not
 #    move them (only an accepted protected BU does, RFC 3776 3.2);
 #  - after the move to b they name b's care-of address;
+#  - the MN's `bindings` lists its Binding Update List entry;
 #  - at home the MN's tunnel policies (HoTI/HoT and payload) are inactive
 #    while the transport policies stay active and every manual SA is kept
 #    (R3776-4.2.e, R3776-4.2.f, R3776-4.2.g); the HA's are inactive too once
@@ -41,6 +42,9 @@ transport_active() { pol_active "$1" transport; }
 nsas() { lab_json "$1" sas "len([s for s in d if str(s.get('name', '')).startswith('mn1-')])"; }
 
 check_sas $COA_A
+# The MN's Binding Update List as `bindings` shows it.
+bul=$(lab_json mn bindings "[(b['destination'], b['home-address'], b['care-of-address'], b['state'], b['lifetime-left'] > 0) for b in d]")
+[ "$bul" = "[('$HA_ADDR', '$HOA', '$COA_A', 'registered', True)]" ] || lab_fail "MN bindings: $bul"
 [ "$(tunnel_active mn)" = "[True]" ] || lab_fail "MN tunnel policies away: $(tunnel_active mn)"
 [ "$(tunnel_active ha)" = "[True]" ] || lab_fail "HA tunnel policies with a binding: $(tunnel_active ha)"
 
