@@ -380,6 +380,30 @@ static void ha_node_input(struct mnode *n, struct sigpath_rx *rx, uint8_t *buf)
 	}
 }
 
+/* Binding Errors (R6275-9.3.3): status 2 for a Mobility Header of unknown
+ * type, status 1 for a packet with a Home Address option and no binding
+ * for it. Rate-limited by the engine; sent to the packet's source as on the
+ * wire, from the address it was sent to. */
+static void ha_send_be(struct mnode *n, const struct sigpath_rx *rx, uint8_t status)
+{
+	ha_binding_error(&n->ha->ha, clock_mono_ms(), &rx->src, &rx->wire_dst, rx->has_hao ? &rx->hao : NULL,
+			 status);
+}
+
+static bool ha_has_binding(struct mnode *n, const struct in6_addr *hoa)
+{
+	const struct bcache_entry *e = bcache_lookup(&n->ha->ha.bc, hoa);
+	return e && e->state == BCE_VALID;
+}
+
+static void ha_node_dropped(struct mnode *n, const struct sigpath_rx *rx)
+{
+	if (rx->reason == SIGPATH_R_MH && mh_reason_action(rx->mh_reason) == MH_ACT_BE_UNKNOWN)
+		ha_send_be(n, rx, MH_BE_UNKNOWN_TYPE);
+	else if (rx->reason == SIGPATH_R_UPPER && rx->has_hao && !ha_has_binding(n, &rx->hao))
+		ha_send_be(n, rx, MH_BE_UNKNOWN_HAO);
+}
+
 /* A packet the kernel routed to a registered home address: tunnel it to the
  * care-of address (R6275-10.4.1). */
 static void ha_node_tun_out(struct mnode *n, uint8_t *buf, size_t cap, size_t off, size_t len)
@@ -601,6 +625,7 @@ const struct node_role ha_node_role = {
 	.icmp_types = ha_icmp_types,
 	.n_icmp_types = sizeof(ha_icmp_types),
 	.input = ha_node_input,
+	.dropped = ha_node_dropped,
 	.tun_out = ha_node_tun_out,
 	.next = ha_node_next,
 	.tick = ha_node_tick,

@@ -238,8 +238,11 @@ static void node_on_rx(void *arg)
 		struct sigpath_pkt p = { .proto = (uint8_t)mip6sock_kind(s), .buf = m->buf, .len = m->len,
 					 .src = m->src, .dst = m->dst, .ifindex = m->ifindex, .hlim = m->hlim };
 		struct sigpath_rx rx;
-		if (sigpath_in(n->db, &p, &rx) < 0)
+		if (sigpath_in(n->db, &p, &rx) < 0) {
+			if (rx.kind == SIGPATH_DROP && n->role->dropped)
+				n->role->dropped(n, &rx);
 			continue;
+		}
 		n->role->input(n, &rx, m->buf);
 	}
 	node_flush(n);

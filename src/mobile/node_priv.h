@@ -88,6 +88,9 @@ struct node_role {
 	const uint8_t *icmp_types;       /* ICMPv6 types its receiver passes */
 	size_t n_icmp_types;
 	void (*input)(struct mnode *n, struct sigpath_rx *rx, uint8_t *buf);
+	/* A packet sigpath_in() refused (kind DROP), for answers such as a
+	 * Binding Error; may be NULL. */
+	void (*dropped)(struct mnode *n, const struct sigpath_rx *rx);
 	/* An inner packet read from the TUN at buf[off, off + len). */
 	void (*tun_out)(struct mnode *n, uint8_t *buf, size_t cap, size_t off, size_t len);
 	uint64_t (*next)(struct mnode *n);

@@ -20,7 +20,8 @@ MOBILITY_TESTS = \
 	tests/mobility/restart.sh \
 	tests/mobility/tshark-mip6.sh \
 	tests/mobility/tshark-mip6-esp.sh \
-	tests/mobility/ipsec-state.sh
+	tests/mobility/ipsec-state.sh \
+	tests/mobility/binding-error.sh
 TESTS += $(MOBILITY_TESTS)
 EXTRA_DIST += $(MOBILITY_TESTS) \
 	tests/mobility/lab.sh \
