@@ -92,7 +92,9 @@ static int daemon_reload(struct daemon *d, char *err, size_t errlen)
 	 * before anything is swapped; a failure keeps the old ones running. */
 	struct ipsecdb *db = NULL;
 	char why[400];
-	rc = ipsecdb_build(next, clock_mono_ms(), &db, why, sizeof(why));
+	rc = mnode_reload_check(d->conf, next, why, sizeof(why));
+	if (rc == 0)
+		rc = ipsecdb_build(next, clock_mono_ms(), &db, why, sizeof(why));
 	if (rc == 0 && (rc = fwd_set_db(d->fwd, db, why, sizeof(why))) != 0)
 		ipsecdb_free(db);
 	if (rc < 0) {

@@ -33,6 +33,7 @@
 #include "ctl/mip6_show.h"
 #include "io/kernel.h"
 #include "io/kstate.h"
+#include "io/netlink.h"
 #include "mip6/dhaad.h"
 #include "mip6/ha.h"
 #include "mip6/mpd.h"
@@ -105,14 +106,12 @@ static void ha_proxy_entry(const struct mnode *n, const struct in6_addr *hoa, st
 	e->prefix.len = 128;
 }
 
+/* A route6 entry (main table), not a plain route: src/fwd reconciles the
+ * plain routes of its own TUNs on every reload. */
 static void ha_route_entry(const struct in6_addr *hoa, struct kstate_entry *e)
 {
-	memset(e, 0, sizeof(*e));
-	e->kind = KSTATE_ROUTE;
-	snprintf(e->ifname, sizeof(e->ifname), "%s", MNODE_HA_TUN);
-	e->prefix.addr = *hoa;
-	e->prefix.len = 128;
-	e->metric = HA_NODE_ROUTE_METRIC;
+	const struct prefix6 dst = { .addr = *hoa, .len = 128 };
+	kernel_route_entry(e, MNODE_HA_TUN, &dst, IO_NL_TABLE_MAIN, HA_NODE_ROUTE_METRIC, NULL, NULL);
 }
 
 /* The MN-HA tunnel SAs carry the care-of address as outer address. */

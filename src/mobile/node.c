@@ -345,6 +345,30 @@ int mnode_new(const struct mnode_env *env, const struct conf *c, struct ipsecdb 
 	return 0;
 }
 
+/* What a reload cannot change under running engines: the role and its
+ * addresses. The SAs and everything else do change. */
+static bool node_same_role(const struct conf *a, const struct conf *b)
+{
+	const struct conf_home_agent *ha = conf_home_agent(a), *hb = conf_home_agent(b);
+	const struct conf_mobile_node *ma = conf_mobile_node(a), *mb = conf_mobile_node(b);
+	if (!ha != !hb || !ma != !mb)
+		return false;
+	if (ha && (!addr_eq(&ha->address, &hb->address) || strcmp(ha->home_link, hb->home_link) != 0))
+		return false;
+	if (ma && (!addr_eq(&ma->home_address, &mb->home_address) || !addr_eq(&ma->ha_address, &mb->ha_address)))
+		return false;
+	return true;
+}
+
+int mnode_reload_check(const struct conf *running, const struct conf *next, char *err, size_t errlen)
+{
+	if (node_same_role(running, next))
+		return 0;
+	snprintf(err, errlen, "the mobility role or its addresses (home-agent address, home-link; "
+		 "mobile-node home-address, ha-address) change only at restart");
+	return M6E_PERM;
+}
+
 void mnode_set_conf(struct mnode *n, const struct conf *c, struct ipsecdb *db)
 {
 	if (!n)

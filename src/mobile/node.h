@@ -55,9 +55,14 @@ struct mnode_env {
  */
 int mnode_new(const struct mnode_env *env, const struct conf *c, struct ipsecdb *db, struct mnode **out,
 	      char *err, size_t errlen);
-/* A reload swapped in c and db: the SAs are new objects, so the tunnel SAs
- * are pointed at the current care-of addresses again. A change of role or
- * addresses takes effect at restart (logged). */
+/* May a reload go from running to next? A change of role (a home-agent or
+ * mobile-node section added or removed) or of the role's addresses needs a
+ * restart: 0, or M6E_PERM with the reason in err (the reload is refused
+ * whole, the running configuration stays). */
+int mnode_reload_check(const struct conf *running, const struct conf *next, char *err, size_t errlen);
+/* A reload swapped in c and db (mnode_reload_check() passed): the SAs are
+ * new objects, so the tunnel SAs are pointed at the current care-of
+ * addresses again. */
 void mnode_set_conf(struct mnode *n, const struct conf *c, struct ipsecdb *db);
 /* Stop: the TUN goes, kernel state is undone by kstate. NULL is fine. */
 void mnode_free(struct mnode *n);

@@ -21,7 +21,8 @@ MOBILITY_TESTS = \
 	tests/mobility/tshark-mip6.sh \
 	tests/mobility/tshark-mip6-esp.sh \
 	tests/mobility/ipsec-state.sh \
-	tests/mobility/binding-error.sh
+	tests/mobility/binding-error.sh \
+	tests/mobility/reload.sh
 TESTS += $(MOBILITY_TESTS)
 EXTRA_DIST += $(MOBILITY_TESTS) \
 	tests/mobility/lab.sh \
