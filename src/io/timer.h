@@ -6,6 +6,13 @@
  * Every timer in the daemon (add yours here with its constant):
  *   ctl connection idle   CTL_IDLE_MS (io/ctl_sock.c)   closes a client that
  *                         sends nothing or half a frame
+ *   SA lifetimes          DAEMON_TICK_MS (daemon.c)     ipsecdb_tick once a second
+ *   mobility engines      one timer (mobile/node.c) armed at the earliest
+ *                         deadline of the role's engines: binding lifetimes,
+ *                         BU retransmission and refresh (mip6/ha.c, mn.c),
+ *                         movement hold-down and lifetimes (mip6/movement.c),
+ *                         DHAAD and prefix discovery (mip6/dhaad.c, mpd.c),
+ *                         the HA's DAD wait HA_NODE_DAD_MS (mobile/ha_node.c)
  */
 #ifndef M6_IO_TIMER_H
 #define M6_IO_TIMER_H
