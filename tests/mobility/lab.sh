@@ -182,7 +182,8 @@ lab_attach() { # LINK: a, b or home
 	ip -n "$NS_R" link set "$1" up || lab_fail "R: $1 up"
 	ip -n "$NS_MN" link set "$2" up
 	local i=0
-	until ip -n "$NS_MN" link show dev "$2" | grep -q "state UP" && ip -n "$NS_R" link show dev "$1" | grep -q "state UP"; do
+	until ip -n "$NS_MN" link show dev "$2" | grep -q "state UP" && ip -n "$NS_R" link show dev "$1" | grep -q "state UP" &&
+		ip -n "$NS_R" addr show dev "${1/#r-mn/br0}" | grep "inet6 $4/64 scope global" | grep -vq tentative; do
 		i=$((i + 1))
 		[ $i -lt 200 ] || lab_fail "MN: $2 not operationally up 2 s after R's end came up"
 		sleep 0.01
@@ -206,7 +207,8 @@ lab_detach() { # LINK
 # from a FIFO, so that a move costs no process start (on a loaded machine
 # each ip(8) run takes tens of milliseconds, which would be measured as
 # handover time). lab_ipd KEY CMDS runs CMDS (lines) and returns when ip
-# has done them (it answers a trailing `link show dev lo`).
+# has done them (it answers a trailing `addr show dev lo`); their output is
+# in LAB_IPD_REPLY.
 lab_ipd_start() {
 	local key=$1 ns=$2 fd
 	mkfifo "$LAB_TMP/ipd-$key.in" "$LAB_TMP/ipd-$key.out" || lab_fail "mkfifo"
@@ -226,16 +228,35 @@ lab_nap() { read -r -t "$1" -u "$LAB_NAP_FD" _ || :; }
 lab_ipd() {
 	local key=$1 in out line
 	eval "in=\$LAB_IPD_IN_$key out=\$LAB_IPD_OUT_$key"
-	printf '%s\nlink show dev lo\n' "$2" >&"$in" || lab_fail "ip batch $key"
+	# The trailer is an `addr show`: in batch mode a `link show` stops
+	# later `addr show` commands from printing addresses (iproute2 6.1).
+	printf '%s\naddr show dev lo\n' "$2" >&"$in" || lab_fail "ip batch $key"
 	LAB_IPD_REPLY=""
 	while read -r -t 10 -u "$out" line; do
-		case $line in *link/loopback*) return 0 ;; esac
+		case $line in
+		*"inet6 ::1/128"*)
+			read -r -t 10 -u "$out" line # its lifetimes line
+			return 0
+			;;
+		esac
 		LAB_IPD_REPLY="$LAB_IPD_REPLY$line
 "
 	done
 	lab_fail "ip batch $key did not answer: $(cat "$LAB_TMP/ipd-$key.err")"
 }
 
+# lab_addr_ready PREFIX: LAB_IPD_REPLY (an `addr show`) lists an address
+# starting with PREFIX that is not tentative.
+lab_addr_ready() {
+	local line
+	while read -r line; do
+		case $line in "inet6 $1"*) [[ $line != *tentative* ]] && return 0 ;; esac
+	done <<<"$LAB_IPD_REPLY"
+	return 1
+}
+
+# LAB_MOVE_T0 / LAB_MOVE_T1 (epoch seconds, the capture's clock): when the
+# move started and when the MN had its new address and default route.
 # lab_move FROM TO: break before make, as a radio handover does: the steps
 # of lab_detach FROM and lab_attach TO through the lab's ip batches. R's
 # end of the old link goes down and the new one up in one step; once the
@@ -245,6 +266,7 @@ lab_move() {
 	local old new
 	old=$(lab_link "$1") && new=$(lab_link "$2") || exit 1
 	set -- $old $new
+	LAB_MOVE_T0=$EPOCHREALTIME
 	lab_ipd R "link set $1 down
 link set $5 up"
 	local i=0
@@ -252,8 +274,15 @@ link set $5 up"
 	# Both ends: until the kernel has activated a veth end (linkwatch,
 	# asynchronous) it drops what is sent on it, e.g. R's first Neighbor
 	# Advertisement, which costs a 1 s ND retransmission.
-	until lab_ipd MN "link show dev $6" && [[ $LAB_IPD_REPLY == *"state UP"* ]] &&
-		lab_ipd R "link show dev $5" && [[ $LAB_IPD_REPLY == *"state UP"* ]]; do
+	# And R's addresses on the link: its link-local address is made anew
+	# when the link comes up (keep_addr_on_down keeps only the global one)
+	# and is tentative for a few milliseconds (the skipped DAD runs from a
+	# work queue; R's MLD reports come from :: meanwhile). A Neighbor
+	# Solicitation arriving in that window went unanswered (seen in 1 of
+	# ~40 moves), which costs the MN a 1 s ND retransmission.
+	until lab_ipd MN "addr show dev $6" && [[ $LAB_IPD_REPLY == *"state UP"* ]] &&
+		lab_ipd R "addr show dev $5" && [[ $LAB_IPD_REPLY == *"state UP"* ]] &&
+		lab_ipd R "addr show dev ${5/#r-mn/br0}" && lab_addr_ready "$8/" && lab_addr_ready fe80::; do
 		i=$((i + 1))
 		[ $i -lt 400 ] || lab_fail "$5/$6 not operationally up 2 s after R's end came up"
 		lab_nap 0.005
@@ -265,6 +294,7 @@ $home_del
 link set $6 up
 addr replace $7/64 dev $6 nodad
 route replace default via $8 dev $6"
+	LAB_MOVE_T1=$EPOCHREALTIME # the MN has its new address and router
 	# ip keeps going after an error (-force) and says so on stderr.
 	[ ! -s "$LAB_TMP/ipd-R.err" ] && [ ! -s "$LAB_TMP/ipd-MN.err" ] ||
 		lab_fail "move $1 -> $5: $(cat "$LAB_TMP/ipd-R.err" "$LAB_TMP/ipd-MN.err")"

@@ -97,6 +97,7 @@ def main():
             if i < len(sw[d]):
                 t0, t1, old, new = sw[d][i]
                 row[d + "_ms"] = round((t1 - t0) * 1000, 1)
+                row[d + "_first"] = t1
                 row["from"], row["to"] = old, new
                 row.setdefault("t", t0)
         row["ms"] = max(row.get("down_ms", 0), row.get("up_ms", 0))
