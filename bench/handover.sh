@@ -57,7 +57,7 @@ bench_log "registered at $COA_A; $MOVES moves, ping every $INTERVAL s from the C
 lab_capture_r "$LAB_TMP/r.pcapng"
 lab_bg "$NS_CN" "$LAB_TMP/ping.out" ping -6 -i "$INTERVAL" -W 1 $HOA
 PING=$LAB_BG_PID
-regs=() ready=()
+regs=() ready=() started=()
 cur=a
 for i in $(seq "$MOVES"); do
 	sleep "$DWELL"
@@ -66,6 +66,7 @@ for i in $(seq "$MOVES"); do
 	t=$(lab_ms)
 	lab_move $cur $next
 	ready+=("$LAB_MOVE_T1")
+	started+=("$LAB_MOVE_T0")
 	lab_wait 10 "registration at $coa (move $i)" lab_is_registered $coa
 	regs+=($(($(lab_ms) - t)))
 	cur=$next
@@ -76,12 +77,14 @@ lab_capture_stop
 lab_gaps "$LAB_TMP/r.pcapng" --json >"$LAB_TMP/gaps.json" || lab_fail "lab_gaps"
 lab_no_sanitizer
 
-"$LAB_PY" - "$LAB_TMP/gaps.json" "$MOVES" "$TARGET_MS" "${regs[*]}" "$INTERVAL" "${LAB_PAYLOAD:-ip6ip6}" "${ready[*]}" <<'EOP'
+"$LAB_PY" - "$LAB_TMP/gaps.json" "$MOVES" "$TARGET_MS" "${regs[*]}" "$INTERVAL" "${LAB_PAYLOAD:-ip6ip6}" "${ready[*]}" "${started[*]}" <<'EOP'
 import json, statistics, sys
 d = json.load(open(sys.argv[1]))
 moves, target = int(sys.argv[2]), float(sys.argv[3])
 regs = [int(x) for x in sys.argv[4].split()]
 ready = [float(x) for x in sys.argv[7].split()]
+started = [float(x) for x in sys.argv[8].split()]
+bringup = sorted((r - t) * 1000 for r, t in zip(ready, started))
 daemon = []
 print("handover interruption, %d moves a <-> b, ping every %s s from the CN to the home address (%s):"
       % (moves, sys.argv[5], sys.argv[6]))
@@ -102,6 +105,8 @@ if daemon:
     daemon.sort()
     print("daemon share (MN has its new address and router -> first packet to it on the new path): median %.1f ms, "
           "p95 %.1f ms" % (statistics.median(daemon), daemon[min(len(daemon) - 1, round(0.95 * (len(daemon) - 1)))]))
+print("lab link bring-up (R's old end down -> MN has its new address and router): median %.1f ms, max %.1f ms"
+      % (statistics.median(bringup), bringup[-1]))
 print("move -> mip6sec status says registered: median %.0f ms, max %d ms (an upper bound: polled, each poll runs three processes)"
       % (statistics.median(regs), max(regs)))
 EOP
