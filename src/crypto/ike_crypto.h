@@ -10,6 +10,8 @@
  *   NAT detection, cookies, the SK payload, the rekey collision tie-break
  *
  * Transform numbers are the IANA values of crypto/xform.h (wire-formats.md J).
+ * ike_crypto.c implements everything but keys, signatures and certificates,
+ * which are in ike_sig.c.
  *
  * Allocation: ike_dh_new*, ike_sk_new, ike_pkey_*, ike_cert_*, ike_castore_*
  * allocate (free with the matching _free). ike_prf, ike_prf_plus and the key
