@@ -465,6 +465,20 @@ int ike_parse_msg(const void *msg, size_t len, struct ike_msg *m, struct ike_dia
 	return parse_chain_at(m->hdr.next_payload, rbuf_ptr(&r), rbuf_left(&r), IKE_HDR_LEN, false, &m->chain, d);
 }
 
+int ike_parse_datagram(bool natt, const void *udp_payload, size_t len, struct ike_span *ike, struct ike_msg *m,
+		       struct ike_diag *d)
+{
+	if (natt) {
+		int rc = ike_natt_unwrap(udp_payload, len, ike, d);
+		if (rc != 0)
+			return rc;
+	} else {
+		ike->ptr = udp_payload;
+		ike->len = len;
+	}
+	return ike_parse_msg(ike->ptr, ike->len, m, d);
+}
+
 int ike_chain_find(const struct ike_chain *c, uint8_t type, unsigned from)
 {
 	for (unsigned i = from; i < c->n; i++)
@@ -486,6 +500,12 @@ int ike_chain_find_notify(const struct ike_chain *c, uint16_t notify_type, struc
 /* Transform attributes (§3.3.5): Key Length only in TV format, at most one
  * attribute of a type (R7296-3.3.a, R7296-3.3.5.a). Unknown ones are counted
  * (they make the transform unacceptable, which the engine decides). */
+static void count_unknown(struct ike_transform *xf)
+{
+	if (xf->unknown_attrs < UINT8_MAX)
+		xf->unknown_attrs++;
+}
+
 static int parse_attrs(struct rbuf *r, struct ike_transform *xf, const struct ike_payload *p, struct ike_diag *d)
 {
 	uint32_t seen_tv = 0; /* TV attribute types below 32 seen */
@@ -501,7 +521,7 @@ static int parse_attrs(struct rbuf *r, struct ike_transform *xf, const struct ik
 				return pfail(d, IKE_R_ATTR_KEYLEN_TLV, p, &at);
 			if (rbuf_skip(r, v) != 0)
 				return pfail(d, IKE_R_ATTR_TRUNC, p, &at);
-			xf->unknown_attrs++;
+			count_unknown(xf);
 			continue;
 		}
 		if (type < 32) {
@@ -512,7 +532,7 @@ static int parse_attrs(struct rbuf *r, struct ike_transform *xf, const struct ik
 		if (type == IKE_ATTR_KEY_LENGTH)
 			xf->key_len = v;
 		else
-			xf->unknown_attrs++;
+			count_unknown(xf);
 	}
 	return 0;
 }

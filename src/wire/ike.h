@@ -62,7 +62,7 @@
 #define IKE_MAX_PROPOSALS 16
 #define IKE_MAX_TRANSFORMS 48
 #define IKE_MAX_TS 16
-#define IKE_MAX_CP_ATTRS 16
+#define IKE_MAX_CP_ATTRS 32 /* clients ask for DNS, NBNS, vendor ones ... */
 #define IKE_MAX_SPI_SIZE 8
 
 /* Header flags (octet 19). */
@@ -116,7 +116,8 @@ enum ike_proto {
 enum ike_id_type {
 	IKE_ID_IPV4_ADDR = 1,
 	IKE_ID_FQDN = 2,
-	IKE_ID_RFC822_ADDR = 3, /* USER_FQDN */
+	IKE_ID_RFC822_ADDR = 3,
+	IKE_ID_USER_FQDN = IKE_ID_RFC822_ADDR, /* its IKEv1 name */
 	IKE_ID_IPV6_ADDR = 5,
 	IKE_ID_DER_ASN1_DN = 9,
 	IKE_ID_DER_ASN1_GN = 10,
@@ -351,7 +352,7 @@ struct ike_transform {
 	uint8_t type;           /* enum xform_type (crypto/xform.h) */
 	uint16_t id;
 	uint16_t key_len;       /* Key Length attribute in bits; 0 = absent */
-	uint8_t unknown_attrs;  /* other attributes (transform unacceptable) */
+	uint8_t unknown_attrs;  /* other attributes (transform unacceptable); saturates */
 };
 
 struct ike_proposal {
@@ -461,6 +462,12 @@ int ike_parse_chain(uint8_t first_type, const void *bytes, size_t len, bool inne
 /* Header, then the chain after it. */
 int ike_parse_msg(const void *msg, size_t len, struct ike_msg *m, struct ike_diag *d);
 
+/* A UDP payload as received: natt (local port 4500) strips the Non-ESP
+ * Marker first. *ike is the IKE message itself, the octets Length, AUTH and
+ * the ICV cover; offsets in *m and *d count from its start. */
+int ike_parse_datagram(bool natt, const void *udp_payload, size_t len, struct ike_span *ike, struct ike_msg *m,
+		       struct ike_diag *d);
+
 /* Run the typed parser of every payload of a chain (SK/SKF excluded). */
 int ike_chain_validate(const struct ike_chain *c, struct ike_diag *d);
 
@@ -504,7 +511,9 @@ struct ike_builder {
 	int err;            /* first error, sticky */
 };
 
-/* Start a message: writes h (next_payload and length are filled in later). */
+/* Start a message: writes h (next_payload and length are filled in later;
+ * version 0 is written as IKE_VERSION). A port-4500 datagram: write the
+ * IKE_NON_ESP_MARKER_LEN zero octets to w first, they are not counted. */
 void ike_build_begin(struct ike_builder *b, struct wbuf *w, const struct ike_hdr *h);
 /* Patch the header Length; *len = message length. 0 or the first error. */
 int ike_build_end(struct ike_builder *b, size_t *len);

@@ -625,6 +625,15 @@ START_TEST(natt_marker)
 	ck_assert_uint_eq(ike.len, len - 4);
 	struct ike_hdr h;
 	ck_assert_int_eq(ike_parse_hdr(ike.ptr, ike.len, &h, &d), 0);
+	struct ike_msg m;
+	struct ike_span ike2;
+	ck_assert_int_eq(ike_parse_datagram(true, dgram, len, &ike2, &m, &d), 0);
+	ck_assert_ptr_eq(ike2.ptr, dgram + 4);
+	ck_assert_uint_eq(m.chain.n, 6);
+	ck_assert_uint_eq(m.chain.pl[0].offset, IKE_HDR_LEN);
+	ck_assert_int_eq(ike_parse_datagram(false, dgram + 4, len - 4, &ike2, &m, &d), 0);
+	/* A marker on port 500 shifts the header: Length no longer fits. */
+	ck_assert_int_lt(ike_parse_datagram(false, dgram, len, &ike2, &m, &d), 0);
 	/* An ESP packet (non-zero SPI), a keepalive, a short datagram. */
 	dgram[2] = 1;
 	ck_assert_int_lt(ike_natt_unwrap(dgram, len, &ike, &d), 0);
@@ -782,6 +791,10 @@ static const struct bad bads[] = {
 	  true },
 	{ "ADDITIONAL_IP6_ADDRESS 4", HDR("29") "0000000c 0000400e 20010db8", IKE_R_NOTIFY_DATA_LEN, IKE_PL_NOTIFY,
 	  true },
+	{ "SIGNATURE_HASH_ALGORITHMS odd", HDR("29") "0000000b 0000402f 000200", IKE_R_NOTIFY_DATA_LEN,
+	  IKE_PL_NOTIFY, true },
+	{ "NO_NATS_ALLOWED 13 octets", HDR("29") "00000015 00004012 c0000201c0000202 01f401f4 00",
+	  IKE_R_NOTIFY_DATA_LEN, IKE_PL_NOTIFY, true },
 	{ "delete IKE with SPI size 4", HDR("2a") "0000000c 01040001 01020304", IKE_R_DELETE_SPI_SIZE,
 	  IKE_PL_DELETE, true },
 	{ "delete ESP SPI size 8", HDR("2a") "00000010 03080001 0102030405060708", IKE_R_DELETE_SPI_SIZE,
@@ -1016,6 +1029,30 @@ START_TEST(names)
 }
 END_TEST
 
+/* Notify data lengths that are right (wire-formats.md §I.10). */
+START_TEST(notify_lengths_accepted)
+{
+	static const char *const good[] = {
+		HDR("29") "0000000c 0000402f 00020004",                           /* hash algorithms */
+		HDR("29") "00000014 00004012 c0000201c0000202 01f401f4",           /* NO_NATS IPv4 */
+		HDR("29") "0000002c 00004012 20010db8000200000000000000000200"
+			  "20010db8000100000000000000000001 11941194",             /* NO_NATS IPv6 */
+		HDR("29") "00000048 00004006" NONCE16 NONCE16 NONCE16 NONCE16,      /* COOKIE of 64 */
+		HDR("29") "00000010 0000400c 00000000 00000000",                  /* MOBIKE: data ignored */
+		HDR("29") "00000008 00004010",                                    /* UPDATE_SA_ADDRESSES */
+	};
+	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		uint8_t buf[256];
+		struct bad b = { "", good[i], IKE_R_OK, 0, false };
+		size_t n = bad_bytes(&b, buf, sizeof(buf));
+		struct ike_msg m;
+		struct ike_diag d;
+		ck_assert_msg(ike_parse_msg(buf, n, &m, &d) == 0, "%zu: %s", i, ike_reason_name(d.reason));
+		ck_assert_msg(ike_chain_validate(&m.chain, &d) == 0, "%zu: %s", i, ike_reason_name(d.reason));
+	}
+}
+END_TEST
+
 START_TEST(invalid_ke_group)
 {
 	uint8_t buf[64];
@@ -1063,6 +1100,7 @@ static Suite *ike_wire_suite(void)
 	tcase_add_test(tc, truncations);
 	tcase_add_test(tc, names);
 	tcase_add_test(tc, invalid_ke_group);
+	tcase_add_test(tc, notify_lengths_accepted);
 	suite_add_tcase(s, tc);
 	return s;
 }
