@@ -210,7 +210,9 @@ enum ike_auth_method ike_pkey_classic_method(const struct ike_pkey *k);
 
 /*
  * AUTH data for a signature method over so. Method 1: RSASSA-PKCS1-v1_5
- * with hash (SHA-256 by policy; SHA-1 only for legacy peers). Methods 9/10:
+ * with hash. Interop: strongSwan signs and verifies method 1 with SHA-1
+ * only, so with it use method 14 (both sides sent SIGNATURE_HASH_ALGORITHMS)
+ * or IKE_HASH_SHA1 for method 1. Methods 9/10:
  * ECDSA with SHA-256/384 on P-256/P-384, r | s of fixed length (RFC 4754 7,
  * not DER; hash ignored). Method 14: 1-octet length | AlgorithmIdentifier |
  * signature (R7427-3.a) for sha256/384/512WithRSAEncryption or
@@ -287,7 +289,8 @@ struct ike_sk; /* both directions of one IKE SA's protection; wiped on free */
 
 /* Contexts for the keys in k; original_initiator picks SK_ei/SK_ai for
  * sending (R7296-3.1.a: the I flag). The keys are copied into OpenSSL.
- * A rekeyed IKE SA gets a new ike_sk. */
+ * A rekeyed IKE SA gets a new ike_sk. The GCM IV is a counter in the
+ * ike_sk, so exactly one ike_sk may seal with a given set of keys. */
 int ike_sk_new(struct ike_sk **out, const struct ike_keys *k, bool original_initiator);
 void ike_sk_free(struct ike_sk *sk);
 size_t ike_sk_iv_len(const struct ike_sk *sk);

@@ -11,6 +11,7 @@
  */
 #include <openssl/bn.h>
 #include <openssl/core_names.h>
+#include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
@@ -389,6 +390,17 @@ START_TEST(dh_rfc8031_x25519)
 	       "0a54645253290d60ddadd0e030bacd9e5501efdc220755a1e978f1b839a05688",
 	       "0be7c1f5aad87d7e448662673298a443478b859745179eaf564c79c0ef6eee25",
 	       "c74950607a12327f3204d94b6825bfb068b7f8319a9e3708ed3d43ce8130c950");
+
+	/* R8031-2.a: the top bit of the last octet is masked, not refused. */
+	uint8_t priv[32], peer[32], secret[32];
+	hx("751fb4308655b476b6789b7325f9ea8cddd16a58533ff6d9e60009464a5f9d94", priv, 32);
+	hx("0be7c1f5aad87d7e448662673298a443478b859745179eaf564c79c0ef6eee25", peer, 32);
+	peer[31] |= 0x80;
+	struct ike_dh *dh;
+	ck_assert_int_eq(ike_dh_new_fixed(&dh, XFORM_DH_CURVE25519, priv, 32), 0);
+	ck_assert_int_eq(ike_dh_compute(dh, peer, 32, secret, sizeof(secret), NULL), 0);
+	assert_hex(secret, 32, "c74950607a12327f3204d94b6825bfb068b7f8319a9e3708ed3d43ce8130c950");
+	ike_dh_free(dh);
 }
 END_TEST
 
@@ -675,6 +687,66 @@ START_TEST(sk_vectors)
 	open_expect(resp, want, wlen - 1, M6E_INVAL, IKE_CR_SK_ALIGN);
 	ike_sk_free(resp);
 	ike_keys_wipe(&k);
+}
+END_TEST
+
+/* Every OpenSSL allocation is counted (the allocator is installed in main,
+ * before OpenSSL allocates anything). */
+static unsigned long ossl_allocs;
+
+static void *counted_malloc(size_t n, const char *file, int line)
+{
+	(void)file, (void)line;
+	ossl_allocs++;
+	return malloc(n);
+}
+
+static void *counted_realloc(void *p, size_t n, const char *file, int line)
+{
+	(void)file, (void)line;
+	ossl_allocs++;
+	return realloc(p, n);
+}
+
+static void uncounted_free(void *p, const char *file, int line)
+{
+	(void)file, (void)line;
+	free(p);
+}
+
+/* The header's allocation contract: GCM messages allocate nothing, CBC
+ * ones only OpenSSL 3.0's HMAC restart (2 per MAC, one MAC per seal or open). */
+START_TEST(sk_allocations)
+{
+	const struct ike_suite *suites[] = { &suite_gcm128, &suite_cbc128 };
+	const unsigned long per_msg_max[] = { 0, 2 };
+	enum { N = 50 };
+	for (size_t i = 0; i < 2; i++) {
+		struct ike_keys k;
+		e6_keys(&k, suites[i]);
+		struct ike_sk *init, *resp;
+		ck_assert_int_eq(ike_sk_new(&init, &k, true), 0);
+		ck_assert_int_eq(ike_sk_new(&resp, &k, false), 0);
+		uint8_t msg[MSG_CAP], inner[100] = { 1, 2, 3 };
+		size_t body_off, off, plen;
+		unsigned long seal_allocs = 0, open_allocs = 0;
+		for (int n = 0; n <= N; n++) {
+			size_t len = build_sk(init, msg, inner, sizeof(inner), &body_off);
+			unsigned long a0 = ossl_allocs;
+			ck_assert_int_eq(ike_sk_seal(init, msg, len, body_off, sizeof(inner)), 0);
+			unsigned long a1 = ossl_allocs;
+			ck_assert_int_eq(ike_sk_open(resp, msg, len, body_off, &off, &plen, NULL), 0);
+			if (n > 0) { /* the first round may warm caches */
+				seal_allocs += a1 - a0;
+				open_allocs += ossl_allocs - a1;
+			}
+		}
+		ck_assert_uint_le(seal_allocs, per_msg_max[i] * N);
+		ck_assert_uint_le(open_allocs, per_msg_max[i] * N);
+		ike_sk_free(init);
+		ike_sk_free(resp);
+		ike_keys_wipe(&k);
+	}
 }
 END_TEST
 
@@ -1102,6 +1174,7 @@ static Suite *ike_crypto_suite(void)
 	tcase_add_loop_test(tc, sk_round_trip, 0, (int)(sizeof(sk_suites) / sizeof(sk_suites[0])));
 	tcase_add_test(tc, sk_vectors);
 	tcase_add_test(tc, sk_bad_padding);
+	tcase_add_test(tc, sk_allocations);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("auth");
@@ -1116,5 +1189,7 @@ static Suite *ike_crypto_suite(void)
 
 int main(void)
 {
+	if (!CRYPTO_set_mem_functions(counted_malloc, counted_realloc, uncounted_free))
+		return 1;
 	return tu_run_suite(ike_crypto_suite());
 }
