@@ -113,7 +113,10 @@ int mip6_show_bul(const struct mip6_show_bul_row *rows, size_t n, struct ctl_vie
 			json_str(view->j, "state", r->state);
 			json_u64(view->j, "sequence", r->sequence);
 			json_u64(view->j, "lifetime", r->lifetime_s);
-			json_i64(view->j, "lifetime-left", r->lifetime_left_s);
+			if (r->lifetime_left_s >= 0)
+				json_i64(view->j, "lifetime-left", r->lifetime_left_s);
+			else
+				json_null(view->j, "lifetime-left");
 			json_obj_end(view->j);
 		} else {
 			textf(view->text, "%-40s %-40s %-40s %-14s %-5u %-9u %" PRId64 "\n", d, h, c, r->state,
@@ -167,7 +170,10 @@ void mip6_show_mn_status(const struct mip6_show_mn *s, struct ctl_view *view)
 		json_str(view->j, "interface", s->interface);
 		json_str(view->j, "location", s->location);
 		json_str(view->j, "registration", s->registration);
-		json_i64(view->j, "lifetime-left", s->lifetime_left_s);
+		if (s->lifetime_left_s >= 0)
+			json_i64(view->j, "lifetime-left", s->lifetime_left_s);
+		else
+			json_null(view->j, "lifetime-left"); /* no acknowledged binding */
 		json_u64(view->j, "sequence", s->sequence);
 		json_u64(view->j, "registrations", s->registrations);
 		json_u64(view->j, "handovers", s->handovers);

@@ -368,6 +368,13 @@ static void ha_node_input(struct mnode *n, struct sigpath_rx *rx, uint8_t *buf)
 		const struct bcache_entry *e = bcache_lookup(&hn->ha.bc, &rx->inner.src);
 		if (!e || e->state != BCE_VALID || !addr_eq(&e->coa, &rx->src)) {
 			stats_inc(&ha_ctr_tunnel_unbound);
+			/* A mobile node tunnelling to us without a binding (we
+			 * restarted, or it expired): a Binding Error status 1
+			 * for its home address makes it register again at once
+			 * (R6275-11.3.6.b) instead of at its next refresh.
+			 * Rate-limited like every Binding Error. */
+			if (!e && rx->mnha)
+				ha_binding_error(&hn->ha, now, &rx->src, ha_self(n), &rx->inner.src, MH_BE_UNKNOWN_HAO);
 			return;
 		}
 		if (node_tun_write(n, buf + rx->off, rx->len) == 0)

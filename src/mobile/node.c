@@ -151,7 +151,12 @@ void node_drop_counters(const char *group, const char *(*name)(unsigned), unsign
 			struct stats_counter *ctr, char (*names)[40])
 {
 	for (unsigned i = 1; i < count; i++) {
+		/* Counter names are one word ("drop_not_esp-protected"): the
+		 * engines' reason names are prose. */
 		snprintf(names[i], sizeof(names[i]), "drop_%s", name(i));
+		for (char *c = names[i]; *c; c++)
+			if (*c == ' ')
+				*c = '_';
 		ctr[i] = (struct stats_counter)STATS_COUNTER(group, names[i]);
 		stats_register(&ctr[i]);
 	}
