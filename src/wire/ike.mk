@@ -19,3 +19,5 @@ tests_tshark_ikepcap_SOURCES = tests/tshark/ikepcap.c
 tests_tshark_ikepcap_LDADD = libm6.a $(M6_LIBS)
 TESTS += tests/tshark/ike-tshark.sh
 EXTRA_DIST += tests/tshark/ike-tshark.sh
+# Regenerates the strongSwan vectors of test_ike_wire (root, charon; manual).
+EXTRA_DIST += tests/tshark/ike-strongswan-capture.sh

@@ -2,6 +2,8 @@
  * Unit tests for src/wire/ike: the IKEv2 message and payload codec
  * (RFC 7296 §3, RFC 7383 §2.5, RFC 7427 §3, RFC 5026 §8.2).
  *
+ * Real bytes: strongSwan 5.9.8's IKE_SA_INIT request and response and two
+ * port-4500 messages, parsed (and its SA payload rebuilt octet for octet).
  * Known bytes: an IKE_SA_INIT request of the MN built from the contents of
  * test-vectors.md §E.5 (SPIs, NAT-D hashes), §C.1 (group 19 KEi payload)
  * and §E.6 (Ni), and SA payloads laid out by hand after RFC 7296 §3.3; all
@@ -681,6 +683,162 @@ START_TEST(builder_overflow)
 }
 END_TEST
 
+/* ---- real strongSwan bytes ----
+ *
+ * Captured 2026-11-23 from strongSwan 5.9.8 (Debian charon-systemd) talking
+ * to itself in a network namespace (mn1.example.com 2001:db8:2::100 ->
+ * ha.example.com 2001:db8:1::1, PSK, proposals
+ * aes256gcm16-prfsha256-ecp256-x25519 and aes128-sha256-prfsha256-ecp256,
+ * fragmentation and MOBIKE on): the UDP payloads of the IKE_SA_INIT request
+ * and response on port 500, the IKE_AUTH request and an INFORMATIONAL on
+ * port 4500 (Non-ESP Marker included); tests/tshark/ike-strongswan-capture.sh
+ * reproduces the setup (fresh SPIs, nonces and keys each run). charon's log
+ * named the payloads:
+ *   IKE_SA_INIT req [ SA KE No N(NATD_S_IP) N(NATD_D_IP) N(FRAG_SUP) N(HASH_ALG) N(REDIR_SUP) ]
+ *   IKE_SA_INIT rsp [ SA KE No N(NATD_S_IP) N(NATD_D_IP) N(FRAG_SUP) N(HASH_ALG) N(CHDLESS_SUP) N(MULT_AUTH) ]
+ */
+static const char ss_sa_init_req[] =
+	"3db9baab87d5aab7000000000000000021202208000000000000013c2200005c"
+	"0200002c010100040300000c01000014800e0100030000080200000503000008"
+	"04000013000000080400001f0000002c020100040300000c0100000c800e0080"
+	"030000080300000c030000080200000500000008040000132800004800130000"
+	"c65dc8b8f2f923a877f983ec2780b14fd894a9ce120046ea40f57c2ecd02a376"
+	"d52acc0937f36a908f187865f2ec4043afb4a2256a382e023256eb5ee4800146"
+	"29000024d52c60fd171ed30eeabcd1b25029cf16c738fdfcb48b874282c8d446"
+	"b960d92d2900001c00004004f47d5f21c7606a37507dfcb10942bd77f8b2c8ee"
+	"2900001c00004005fb732eb827a80b3b9a92e78753a475d3c34d7df029000008"
+	"0000402e290000100000402f00020003000400050000000800004016";
+static const char ss_sa_init_rsp[] =
+	"3db9baab87d5aab7b952fee06588326c21202220000000000000011022000028"
+	"00000024010100030300000c01000014800e0100030000080200000500000008"
+	"040000132800004800130000940589a6d54f76d069c9eb939292eee98c0b761d"
+	"d8d02b29a8b79f08d20265be28e941c8be1402ecc5bed43c49364f0390d27acc"
+	"3c5f3014ccb975e65aa95d83290000241001e50311001f7e62ebb26628edf806"
+	"9a8660acdb86bd815be1aef45a868fb82900001c00004004382b43952b68d5c2"
+	"77826ec4272399300d7558442900001c0000400597651f4047a99d32fda62041"
+	"12a7a1258a10ab08290000080000402e290000100000402f0002000300040005"
+	"29000008000040220000000800004014";
+static const char ss_auth_req_natt[] =
+	"000000003db9baab87d5aab7b952fee06588326c2e2023080000000100000172"
+	"2300015661f73051cc6524e9e533cfc321b95b45588f69813833164bc799dd8c"
+	"5967e31b9b5bc94896a39cce4ebfe83436cd6562d821201a18f75a7c8e6bd38f"
+	"a3fddec4b35ac4b55a8c49d7a8a058a8cc98906fe941ab600bc01f68324e8afb"
+	"03d1bc12388971acbced90a0790c643015d275e7f61913d1e8be284bfa44d3ff"
+	"1da358549d0d8712919067e7c12acb71a55945d2f4303a681ac5710215042b71"
+	"691aa972407781cabe6974cff78d38d346aad1b3a440a0a4c00d020191682f2e"
+	"5412d4d10d534e516cc2fbffa3ec772b3cddefbfc6e627478d5b700ebfbec7d7"
+	"df63b3d27deab67e0e29d4d11de499e70b88a42db000cc812d0e2c52b9d0e450"
+	"b713c037a0d2a55d33240988decd57cff82bf55e3cc0f86b50f3cf0f1fe1a90f"
+	"97cd4126cd78ffed467443c41f7cb6c863270e98dea22fbeaed9e7788653d1d2"
+	"60d8af04d7c217611c683ce0382a6210a672231b87ee";
+static const char ss_info_natt[] =
+	"000000003db9baab87d5aab7b952fee06588326c2e2025000000000000000041"
+	"2a000025c4b9676902445850b61f9a9ba590b5e63147ad02b4dfa4f66ba7790d"
+	"602b8d0af4";
+
+static size_t ss_bytes(const char *hex, uint8_t **out)
+{
+	uint8_t buf[1024];
+	size_t n = tu_hex(hex, buf, sizeof(buf));
+	*out = malloc(n); /* exact size for ASan */
+	memcpy(*out, buf, n);
+	return n;
+}
+
+START_TEST(strongswan_sa_init)
+{
+	uint8_t *req, *rsp;
+	size_t qlen = ss_bytes(ss_sa_init_req, &req), rlen = ss_bytes(ss_sa_init_rsp, &rsp);
+	struct ike_msg m;
+	struct ike_span ike;
+	struct ike_diag d;
+	struct ike_sa sa;
+	struct ike_ke ke;
+	struct ike_notify n;
+
+	ck_assert_int_eq(ike_parse_datagram(false, req, qlen, &ike, &m, &d), 0);
+	ck_assert_int_eq(ike_chain_validate(&m.chain, &d), 0);
+	ck_assert_uint_eq(m.hdr.exchange, IKE_EXCH_SA_INIT);
+	ck_assert_uint_eq(m.hdr.flags, IKE_FLAG_I);
+	ck_assert(m.hdr.spi_r == 0);
+	static const uint8_t req_types[] = { IKE_PL_SA, IKE_PL_KE, IKE_PL_NONCE, IKE_PL_NOTIFY, IKE_PL_NOTIFY,
+					     IKE_PL_NOTIFY, IKE_PL_NOTIFY, IKE_PL_NOTIFY };
+	ck_assert_uint_eq(m.chain.n, sizeof(req_types));
+	for (unsigned i = 0; i < m.chain.n; i++)
+		ck_assert_uint_eq(m.chain.pl[i].type, req_types[i]);
+	ck_assert_int_eq(ike_parse_sa(&m.chain.pl[0], &sa, &d), 0);
+	ck_assert_uint_eq(sa.n_prop, 2);
+	ck_assert_uint_eq(sa.prop[0].xf[0].id, XFORM_ENCR_AES_GCM_16);
+	ck_assert_uint_eq(sa.prop[0].xf[0].key_len, 256);
+	ck_assert_uint_eq(sa.prop[1].num, 2);
+	ck_assert_uint_eq(sa.prop[1].xf[0].id, XFORM_ENCR_AES_CBC);
+	ck_assert_uint_eq(sa.prop[1].xf[0].key_len, 128);
+	ck_assert_int_eq(ike_parse_ke(&m.chain.pl[1], &ke, &d), 0);
+	ck_assert_uint_eq(ke.group, XFORM_DH_ECP_256);
+	ck_assert_uint_eq(ke.data.len, 64);
+	ck_assert_int_eq(ike_chain_find_notify(&m.chain, IKE_N_IKEV2_FRAGMENTATION_SUPPORTED, &n), 0);
+	ck_assert_int_eq(ike_chain_find_notify(&m.chain, IKE_N_SIGNATURE_HASH_ALGORITHMS, &n), 0);
+	ck_assert_uint_eq(n.data.len % 2, 0);
+	ck_assert_int_eq(ike_chain_find_notify(&m.chain, 16406 /* REDIRECT_SUPPORTED */, &n), 0);
+	ck_assert_str_eq(ike_notify_name(16406), "unknown"); /* not ours, still parsed */
+
+	/* Rebuilding strongSwan's SA payload gives strongSwan's octets. */
+	uint8_t again[512];
+	struct ike_builder b;
+	struct wbuf w;
+	size_t len;
+	wbuf_init(&w, again, sizeof(again));
+	ike_build_inner_begin(&b, &w);
+	ike_build_sa(&b, &sa);
+	ck_assert_int_eq(ike_build_inner_end(&b, NULL, &len), 0);
+	tu_assert_mem_eq(again + 4, len - 4, m.chain.pl[0].body.ptr, m.chain.pl[0].body.len);
+
+	ck_assert_int_eq(ike_parse_datagram(false, rsp, rlen, &ike, &m, &d), 0);
+	ck_assert_int_eq(ike_chain_validate(&m.chain, &d), 0);
+	ck_assert_uint_eq(m.hdr.flags, IKE_FLAG_R);
+	ck_assert(m.hdr.spi_r != 0);
+	ck_assert_uint_eq(m.chain.n, 9);
+	ck_assert_int_eq(ike_parse_sa(&m.chain.pl[0], &sa, &d), 0);
+	ck_assert_uint_eq(sa.n_prop, 1);
+	ck_assert_uint_eq(sa.prop[0].n_xf, 3); /* GCM-16/256, PRF SHA2-256, ECP-256 */
+	ck_assert_int_eq(ike_chain_find_notify(&m.chain, 16418 /* CHILDLESS_IKEV2_SUPPORTED */, &n), 0);
+	corpus_save("strongswan_sa_init_req", req, qlen);
+	corpus_save("strongswan_sa_init_rsp", rsp, rlen);
+	free(req);
+	free(rsp);
+}
+END_TEST
+
+START_TEST(strongswan_natt)
+{
+	uint8_t *auth, *info;
+	size_t alen = ss_bytes(ss_auth_req_natt, &auth), ilen = ss_bytes(ss_info_natt, &info);
+	struct ike_msg m;
+	struct ike_span ike;
+	struct ike_diag d;
+
+	ck_assert_int_eq(ike_parse_datagram(true, auth, alen, &ike, &m, &d), 0);
+	ck_assert_uint_eq(ike.len, alen - 4);
+	ck_assert_uint_eq(m.hdr.exchange, IKE_EXCH_AUTH);
+	ck_assert_uint_eq(m.hdr.msg_id, 1);
+	ck_assert_uint_eq(m.chain.n, 1);
+	ck_assert(m.chain.encrypted);
+	ck_assert_uint_eq(m.chain.inner_first, IKE_PL_IDI); /* charon: [ IDi N(INIT_CONTACT) ... ] */
+	ck_assert_uint_eq(m.chain.pl[0].offset, IKE_HDR_LEN);
+	ck_assert_uint_eq(m.chain.pl[0].body.len, ike.len - IKE_HDR_LEN - IKE_PL_HDR_LEN);
+	/* Port 500 framing of the same bytes is refused. */
+	ck_assert_int_lt(ike_parse_datagram(false, auth, alen, &ike, &m, &d), 0);
+
+	ck_assert_int_eq(ike_parse_datagram(true, info, ilen, &ike, &m, &d), 0);
+	ck_assert_uint_eq(m.hdr.exchange, IKE_EXCH_INFORMATIONAL);
+	ck_assert(m.chain.encrypted);
+	corpus_save("strongswan_auth_natt", auth, alen);
+	corpus_save("strongswan_info_natt", info, ilen);
+	free(auth);
+	free(info);
+}
+END_TEST
+
 /* ---- malformed ---- */
 
 /* A header for a message whose chain starts with type NP; the Length field
@@ -1088,6 +1246,8 @@ static Suite *ike_wire_suite(void)
 	tcase_add_test(tc, kat_sa_init_parse);
 	tcase_add_test(tc, kat_sa_ike);
 	tcase_add_test(tc, kat_sa_esp);
+	tcase_add_test(tc, strongswan_sa_init);
+	tcase_add_test(tc, strongswan_natt);
 	tcase_add_test(tc, round_trip_every_payload);
 	tcase_add_test(tc, sk_message);
 	tcase_add_test(tc, skf_message);
