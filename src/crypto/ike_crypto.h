@@ -208,6 +208,12 @@ void ike_pkey_free(struct ike_pkey *k);
  * 9 for P-256, 10 for P-384; 0 otherwise. */
 enum ike_auth_method ike_pkey_classic_method(const struct ike_pkey *k);
 
+/* Method 14 signatures with this RSA key use RSASSA-PSS (MGF1 with the
+ * same hash, salt as long as the hash) instead of PKCS#1 v1.5; R8247-3.2.a
+ * makes PSS the MUST, strongSwan 5.9 sends v1.5 unless rsa_pss is set.
+ * Verification accepts both whatever this says. */
+void ike_pkey_set_rsa_pss(struct ike_pkey *k, bool pss);
+
 /*
  * AUTH data for a signature method over so. Method 1: RSASSA-PKCS1-v1_5
  * with hash. Interop: strongSwan signs and verifies method 1 with SHA-1
@@ -215,15 +221,16 @@ enum ike_auth_method ike_pkey_classic_method(const struct ike_pkey *k);
  * or IKE_HASH_SHA1 for method 1. Methods 9/10:
  * ECDSA with SHA-256/384 on P-256/P-384, r | s of fixed length (RFC 4754 7,
  * not DER; hash ignored). Method 14: 1-octet length | AlgorithmIdentifier |
- * signature (R7427-3.a) for sha256/384/512WithRSAEncryption or
- * ecdsa-with-SHA256/384/512 (DER signature). out_len receives the length.
+ * signature (R7427-3.a) for sha256/384/512WithRSAEncryption, RSASSA-PSS
+ * (see ike_pkey_set_rsa_pss) or ecdsa-with-SHA256/384/512 (DER signature). out_len receives the length.
  * 0, M6E_INVAL (method/key/hash mismatch), M6E_NOSPACE, M6E_IO.
  */
 int ike_auth_sign(const struct ike_pkey *key, enum ike_auth_method method, enum ike_hash hash,
 		  const struct ike_signed_octets *so, uint8_t *out, size_t cap, size_t *out_len);
 /* Verify AUTH data made as above with the peer's public key (hash used for
- * method 1 only; method 14 takes it from the AlgorithmIdentifier, which must
- * be one of ours). 0, M6E_AUTH (bad signature or unknown AlgorithmIdentifier),
+ * method 1 only; method 14 takes it from the AlgorithmIdentifier: one of
+ * ours, or RSASSA-PSS with SHA-256/384/512 for hash and MGF1 and any salt
+ * length). 0, M6E_AUTH (bad signature or unknown AlgorithmIdentifier),
  * M6E_INVAL (method does not fit the key). */
 int ike_auth_verify(const struct ike_pkey *key, enum ike_auth_method method, enum ike_hash hash,
 		    const struct ike_signed_octets *so, const uint8_t *auth, size_t auth_len);

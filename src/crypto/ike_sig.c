@@ -11,6 +11,7 @@
 #include <openssl/ec.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
+#include <openssl/rsa.h>
 #include <openssl/x509.h>
 #include <openssl/x509_vfy.h>
 #include <openssl/x509v3.h>
@@ -24,6 +25,7 @@
 
 struct ike_pkey {
 	EVP_PKEY *pk;
+	bool rsa_pss; /* method 14 with an RSA key: RSASSA-PSS, not PKCS#1 v1.5 */
 };
 
 static int pkey_wrap(struct ike_pkey **out, EVP_PKEY *pk)
@@ -153,24 +155,45 @@ static const struct sig_alg *sig_alg_match(const uint8_t *der, size_t len)
 	return NULL;
 }
 
+/* A signing or verifying context for md. salt_len >= 0 selects RSASSA-PSS
+ * with MGF1 over the same hash and that salt length. NULL on failure. */
+static EVP_MD_CTX *sig_ctx(EVP_PKEY *pk, const char *md, int salt_len, bool sign)
+{
+	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+	EVP_PKEY_CTX *pctx = NULL;
+	if (!ctx)
+		return NULL;
+	int ok = sign ? EVP_DigestSignInit_ex(ctx, &pctx, md, NULL, NULL, pk, NULL)
+		      : EVP_DigestVerifyInit_ex(ctx, &pctx, md, NULL, NULL, pk, NULL);
+	if (ok == 1 && salt_len >= 0) {
+		OSSL_PARAM params[] = {
+			OSSL_PARAM_construct_utf8_string(OSSL_SIGNATURE_PARAM_PAD_MODE, (char *)OSSL_PKEY_RSA_PAD_MODE_PSS, 0),
+			OSSL_PARAM_construct_utf8_string(OSSL_SIGNATURE_PARAM_MGF1_DIGEST, (char *)md, 0),
+			OSSL_PARAM_construct_int(OSSL_SIGNATURE_PARAM_PSS_SALTLEN, &salt_len),
+			OSSL_PARAM_construct_end(),
+		};
+		ok = EVP_PKEY_CTX_set_params(pctx, params);
+	}
+	if (ok != 1) {
+		EVP_MD_CTX_free(ctx);
+		return NULL;
+	}
+	return ctx;
+}
+
 /* Sign (sig receives the signature, *sig_len is the capacity in and the
- * length out) or verify (sig is read, *sig_len octets) the signed octets. */
-static int digest_sig(EVP_PKEY *pk, const char *md, const struct ike_signed_octets *so, bool sign, uint8_t *sig,
-		      size_t *sig_len)
+ * length out) or verify (sig is read, *sig_len octets) the signed octets
+ * through ctx, which is freed. */
+static int digest_sig(EVP_MD_CTX *ctx, const struct ike_signed_octets *so, bool sign, uint8_t *sig, size_t *sig_len)
 {
 	const struct {
 		const uint8_t *p;
 		size_t len;
 	} c[3] = { { so->msg, so->msg_len }, { so->nonce, so->nonce_len }, { so->maced_id, so->maced_id_len } };
-	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
 	if (!ctx)
-		return M6E_NOMEM;
+		return M6E_IO;
 	int rc = M6E_IO;
 	int (*update)(EVP_MD_CTX *, const void *, size_t) = sign ? EVP_DigestSignUpdate : EVP_DigestVerifyUpdate;
-	int ok = sign ? EVP_DigestSignInit_ex(ctx, NULL, md, NULL, NULL, pk, NULL)
-		      : EVP_DigestVerifyInit_ex(ctx, NULL, md, NULL, NULL, pk, NULL);
-	if (ok != 1)
-		goto out;
 	for (size_t i = 0; i < 3; i++)
 		if (c[i].len && update(ctx, c[i].p, c[i].len) != 1)
 			goto out;
@@ -189,6 +212,91 @@ static int digest_sig(EVP_PKEY *pk, const char *md, const struct ike_signed_octe
 		rc = 0;
 out:
 	EVP_MD_CTX_free(ctx);
+	return rc;
+}
+
+static int hash_len(enum ike_hash h)
+{
+	return h == IKE_HASH_SHA256 ? 32 : h == IKE_HASH_SHA384 ? 48 : h == IKE_HASH_SHA512 ? 64 : 0;
+}
+
+static enum ike_hash hash_from_nid(int nid)
+{
+	switch (nid) {
+	case NID_sha256:
+		return IKE_HASH_SHA256;
+	case NID_sha384:
+		return IKE_HASH_SHA384;
+	case NID_sha512:
+		return IKE_HASH_SHA512;
+	default:
+		return (enum ike_hash)0; /* SHA-1 (the PSS default) is refused: R8247-3.2.a */
+	}
+}
+
+/*
+ * A verifying context for an RSASSA-PSS AlgorithmIdentifier (RFC 4055 3.1):
+ * the hash, MGF1 with the same hash and the salt length come from its
+ * parameters; hash and mask generation must be present (their DEFAULT is
+ * SHA-1, refused by R8247-3.2.a). NULL if der is anything else.
+ */
+static EVP_MD_CTX *pss_verify_ctx(EVP_PKEY *pk, const uint8_t *der, size_t der_len)
+{
+	EVP_MD_CTX *ctx = NULL;
+	const uint8_t *p = der;
+	X509_ALGOR *alg = d2i_X509_ALGOR(NULL, &p, (long)der_len);
+	RSA_PSS_PARAMS *pss = NULL;
+	X509_ALGOR *mgf_md = NULL;
+	if (!alg || p != der + der_len || OBJ_obj2nid(alg->algorithm) != NID_rsassaPss || !alg->parameter)
+		goto out;
+	pss = ASN1_TYPE_unpack_sequence(ASN1_ITEM_rptr(RSA_PSS_PARAMS), alg->parameter);
+	if (!pss || !pss->hashAlgorithm || !pss->maskGenAlgorithm ||
+	    OBJ_obj2nid(pss->maskGenAlgorithm->algorithm) != NID_mgf1 || !pss->maskGenAlgorithm->parameter)
+		goto out;
+	if (pss->trailerField && ASN1_INTEGER_get(pss->trailerField) != 1)
+		goto out;
+	mgf_md = ASN1_TYPE_unpack_sequence(ASN1_ITEM_rptr(X509_ALGOR), pss->maskGenAlgorithm->parameter);
+	enum ike_hash h = hash_from_nid(OBJ_obj2nid(pss->hashAlgorithm->algorithm));
+	long salt = pss->saltLength ? ASN1_INTEGER_get(pss->saltLength) : 20; /* the DEFAULT of RFC 4055 */
+	if (!mgf_md || !h || hash_from_nid(OBJ_obj2nid(mgf_md->algorithm)) != h || salt < 0 || salt > 1024)
+		goto out;
+	ctx = sig_ctx(pk, hash_md(h), (int)salt, false);
+out:
+	X509_ALGOR_free(mgf_md);
+	RSA_PSS_PARAMS_free(pss);
+	X509_ALGOR_free(alg);
+	return ctx;
+}
+
+/* RFC 7427 Authentication Data with RSASSA-PSS: OpenSSL writes the
+ * AlgorithmIdentifier for the context it signs with (salt = hash length). */
+static int pss_sign(EVP_PKEY *pk, enum ike_hash hash, const struct ike_signed_octets *so, uint8_t *out, size_t cap,
+		    size_t *out_len)
+{
+	EVP_MD_CTX *ctx = sig_ctx(pk, hash_md(hash), hash_len(hash), true);
+	if (!ctx)
+		return M6E_INVAL;
+	uint8_t aid[128];
+	OSSL_PARAM params[] = {
+		OSSL_PARAM_construct_octet_string(OSSL_SIGNATURE_PARAM_ALGORITHM_ID, aid, sizeof(aid)),
+		OSSL_PARAM_construct_end(),
+	};
+	if (EVP_PKEY_CTX_get_params(EVP_MD_CTX_get_pkey_ctx(ctx), params) != 1 || !OSSL_PARAM_modified(params) ||
+	    params[0].return_size > 255) {
+		EVP_MD_CTX_free(ctx);
+		return M6E_IO;
+	}
+	size_t hdr = 1 + params[0].return_size;
+	if (cap < hdr) {
+		EVP_MD_CTX_free(ctx);
+		return M6E_NOSPACE;
+	}
+	out[0] = (uint8_t)params[0].return_size;
+	memcpy(out + 1, aid, params[0].return_size);
+	size_t sig_len = cap - hdr;
+	int rc = digest_sig(ctx, so, true, out + hdr, &sig_len);
+	if (rc == 0)
+		*out_len = hdr + sig_len;
 	return rc;
 }
 
@@ -262,6 +370,8 @@ int ike_auth_sign(const struct ike_pkey *key, enum ike_auth_method method, enum 
 	EVP_PKEY *pk = key->pk;
 	if (method == IKE_AUTH_DIGITAL_SIG) {
 		bool rsa = EVP_PKEY_is_a(pk, "RSA");
+		if (rsa && key->rsa_pss)
+			return hash_len(hash) ? pss_sign(pk, hash, so, out, cap, out_len) : M6E_INVAL;
 		const struct sig_alg *alg = (rsa || ec_curve_bits(pk)) ? sig_alg_find(rsa, hash) : NULL;
 		if (!alg)
 			return M6E_INVAL;
@@ -271,7 +381,7 @@ int ike_auth_sign(const struct ike_pkey *key, enum ike_auth_method method, enum 
 		out[0] = alg->der_len;
 		memcpy(out + 1, alg->der, alg->der_len);
 		size_t sig_len = cap - hdr;
-		int rc = digest_sig(pk, hash_md(hash), so, true, out + hdr, &sig_len);
+		int rc = digest_sig(sig_ctx(pk, hash_md(hash), -1, true), so, true, out + hdr, &sig_len);
 		if (rc == 0)
 			*out_len = hdr + sig_len;
 		return rc;
@@ -282,13 +392,13 @@ int ike_auth_sign(const struct ike_pkey *key, enum ike_auth_method method, enum 
 		return M6E_INVAL;
 	if (!n) {
 		*out_len = cap;
-		return digest_sig(pk, md, so, true, out, out_len);
+		return digest_sig(sig_ctx(pk, md, -1, true), so, true, out, out_len);
 	}
 	if (cap < 2 * n)
 		return M6E_NOSPACE;
 	uint8_t der[ECDSA_DER_MAX];
 	size_t der_len = sizeof(der);
-	int rc = digest_sig(pk, md, so, true, der, &der_len);
+	int rc = digest_sig(sig_ctx(pk, md, -1, true), so, true, der, &der_len);
 	if (rc == 0)
 		rc = ecdsa_der_to_raw(der, der_len, out, n);
 	if (rc == 0)
@@ -309,27 +419,39 @@ int ike_auth_verify(const struct ike_pkey *key, enum ike_auth_method method, enu
 		if (auth_len < 1 || (size_t)auth[0] + 1 > auth_len)
 			return M6E_AUTH;
 		const struct sig_alg *alg = sig_alg_match(auth + 1, auth[0]);
-		if (!alg)
-			return M6E_AUTH;
-		if (alg->rsa ? !EVP_PKEY_is_a(pk, "RSA") : !ec_curve_bits(pk))
-			return M6E_INVAL;
+		bool rsa = EVP_PKEY_is_a(pk, "RSA");
+		EVP_MD_CTX *ctx;
+		if (alg) {
+			if (alg->rsa ? !rsa : !ec_curve_bits(pk))
+				return M6E_INVAL;
+			ctx = sig_ctx(pk, hash_md(alg->hash), -1, false);
+		} else {
+			ctx = rsa ? pss_verify_ctx(pk, auth + 1, auth[0]) : NULL;
+			if (!ctx)
+				return M6E_AUTH; /* an AlgorithmIdentifier we do not accept */
+		}
 		sig += 1 + auth[0];
 		sig_len -= 1 + (size_t)auth[0];
-		return digest_sig(pk, hash_md(alg->hash), so, false, sig, &sig_len);
+		return digest_sig(ctx, so, false, sig, &sig_len);
 	}
 	size_t n;
 	const char *md = classic_md(pk, method, hash, &n);
 	if (!md)
 		return M6E_INVAL;
 	if (!n)
-		return digest_sig(pk, md, so, false, sig, &sig_len);
+		return digest_sig(sig_ctx(pk, md, -1, false), so, false, sig, &sig_len);
 	if (auth_len != 2 * n)
 		return M6E_AUTH;
 	uint8_t der[ECDSA_DER_MAX];
 	size_t der_len = 0;
 	if (ecdsa_raw_to_der(auth, n, der, sizeof(der), &der_len) != 0)
 		return M6E_AUTH;
-	return digest_sig(pk, md, so, false, der, &der_len);
+	return digest_sig(sig_ctx(pk, md, -1, false), so, false, der, &der_len);
+}
+
+void ike_pkey_set_rsa_pss(struct ike_pkey *k, bool pss)
+{
+	k->rsa_pss = pss;
 }
 
 /* ---- certificates ------------------------------------------------------ */

@@ -14,6 +14,7 @@
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
+#include <openssl/rsa.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 #include <stdlib.h>
@@ -861,16 +862,39 @@ static void so_make(struct ike_signed_octets *so, uint8_t *msg, uint8_t *nonce)
 	ck_assert_int_eq(ike_signed_octets_init(so, P256, msg, 300, nonce, 32, skp, 32, id, sizeof(id)), 0);
 }
 
+/* A private key and a certificate for its public half. */
+struct signer {
+	struct ike_pkey *k;
+	X509 *x;
+	struct ike_cert *cert;
+	const struct ike_pkey *pub;
+};
+
+static void signer_init(struct signer *s, EVP_PKEY *pk)
+{
+	s->k = to_ike_pkey(pk);
+	s->x = mk_cert(pk, "signer", NULL, NULL, -60, 3600, false);
+	s->cert = to_ike_cert(s->x);
+	s->pub = ike_cert_pubkey(s->cert);
+}
+
+static void signer_fini(struct signer *s)
+{
+	ike_cert_free(s->cert);
+	X509_free(s->x);
+	ike_pkey_free(s->k);
+}
+
 /* Sign with key, verify with the public half taken from a certificate. */
 static void sig_case(EVP_PKEY *pk, enum ike_auth_method method, enum ike_hash hash, size_t want_len)
 {
 	uint8_t msg[300], nonce[32], auth[1024];
 	struct ike_signed_octets so;
 	so_make(&so, msg, nonce);
-	struct ike_pkey *k = to_ike_pkey(pk);
-	X509 *x = mk_cert(pk, "signer", NULL, NULL, -60, 3600, false);
-	struct ike_cert *cert = to_ike_cert(x);
-	const struct ike_pkey *pub = ike_cert_pubkey(cert);
+	struct signer sg;
+	signer_init(&sg, pk);
+	struct ike_pkey *k = sg.k;
+	const struct ike_pkey *pub = sg.pub;
 	size_t len = 0;
 	ck_assert_int_eq(ike_auth_sign(k, method, hash, &so, auth, sizeof(auth), &len), 0);
 	if (want_len)
@@ -886,9 +910,7 @@ static void sig_case(EVP_PKEY *pk, enum ike_auth_method method, enum ike_hash ha
 	auth[len - 1] ^= 1;
 	ck_assert_int_eq(ike_auth_verify(pub, method, hash, &so, auth, len - 1), M6E_AUTH);
 	ck_assert_int_eq(ike_auth_sign(k, method, hash, &so, auth, 8, &len), M6E_NOSPACE);
-	ike_cert_free(cert);
-	X509_free(x);
-	ike_pkey_free(k);
+	signer_fini(&sg);
 }
 
 START_TEST(sig_classic)
@@ -981,6 +1003,83 @@ START_TEST(sig_rfc7427)
 	ck_assert_int_eq(ike_auth_verify(rsa, IKE_AUTH_DIGITAL_SIG, 0, &so, auth, 100), M6E_AUTH);
 	ike_pkey_free(rsa);
 	ike_pkey_free(p256);
+}
+END_TEST
+
+/* Authentication Data for method 14 made outside ike_crypto: RSASSA-PSS
+ * over the signed octets with md, MGF1 md and salt_len, prefixed with the
+ * AlgorithmIdentifier OpenSSL writes for it. */
+static size_t pss_outside(const struct ike_signed_octets *so, const char *md, int salt_len, uint8_t *auth,
+			  size_t cap)
+{
+	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+	EVP_PKEY_CTX *pctx = NULL;
+	ck_assert_int_eq(EVP_DigestSignInit_ex(ctx, &pctx, md, NULL, NULL, rsa_key, NULL), 1);
+	OSSL_PARAM params[] = {
+		OSSL_PARAM_construct_utf8_string(OSSL_SIGNATURE_PARAM_PAD_MODE, (char *)"pss", 0),
+		OSSL_PARAM_construct_utf8_string(OSSL_SIGNATURE_PARAM_MGF1_DIGEST, (char *)md, 0),
+		OSSL_PARAM_construct_int(OSSL_SIGNATURE_PARAM_PSS_SALTLEN, &salt_len),
+		OSSL_PARAM_construct_end(),
+	};
+	ck_assert_int_eq(EVP_PKEY_CTX_set_params(pctx, params), 1);
+	OSSL_PARAM aid[] = {
+		OSSL_PARAM_construct_octet_string(OSSL_SIGNATURE_PARAM_ALGORITHM_ID, auth + 1, 200),
+		OSSL_PARAM_construct_end(),
+	};
+	ck_assert_int_eq(EVP_PKEY_CTX_get_params(pctx, aid), 1);
+	auth[0] = (uint8_t)aid[0].return_size;
+	size_t hdr = 1 + aid[0].return_size, sig_len = cap - hdr;
+	ck_assert_int_eq(EVP_DigestSignUpdate(ctx, so->msg, so->msg_len), 1);
+	ck_assert_int_eq(EVP_DigestSignUpdate(ctx, so->nonce, so->nonce_len), 1);
+	ck_assert_int_eq(EVP_DigestSignUpdate(ctx, so->maced_id, so->maced_id_len), 1);
+	ck_assert_int_eq(EVP_DigestSignFinal(ctx, auth + hdr, &sig_len), 1);
+	EVP_MD_CTX_free(ctx);
+	return hdr + sig_len;
+}
+
+START_TEST(sig_rsa_pss)
+{
+	uint8_t msg[300], nonce[32], auth[600];
+	struct ike_signed_octets so;
+	so_make(&so, msg, nonce);
+	struct signer sg;
+	signer_init(&sg, rsa_key);
+	struct ike_pkey *k = sg.k;
+	const struct ike_pkey *pub = sg.pub;
+	ike_pkey_set_rsa_pss(k, true);
+	const enum ike_hash hashes[] = { IKE_HASH_SHA256, IKE_HASH_SHA384, IKE_HASH_SHA512 };
+	const int md_nids[] = { NID_sha256, NID_sha384, NID_sha512 };
+	for (size_t i = 0; i < 3; i++) {
+		size_t len = 0;
+		ck_assert_int_eq(ike_auth_sign(k, IKE_AUTH_DIGITAL_SIG, hashes[i], &so, auth, sizeof(auth), &len), 0);
+		/* RFC 4055 parameters with the hash we asked for. */
+		const uint8_t *p = auth + 1;
+		X509_ALGOR *alg = d2i_X509_ALGOR(NULL, &p, auth[0]);
+		ck_assert_ptr_nonnull(alg);
+		ck_assert_int_eq(OBJ_obj2nid(alg->algorithm), NID_rsassaPss);
+		RSA_PSS_PARAMS *pss = ASN1_TYPE_unpack_sequence(ASN1_ITEM_rptr(RSA_PSS_PARAMS), alg->parameter);
+		ck_assert_ptr_nonnull(pss);
+		ck_assert_int_eq(OBJ_obj2nid(pss->hashAlgorithm->algorithm), md_nids[i]);
+		RSA_PSS_PARAMS_free(pss);
+		X509_ALGOR_free(alg);
+		ck_assert_uint_eq(len, 1u + auth[0] + 256);
+		ck_assert_int_eq(ike_auth_verify(pub, IKE_AUTH_DIGITAL_SIG, 0, &so, auth, len), 0);
+		msg[3] ^= 1;
+		ck_assert_int_eq(ike_auth_verify(pub, IKE_AUTH_DIGITAL_SIG, 0, &so, auth, len), M6E_AUTH);
+		msg[3] ^= 1;
+	}
+	ck_assert_int_eq(ike_auth_sign(k, IKE_AUTH_DIGITAL_SIG, IKE_HASH_SHA1, &so, auth, sizeof(auth), &(size_t){ 0 }),
+			 M6E_INVAL);
+
+	/* Made outside: any salt length is read from the parameters... */
+	size_t len = pss_outside(&so, "SHA256", 20, auth, sizeof(auth));
+	ck_assert_int_eq(ike_auth_verify(pub, IKE_AUTH_DIGITAL_SIG, 0, &so, auth, len), 0);
+	len = pss_outside(&so, "SHA512", 0, auth, sizeof(auth));
+	ck_assert_int_eq(ike_auth_verify(pub, IKE_AUTH_DIGITAL_SIG, 0, &so, auth, len), 0);
+	/* ...but PSS over SHA-1 is refused (R8247-3.2.a). */
+	len = pss_outside(&so, "SHA1", 20, auth, sizeof(auth));
+	ck_assert_int_eq(ike_auth_verify(pub, IKE_AUTH_DIGITAL_SIG, 0, &so, auth, len), M6E_AUTH);
+	signer_fini(&sg);
 }
 END_TEST
 
@@ -1181,6 +1280,7 @@ static Suite *ike_crypto_suite(void)
 	tcase_add_unchecked_fixture(tc, keys_setup, keys_teardown);
 	tcase_add_test(tc, sig_classic);
 	tcase_add_test(tc, sig_rfc7427);
+	tcase_add_test(tc, sig_rsa_pss);
 	tcase_add_test(tc, cert_chains);
 	tcase_set_timeout(tc, 60);
 	suite_add_tcase(s, tc);
