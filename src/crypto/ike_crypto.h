@@ -13,7 +13,7 @@
  * ike_crypto.c implements everything but keys, signatures and certificates,
  * which are in ike_sig.c.
  *
- * Allocation: ike_dh_new*, ike_sk_new, ike_pkey_*, ike_cert_*, ike_castore_*
+ * Allocation: ike_dh_new*, ike_sk_new, ike_pkey_*, ike_x509_*, ike_castore_*
  * allocate (free with the matching _free). ike_prf, ike_prf_plus and the key
  * schedule create one EVP_MAC context inside OpenSSL per call (key exchange
  * time, never per packet); signatures and chain checks allocate inside
@@ -31,7 +31,6 @@
 
 #define IKE_SPI_LEN 8
 #define IKE_PRF_MAX 64 /* PRF_HMAC_SHA2_512 output and preferred key length */
-#define IKE_NONCE_MIN 16 /* R7296-2.10.a */
 #define IKE_NONCE_MAX 256
 #define IKE_NATD_LEN 20 /* SHA-1 */
 #define IKE_DH_MAX 256 /* largest KE data and shared secret: MODP 2048 */
@@ -154,12 +153,14 @@ int ike_dh_compute(struct ike_dh *dh, const uint8_t *peer, size_t peer_len, uint
 
 /* ---- AUTH (RFC 7296 2.15, 3.8; RFC 7427) ------------------------------ */
 
-enum ike_auth_method {
-	IKE_AUTH_RSA_SIG = 1,
-	IKE_AUTH_PSK = 2,
-	IKE_AUTH_ECDSA_SHA256_P256 = 9,
-	IKE_AUTH_ECDSA_SHA384_P384 = 10,
-	IKE_AUTH_DIGITAL_SIG = 14, /* RFC 7427 */
+/* The signature AUTH methods (RFC 7296 3.8, IANA values; wire/ike.h names
+ * every method, this header only what it signs, under other names so one
+ * file can include both). */
+enum ike_sig_method {
+	IKE_SIG_RSA = 1,
+	IKE_SIG_ECDSA_P256 = 9,
+	IKE_SIG_ECDSA_P384 = 10,
+	IKE_SIG_DIGITAL = 14, /* RFC 7427 */
 };
 
 /* RFC 7427 hash algorithm identifiers (SIGNATURE_HASH_ALGORITHMS). */
@@ -197,7 +198,7 @@ int ike_auth_psk_check(unsigned prf, const uint8_t *psk, size_t psk_len, const s
 		       const uint8_t *auth, size_t auth_len);
 
 struct ike_pkey; /* public or private key */
-struct ike_cert; /* one X.509 certificate */
+struct ike_x509; /* one X.509 certificate */
 struct ike_castore; /* trusted CAs */
 
 /* Private key from PEM (file or memory; PKCS#8 or traditional). */
@@ -206,7 +207,7 @@ int ike_pkey_from_pem(struct ike_pkey **out, const void *pem, size_t len);
 void ike_pkey_free(struct ike_pkey *k);
 /* The AUTH methods this key can sign or verify without RFC 7427: 1 for RSA,
  * 9 for P-256, 10 for P-384; 0 otherwise. */
-enum ike_auth_method ike_pkey_classic_method(const struct ike_pkey *k);
+enum ike_sig_method ike_pkey_classic_method(const struct ike_pkey *k);
 
 /* Method 14 signatures with this RSA key use RSASSA-PSS (MGF1 with the
  * same hash, salt as long as the hash) instead of PKCS#1 v1.5; R8247-3.2.a
@@ -225,29 +226,29 @@ void ike_pkey_set_rsa_pss(struct ike_pkey *k, bool pss);
  * (see ike_pkey_set_rsa_pss) or ecdsa-with-SHA256/384/512 (DER signature). out_len receives the length.
  * 0, M6E_INVAL (method/key/hash mismatch), M6E_NOSPACE, M6E_IO.
  */
-int ike_auth_sign(const struct ike_pkey *key, enum ike_auth_method method, enum ike_hash hash,
+int ike_auth_sign(const struct ike_pkey *key, enum ike_sig_method method, enum ike_hash hash,
 		  const struct ike_signed_octets *so, uint8_t *out, size_t cap, size_t *out_len);
 /* Verify AUTH data made as above with the peer's public key (hash used for
  * method 1 only; method 14 takes it from the AlgorithmIdentifier: one of
  * ours, or RSASSA-PSS with SHA-256/384/512 for hash and MGF1 and any salt
  * length). 0, M6E_AUTH (bad signature or unknown AlgorithmIdentifier),
  * M6E_INVAL (method does not fit the key). */
-int ike_auth_verify(const struct ike_pkey *key, enum ike_auth_method method, enum ike_hash hash,
+int ike_auth_verify(const struct ike_pkey *key, enum ike_sig_method method, enum ike_hash hash,
 		    const struct ike_signed_octets *so, const uint8_t *auth, size_t auth_len);
 
 /* Certificates: DER as in a CERT payload (encoding 4), or PEM files. */
-int ike_cert_from_der(struct ike_cert **out, const uint8_t *der, size_t len);
-int ike_cert_load_pem(struct ike_cert **out, const char *path);
+int ike_x509_from_der(struct ike_x509 **out, const uint8_t *der, size_t len);
+int ike_x509_load_pem(struct ike_x509 **out, const char *path);
 /* DER into out (cap octets); *len receives the length. M6E_NOSPACE if short. */
-int ike_cert_der(const struct ike_cert *c, uint8_t *out, size_t cap, size_t *len);
+int ike_x509_der(const struct ike_x509 *c, uint8_t *out, size_t cap, size_t *len);
 /* The certificate's public key, owned by c. */
-const struct ike_pkey *ike_cert_pubkey(const struct ike_cert *c);
-void ike_cert_free(struct ike_cert *c);
+const struct ike_pkey *ike_x509_pubkey(const struct ike_x509 *c);
+void ike_x509_free(struct ike_x509 *c);
 
 int ike_castore_new(struct ike_castore **out);
 /* Trust every certificate of a PEM file / one certificate (copied). */
 int ike_castore_add_pem(struct ike_castore *s, const char *path);
-int ike_castore_add(struct ike_castore *s, const struct ike_cert *c);
+int ike_castore_add(struct ike_castore *s, const struct ike_x509 *c);
 void ike_castore_free(struct ike_castore *s);
 /*
  * Validate leaf up to a trusted CA through the untrusted intermediates
@@ -255,7 +256,7 @@ void ike_castore_free(struct ike_castore *s);
  * M6E_AUTH with a readable reason (OpenSSL's, e.g. "certificate has
  * expired") in reason[reason_cap] (may be NULL).
  */
-int ike_cert_verify_chain(struct ike_castore *s, const struct ike_cert *leaf, const struct ike_cert *const *chain,
+int ike_x509_verify_chain(struct ike_castore *s, const struct ike_x509 *leaf, const struct ike_x509 *const *chain,
 			  size_t chain_len, time_t now, char *reason, size_t reason_cap);
 
 /* ---- NAT detection (RFC 7296 2.23), cookies (2.6), tie-break (2.8.1) --- */

@@ -87,17 +87,17 @@ static int ec_curve_bits(const EVP_PKEY *pk)
 	return nid == NID_X9_62_prime256v1 ? 256 : nid == NID_secp384r1 ? 384 : 0;
 }
 
-enum ike_auth_method ike_pkey_classic_method(const struct ike_pkey *k)
+enum ike_sig_method ike_pkey_classic_method(const struct ike_pkey *k)
 {
 	if (EVP_PKEY_is_a(k->pk, "RSA"))
-		return IKE_AUTH_RSA_SIG;
+		return IKE_SIG_RSA;
 	switch (ec_curve_bits(k->pk)) {
 	case 256:
-		return IKE_AUTH_ECDSA_SHA256_P256;
+		return IKE_SIG_ECDSA_P256;
 	case 384:
-		return IKE_AUTH_ECDSA_SHA384_P384;
+		return IKE_SIG_ECDSA_P384;
 	default:
-		return (enum ike_auth_method)0;
+		return (enum ike_sig_method)0;
 	}
 }
 
@@ -342,19 +342,19 @@ out:
 
 /* The digest of a classic method (1, 9, 10) if it fits the key, and the
  * r/s length for ECDSA (0 for RSA); NULL when the method does not fit. */
-static const char *classic_md(EVP_PKEY *pk, enum ike_auth_method method, enum ike_hash hash, size_t *ecdsa_n)
+static const char *classic_md(EVP_PKEY *pk, enum ike_sig_method method, enum ike_hash hash, size_t *ecdsa_n)
 {
 	*ecdsa_n = 0;
 	switch (method) {
-	case IKE_AUTH_RSA_SIG:
+	case IKE_SIG_RSA:
 		/* SHA-1 stays possible for peers that use it with method 1. */
 		if (!EVP_PKEY_is_a(pk, "RSA") || hash == IKE_HASH_SHA512)
 			return NULL;
 		return hash_md(hash);
-	case IKE_AUTH_ECDSA_SHA256_P256:
+	case IKE_SIG_ECDSA_P256:
 		*ecdsa_n = 32;
 		return ec_curve_bits(pk) == 256 ? "SHA256" : NULL;
-	case IKE_AUTH_ECDSA_SHA384_P384:
+	case IKE_SIG_ECDSA_P384:
 		*ecdsa_n = 48;
 		return ec_curve_bits(pk) == 384 ? "SHA384" : NULL;
 	default:
@@ -362,13 +362,13 @@ static const char *classic_md(EVP_PKEY *pk, enum ike_auth_method method, enum ik
 	}
 }
 
-int ike_auth_sign(const struct ike_pkey *key, enum ike_auth_method method, enum ike_hash hash,
+int ike_auth_sign(const struct ike_pkey *key, enum ike_sig_method method, enum ike_hash hash,
 		  const struct ike_signed_octets *so, uint8_t *out, size_t cap, size_t *out_len)
 {
 	if (!key || !so || !out || !out_len)
 		return M6E_INVAL;
 	EVP_PKEY *pk = key->pk;
-	if (method == IKE_AUTH_DIGITAL_SIG) {
+	if (method == IKE_SIG_DIGITAL) {
 		bool rsa = EVP_PKEY_is_a(pk, "RSA");
 		if (rsa && key->rsa_pss)
 			return hash_len(hash) ? pss_sign(pk, hash, so, out, cap, out_len) : M6E_INVAL;
@@ -406,7 +406,7 @@ int ike_auth_sign(const struct ike_pkey *key, enum ike_auth_method method, enum 
 	return rc;
 }
 
-int ike_auth_verify(const struct ike_pkey *key, enum ike_auth_method method, enum ike_hash hash,
+int ike_auth_verify(const struct ike_pkey *key, enum ike_sig_method method, enum ike_hash hash,
 		    const struct ike_signed_octets *so, const uint8_t *auth, size_t auth_len)
 {
 	if (!key || !so || !auth)
@@ -415,7 +415,7 @@ int ike_auth_verify(const struct ike_pkey *key, enum ike_auth_method method, enu
 	/* OpenSSL only reads the signature; its API is not const. */
 	uint8_t *sig = (uint8_t *)auth;
 	size_t sig_len = auth_len;
-	if (method == IKE_AUTH_DIGITAL_SIG) {
+	if (method == IKE_SIG_DIGITAL) {
 		if (auth_len < 1 || (size_t)auth[0] + 1 > auth_len)
 			return M6E_AUTH;
 		const struct sig_alg *alg = sig_alg_match(auth + 1, auth[0]);
@@ -456,7 +456,7 @@ void ike_pkey_set_rsa_pss(struct ike_pkey *k, bool pss)
 
 /* ---- certificates ------------------------------------------------------ */
 
-struct ike_cert {
+struct ike_x509 {
 	X509 *x;
 	struct ike_pkey pub; /* borrowed from x */
 };
@@ -465,11 +465,11 @@ struct ike_castore {
 	X509_STORE *store;
 };
 
-static int cert_wrap(struct ike_cert **out, X509 *x)
+static int cert_wrap(struct ike_x509 **out, X509 *x)
 {
 	if (!x)
 		return M6E_INVAL;
-	struct ike_cert *c = calloc(1, sizeof(*c));
+	struct ike_x509 *c = calloc(1, sizeof(*c));
 	if (!c) {
 		X509_free(x);
 		return M6E_NOMEM;
@@ -477,14 +477,14 @@ static int cert_wrap(struct ike_cert **out, X509 *x)
 	c->x = x;
 	c->pub.pk = X509_get0_pubkey(x);
 	if (!c->pub.pk) {
-		ike_cert_free(c);
+		ike_x509_free(c);
 		return M6E_INVAL;
 	}
 	*out = c;
 	return 0;
 }
 
-int ike_cert_from_der(struct ike_cert **out, const uint8_t *der, size_t len)
+int ike_x509_from_der(struct ike_x509 **out, const uint8_t *der, size_t len)
 {
 	*out = NULL;
 	if (!der || !len || len > LONG_MAX)
@@ -498,7 +498,7 @@ int ike_cert_from_der(struct ike_cert **out, const uint8_t *der, size_t len)
 	return cert_wrap(out, x);
 }
 
-int ike_cert_load_pem(struct ike_cert **out, const char *path)
+int ike_x509_load_pem(struct ike_x509 **out, const char *path)
 {
 	*out = NULL;
 	FILE *f = fopen(path, "r");
@@ -509,7 +509,7 @@ int ike_cert_load_pem(struct ike_cert **out, const char *path)
 	return cert_wrap(out, x);
 }
 
-int ike_cert_der(const struct ike_cert *c, uint8_t *out, size_t cap, size_t *len)
+int ike_x509_der(const struct ike_x509 *c, uint8_t *out, size_t cap, size_t *len)
 {
 	int need = i2d_X509(c->x, NULL);
 	if (need <= 0)
@@ -523,12 +523,12 @@ int ike_cert_der(const struct ike_cert *c, uint8_t *out, size_t cap, size_t *len
 	return 0;
 }
 
-const struct ike_pkey *ike_cert_pubkey(const struct ike_cert *c)
+const struct ike_pkey *ike_x509_pubkey(const struct ike_x509 *c)
 {
 	return &c->pub;
 }
 
-void ike_cert_free(struct ike_cert *c)
+void ike_x509_free(struct ike_x509 *c)
 {
 	if (!c)
 		return;
@@ -556,7 +556,7 @@ int ike_castore_add_pem(struct ike_castore *s, const char *path)
 	return X509_STORE_load_file(s->store, path) == 1 ? 0 : M6E_INVAL;
 }
 
-int ike_castore_add(struct ike_castore *s, const struct ike_cert *c)
+int ike_castore_add(struct ike_castore *s, const struct ike_x509 *c)
 {
 	return X509_STORE_add_cert(s->store, c->x) == 1 ? 0 : M6E_INVAL; /* takes its own reference */
 }
@@ -569,7 +569,7 @@ void ike_castore_free(struct ike_castore *s)
 	free(s);
 }
 
-int ike_cert_verify_chain(struct ike_castore *s, const struct ike_cert *leaf, const struct ike_cert *const *chain,
+int ike_x509_verify_chain(struct ike_castore *s, const struct ike_x509 *leaf, const struct ike_x509 *const *chain,
 			  size_t chain_len, time_t now, char *reason, size_t reason_cap)
 {
 	if (reason && reason_cap)

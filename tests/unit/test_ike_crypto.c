@@ -25,6 +25,13 @@
 #include "crypto/ike_crypto.h"
 #include "crypto/xform.h"
 #include "testutil.h"
+#include "wire/ike.h" /* must coexist with crypto/ike_crypto.h in one file */
+
+/* Signature methods are the wire's AUTH method numbers under other names. */
+_Static_assert((int)IKE_SIG_RSA == (int)IKE_AUTH_RSA_SIG && (int)IKE_SIG_ECDSA_P256 == (int)IKE_AUTH_ECDSA_256 &&
+		       (int)IKE_SIG_ECDSA_P384 == (int)IKE_AUTH_ECDSA_384 &&
+		       (int)IKE_SIG_DIGITAL == (int)IKE_AUTH_DIGITAL_SIG,
+	       "AUTH method numbers");
 
 #define P256 XFORM_PRF_HMAC_SHA2_256
 
@@ -820,18 +827,18 @@ static X509 *mk_cert(EVP_PKEY *key, const char *cn, X509 *issuer, EVP_PKEY *issu
 	return x;
 }
 
-static struct ike_cert *to_ike_cert(X509 *x)
+static struct ike_x509 *to_ike_x509(X509 *x)
 {
 	uint8_t *der = NULL;
 	int n = i2d_X509(x, &der);
 	ck_assert_int_gt(n, 0);
-	struct ike_cert *c = NULL;
-	ck_assert_int_eq(ike_cert_from_der(&c, der, (size_t)n), 0);
+	struct ike_x509 *c = NULL;
+	ck_assert_int_eq(ike_x509_from_der(&c, der, (size_t)n), 0);
 	uint8_t back[4096];
 	size_t blen = 0;
-	ck_assert_int_eq(ike_cert_der(c, back, sizeof(back), &blen), 0);
+	ck_assert_int_eq(ike_x509_der(c, back, sizeof(back), &blen), 0);
 	tu_assert_mem_eq(back, blen, der, (size_t)n);
-	ck_assert_int_eq(ike_cert_der(c, back, (size_t)n - 1, &blen), M6E_NOSPACE);
+	ck_assert_int_eq(ike_x509_der(c, back, (size_t)n - 1, &blen), M6E_NOSPACE);
 	OPENSSL_free(der);
 	return c;
 }
@@ -866,7 +873,7 @@ static void so_make(struct ike_signed_octets *so, uint8_t *msg, uint8_t *nonce)
 struct signer {
 	struct ike_pkey *k;
 	X509 *x;
-	struct ike_cert *cert;
+	struct ike_x509 *cert;
 	const struct ike_pkey *pub;
 };
 
@@ -874,19 +881,19 @@ static void signer_init(struct signer *s, EVP_PKEY *pk)
 {
 	s->k = to_ike_pkey(pk);
 	s->x = mk_cert(pk, "signer", NULL, NULL, -60, 3600, false);
-	s->cert = to_ike_cert(s->x);
-	s->pub = ike_cert_pubkey(s->cert);
+	s->cert = to_ike_x509(s->x);
+	s->pub = ike_x509_pubkey(s->cert);
 }
 
 static void signer_fini(struct signer *s)
 {
-	ike_cert_free(s->cert);
+	ike_x509_free(s->cert);
 	X509_free(s->x);
 	ike_pkey_free(s->k);
 }
 
 /* Sign with key, verify with the public half taken from a certificate. */
-static void sig_case(EVP_PKEY *pk, enum ike_auth_method method, enum ike_hash hash, size_t want_len)
+static void sig_case(EVP_PKEY *pk, enum ike_sig_method method, enum ike_hash hash, size_t want_len)
 {
 	uint8_t msg[300], nonce[32], auth[1024];
 	struct ike_signed_octets so;
@@ -915,30 +922,30 @@ static void sig_case(EVP_PKEY *pk, enum ike_auth_method method, enum ike_hash ha
 
 START_TEST(sig_classic)
 {
-	sig_case(rsa_key, IKE_AUTH_RSA_SIG, IKE_HASH_SHA256, 256);
-	sig_case(rsa_key, IKE_AUTH_RSA_SIG, IKE_HASH_SHA1, 256);
+	sig_case(rsa_key, IKE_SIG_RSA, IKE_HASH_SHA256, 256);
+	sig_case(rsa_key, IKE_SIG_RSA, IKE_HASH_SHA1, 256);
 	/* RFC 4754 7: r | s, fixed length, not DER. */
-	sig_case(p256_key, IKE_AUTH_ECDSA_SHA256_P256, IKE_HASH_SHA256, 64);
-	sig_case(p384_key, IKE_AUTH_ECDSA_SHA384_P384, IKE_HASH_SHA384, 96);
+	sig_case(p256_key, IKE_SIG_ECDSA_P256, IKE_HASH_SHA256, 64);
+	sig_case(p384_key, IKE_SIG_ECDSA_P384, IKE_HASH_SHA384, 96);
 
 	struct ike_pkey *rsa = to_ike_pkey(rsa_key), *p256 = to_ike_pkey(p256_key), *p384 = to_ike_pkey(p384_key);
-	ck_assert_int_eq(ike_pkey_classic_method(rsa), IKE_AUTH_RSA_SIG);
-	ck_assert_int_eq(ike_pkey_classic_method(p256), IKE_AUTH_ECDSA_SHA256_P256);
-	ck_assert_int_eq(ike_pkey_classic_method(p384), IKE_AUTH_ECDSA_SHA384_P384);
+	ck_assert_int_eq(ike_pkey_classic_method(rsa), IKE_SIG_RSA);
+	ck_assert_int_eq(ike_pkey_classic_method(p256), IKE_SIG_ECDSA_P256);
+	ck_assert_int_eq(ike_pkey_classic_method(p384), IKE_SIG_ECDSA_P384);
 	uint8_t msg[300], nonce[32], auth[600];
 	struct ike_signed_octets so;
 	so_make(&so, msg, nonce);
 	size_t len;
 	/* Methods that do not fit the key. */
-	ck_assert_int_eq(ike_auth_sign(p256, IKE_AUTH_RSA_SIG, IKE_HASH_SHA256, &so, auth, sizeof(auth), &len),
+	ck_assert_int_eq(ike_auth_sign(p256, IKE_SIG_RSA, IKE_HASH_SHA256, &so, auth, sizeof(auth), &len),
 			 M6E_INVAL);
 	ck_assert_int_eq(
-		ike_auth_sign(p384, IKE_AUTH_ECDSA_SHA256_P256, IKE_HASH_SHA256, &so, auth, sizeof(auth), &len),
+		ike_auth_sign(p384, IKE_SIG_ECDSA_P256, IKE_HASH_SHA256, &so, auth, sizeof(auth), &len),
 		M6E_INVAL);
-	ck_assert_int_eq(ike_auth_sign(rsa, IKE_AUTH_PSK, IKE_HASH_SHA256, &so, auth, sizeof(auth), &len), M6E_INVAL);
+	ck_assert_int_eq(ike_auth_sign(rsa, (enum ike_sig_method)IKE_AUTH_PSK, IKE_HASH_SHA256, &so, auth, sizeof(auth), &len), M6E_INVAL);
 	/* Method 1 with SHA-256 does not verify as method 1 with SHA-1. */
-	ck_assert_int_eq(ike_auth_sign(rsa, IKE_AUTH_RSA_SIG, IKE_HASH_SHA256, &so, auth, sizeof(auth), &len), 0);
-	ck_assert_int_eq(ike_auth_verify(rsa, IKE_AUTH_RSA_SIG, IKE_HASH_SHA1, &so, auth, len), M6E_AUTH);
+	ck_assert_int_eq(ike_auth_sign(rsa, IKE_SIG_RSA, IKE_HASH_SHA256, &so, auth, sizeof(auth), &len), 0);
+	ck_assert_int_eq(ike_auth_verify(rsa, IKE_SIG_RSA, IKE_HASH_SHA1, &so, auth, len), M6E_AUTH);
 	ike_pkey_free(rsa);
 	ike_pkey_free(p256);
 	ike_pkey_free(p384);
@@ -961,10 +968,10 @@ static void check_algid(const uint8_t *auth, int nid, bool null_param)
 
 START_TEST(sig_rfc7427)
 {
-	sig_case(rsa_key, IKE_AUTH_DIGITAL_SIG, IKE_HASH_SHA256, 1 + 15 + 256);
-	sig_case(rsa_key, IKE_AUTH_DIGITAL_SIG, IKE_HASH_SHA512, 1 + 15 + 256);
-	sig_case(p256_key, IKE_AUTH_DIGITAL_SIG, IKE_HASH_SHA256, 0); /* DER: length varies */
-	sig_case(p384_key, IKE_AUTH_DIGITAL_SIG, IKE_HASH_SHA384, 0);
+	sig_case(rsa_key, IKE_SIG_DIGITAL, IKE_HASH_SHA256, 1 + 15 + 256);
+	sig_case(rsa_key, IKE_SIG_DIGITAL, IKE_HASH_SHA512, 1 + 15 + 256);
+	sig_case(p256_key, IKE_SIG_DIGITAL, IKE_HASH_SHA256, 0); /* DER: length varies */
+	sig_case(p384_key, IKE_SIG_DIGITAL, IKE_HASH_SHA384, 0);
 
 	uint8_t msg[300], nonce[32], auth[600];
 	struct ike_signed_octets so;
@@ -985,22 +992,22 @@ START_TEST(sig_rfc7427)
 		{ p256, IKE_HASH_SHA512, NID_ecdsa_with_SHA512, false },
 	};
 	for (size_t i = 0; i < sizeof(ids) / sizeof(ids[0]); i++) {
-		ck_assert_int_eq(ike_auth_sign(ids[i].k, IKE_AUTH_DIGITAL_SIG, ids[i].h, &so, auth, sizeof(auth), &len),
+		ck_assert_int_eq(ike_auth_sign(ids[i].k, IKE_SIG_DIGITAL, ids[i].h, &so, auth, sizeof(auth), &len),
 				 0);
 		check_algid(auth, ids[i].nid, ids[i].null_param);
 	}
 	/* R8247-3.2.a: never SHA-1 in method 14. */
-	ck_assert_int_eq(ike_auth_sign(rsa, IKE_AUTH_DIGITAL_SIG, IKE_HASH_SHA1, &so, auth, sizeof(auth), &len),
+	ck_assert_int_eq(ike_auth_sign(rsa, IKE_SIG_DIGITAL, IKE_HASH_SHA1, &so, auth, sizeof(auth), &len),
 			 M6E_INVAL);
 	/* An RSA AlgorithmIdentifier with an EC key, and an unknown one. */
-	ck_assert_int_eq(ike_auth_sign(rsa, IKE_AUTH_DIGITAL_SIG, IKE_HASH_SHA256, &so, auth, sizeof(auth), &len), 0);
-	ck_assert_int_eq(ike_auth_verify(p256, IKE_AUTH_DIGITAL_SIG, 0, &so, auth, len), M6E_INVAL);
+	ck_assert_int_eq(ike_auth_sign(rsa, IKE_SIG_DIGITAL, IKE_HASH_SHA256, &so, auth, sizeof(auth), &len), 0);
+	ck_assert_int_eq(ike_auth_verify(p256, IKE_SIG_DIGITAL, 0, &so, auth, len), M6E_INVAL);
 	auth[13] ^= 0x07; /* OID ...1.1.11 -> 1.1.12 is another known one: signature then fails */
-	ck_assert_int_eq(ike_auth_verify(rsa, IKE_AUTH_DIGITAL_SIG, 0, &so, auth, len), M6E_AUTH);
+	ck_assert_int_eq(ike_auth_verify(rsa, IKE_SIG_DIGITAL, 0, &so, auth, len), M6E_AUTH);
 	auth[13] = 0x05; /* sha1WithRSAEncryption: not ours */
-	ck_assert_int_eq(ike_auth_verify(rsa, IKE_AUTH_DIGITAL_SIG, 0, &so, auth, len), M6E_AUTH);
+	ck_assert_int_eq(ike_auth_verify(rsa, IKE_SIG_DIGITAL, 0, &so, auth, len), M6E_AUTH);
 	auth[0] = 200; /* length beyond the data */
-	ck_assert_int_eq(ike_auth_verify(rsa, IKE_AUTH_DIGITAL_SIG, 0, &so, auth, 100), M6E_AUTH);
+	ck_assert_int_eq(ike_auth_verify(rsa, IKE_SIG_DIGITAL, 0, &so, auth, 100), M6E_AUTH);
 	ike_pkey_free(rsa);
 	ike_pkey_free(p256);
 }
@@ -1051,7 +1058,7 @@ START_TEST(sig_rsa_pss)
 	const int md_nids[] = { NID_sha256, NID_sha384, NID_sha512 };
 	for (size_t i = 0; i < 3; i++) {
 		size_t len = 0;
-		ck_assert_int_eq(ike_auth_sign(k, IKE_AUTH_DIGITAL_SIG, hashes[i], &so, auth, sizeof(auth), &len), 0);
+		ck_assert_int_eq(ike_auth_sign(k, IKE_SIG_DIGITAL, hashes[i], &so, auth, sizeof(auth), &len), 0);
 		/* RFC 4055 parameters with the hash we asked for. */
 		const uint8_t *p = auth + 1;
 		X509_ALGOR *alg = d2i_X509_ALGOR(NULL, &p, auth[0]);
@@ -1063,22 +1070,22 @@ START_TEST(sig_rsa_pss)
 		RSA_PSS_PARAMS_free(pss);
 		X509_ALGOR_free(alg);
 		ck_assert_uint_eq(len, 1u + auth[0] + 256);
-		ck_assert_int_eq(ike_auth_verify(pub, IKE_AUTH_DIGITAL_SIG, 0, &so, auth, len), 0);
+		ck_assert_int_eq(ike_auth_verify(pub, IKE_SIG_DIGITAL, 0, &so, auth, len), 0);
 		msg[3] ^= 1;
-		ck_assert_int_eq(ike_auth_verify(pub, IKE_AUTH_DIGITAL_SIG, 0, &so, auth, len), M6E_AUTH);
+		ck_assert_int_eq(ike_auth_verify(pub, IKE_SIG_DIGITAL, 0, &so, auth, len), M6E_AUTH);
 		msg[3] ^= 1;
 	}
-	ck_assert_int_eq(ike_auth_sign(k, IKE_AUTH_DIGITAL_SIG, IKE_HASH_SHA1, &so, auth, sizeof(auth), &(size_t){ 0 }),
+	ck_assert_int_eq(ike_auth_sign(k, IKE_SIG_DIGITAL, IKE_HASH_SHA1, &so, auth, sizeof(auth), &(size_t){ 0 }),
 			 M6E_INVAL);
 
 	/* Made outside: any salt length is read from the parameters... */
 	size_t len = pss_outside(&so, "SHA256", 20, auth, sizeof(auth));
-	ck_assert_int_eq(ike_auth_verify(pub, IKE_AUTH_DIGITAL_SIG, 0, &so, auth, len), 0);
+	ck_assert_int_eq(ike_auth_verify(pub, IKE_SIG_DIGITAL, 0, &so, auth, len), 0);
 	len = pss_outside(&so, "SHA512", 0, auth, sizeof(auth));
-	ck_assert_int_eq(ike_auth_verify(pub, IKE_AUTH_DIGITAL_SIG, 0, &so, auth, len), 0);
+	ck_assert_int_eq(ike_auth_verify(pub, IKE_SIG_DIGITAL, 0, &so, auth, len), 0);
 	/* ...but PSS over SHA-1 is refused (R8247-3.2.a). */
 	len = pss_outside(&so, "SHA1", 20, auth, sizeof(auth));
-	ck_assert_int_eq(ike_auth_verify(pub, IKE_AUTH_DIGITAL_SIG, 0, &so, auth, len), M6E_AUTH);
+	ck_assert_int_eq(ike_auth_verify(pub, IKE_SIG_DIGITAL, 0, &so, auth, len), M6E_AUTH);
 	signer_fini(&sg);
 }
 END_TEST
@@ -1092,33 +1099,33 @@ START_TEST(cert_chains)
 	X509 *old = mk_cert(p256_key, "old.example.com", sub, rsa_key, -7200, -3600, false);
 	X509 *other = mk_cert(other_key, "other CA", NULL, NULL, -3600, 86400, true);
 	X509 *stranger = mk_cert(p256_key, "stranger", other, other_key, -60, 3600, false);
-	struct ike_cert *c_ca = to_ike_cert(ca), *c_sub = to_ike_cert(sub), *c_leaf = to_ike_cert(leaf),
-			*c_old = to_ike_cert(old), *c_other = to_ike_cert(other), *c_stranger = to_ike_cert(stranger);
+	struct ike_x509 *c_ca = to_ike_x509(ca), *c_sub = to_ike_x509(sub), *c_leaf = to_ike_x509(leaf),
+			*c_old = to_ike_x509(old), *c_other = to_ike_x509(other), *c_stranger = to_ike_x509(stranger);
 	struct ike_castore *store;
 	ck_assert_int_eq(ike_castore_new(&store), 0);
 	ck_assert_int_eq(ike_castore_add(store, c_ca), 0);
 	char why[128];
-	const struct ike_cert *chain[] = { c_sub };
+	const struct ike_x509 *chain[] = { c_sub };
 
-	ck_assert_int_eq(ike_cert_verify_chain(store, c_leaf, chain, 1, 0, why, sizeof(why)), 0);
+	ck_assert_int_eq(ike_x509_verify_chain(store, c_leaf, chain, 1, 0, why, sizeof(why)), 0);
 	ck_assert_str_eq(why, "");
 	/* Without the intermediate there is no path. */
-	ck_assert_int_eq(ike_cert_verify_chain(store, c_leaf, NULL, 0, 0, why, sizeof(why)), M6E_AUTH);
+	ck_assert_int_eq(ike_x509_verify_chain(store, c_leaf, NULL, 0, 0, why, sizeof(why)), M6E_AUTH);
 	ck_assert_msg(strstr(why, "local issuer") != NULL, "%s", why);
 	/* Expired. */
-	ck_assert_int_eq(ike_cert_verify_chain(store, c_old, chain, 1, 0, why, sizeof(why)), M6E_AUTH);
+	ck_assert_int_eq(ike_x509_verify_chain(store, c_old, chain, 1, 0, why, sizeof(why)), M6E_AUTH);
 	ck_assert_msg(strstr(why, "expired") != NULL, "%s", why);
 	/* ...but valid at a time inside its validity. */
-	ck_assert_int_eq(ike_cert_verify_chain(store, c_old, chain, 1, time(NULL) - 5400, why, sizeof(why)), 0);
+	ck_assert_int_eq(ike_x509_verify_chain(store, c_old, chain, 1, time(NULL) - 5400, why, sizeof(why)), 0);
 	/* Signed by a CA we do not trust. */
-	ck_assert_int_eq(ike_cert_verify_chain(store, c_stranger, NULL, 0, 0, why, sizeof(why)), M6E_AUTH);
+	ck_assert_int_eq(ike_x509_verify_chain(store, c_stranger, NULL, 0, 0, why, sizeof(why)), M6E_AUTH);
 	ck_assert_msg(strstr(why, "local issuer") != NULL, "%s", why);
 	/* A store trusting the other CA takes it. */
 	struct ike_castore *store2;
 	ck_assert_int_eq(ike_castore_new(&store2), 0);
 	ck_assert_int_eq(ike_castore_add(store2, c_other), 0);
-	ck_assert_int_eq(ike_cert_verify_chain(store2, c_stranger, NULL, 0, 0, NULL, 0), 0);
-	ck_assert_int_eq(ike_cert_verify_chain(store2, c_leaf, chain, 1, 0, NULL, 0), M6E_AUTH);
+	ck_assert_int_eq(ike_x509_verify_chain(store2, c_stranger, NULL, 0, 0, NULL, 0), 0);
+	ck_assert_int_eq(ike_x509_verify_chain(store2, c_leaf, chain, 1, 0, NULL, 0), M6E_AUTH);
 
 	/* PEM file loading for both. */
 	char dir[] = "/tmp/test_ike_crypto.XXXXXX";
@@ -1133,28 +1140,28 @@ START_TEST(cert_chains)
 	PEM_write_PrivateKey(f, p256_key, NULL, NULL, 0, NULL, NULL);
 	fclose(f);
 	struct ike_castore *store3;
-	struct ike_cert *c_file;
+	struct ike_x509 *c_file;
 	struct ike_pkey *k_file;
 	ck_assert_int_eq(ike_castore_new(&store3), 0);
 	ck_assert_int_eq(ike_castore_add_pem(store3, ca_path), 0);
-	ck_assert_int_eq(ike_cert_verify_chain(store3, c_leaf, chain, 1, 0, NULL, 0), 0);
-	ck_assert_int_eq(ike_cert_load_pem(&c_file, ca_path), 0);
+	ck_assert_int_eq(ike_x509_verify_chain(store3, c_leaf, chain, 1, 0, NULL, 0), 0);
+	ck_assert_int_eq(ike_x509_load_pem(&c_file, ca_path), 0);
 	ck_assert_int_eq(ike_pkey_load_pem(&k_file, key_path), 0);
-	ck_assert_int_eq(ike_pkey_classic_method(k_file), IKE_AUTH_ECDSA_SHA256_P256);
+	ck_assert_int_eq(ike_pkey_classic_method(k_file), IKE_SIG_ECDSA_P256);
 	/* The leaf's key signs, the leaf certificate's public key verifies. */
 	uint8_t msg[300], nonce[32], auth[200];
 	struct ike_signed_octets so;
 	so_make(&so, msg, nonce);
 	size_t len;
 	ck_assert_int_eq(
-		ike_auth_sign(k_file, IKE_AUTH_ECDSA_SHA256_P256, IKE_HASH_SHA256, &so, auth, sizeof(auth), &len), 0);
-	ck_assert_int_eq(ike_auth_verify(ike_cert_pubkey(c_leaf), IKE_AUTH_ECDSA_SHA256_P256, IKE_HASH_SHA256, &so,
+		ike_auth_sign(k_file, IKE_SIG_ECDSA_P256, IKE_HASH_SHA256, &so, auth, sizeof(auth), &len), 0);
+	ck_assert_int_eq(ike_auth_verify(ike_x509_pubkey(c_leaf), IKE_SIG_ECDSA_P256, IKE_HASH_SHA256, &so,
 					 auth, len),
 			 0);
-	ck_assert_int_eq(ike_auth_verify(ike_cert_pubkey(c_stranger), IKE_AUTH_ECDSA_SHA256_P256, IKE_HASH_SHA256, &so,
+	ck_assert_int_eq(ike_auth_verify(ike_x509_pubkey(c_stranger), IKE_SIG_ECDSA_P256, IKE_HASH_SHA256, &so,
 					 auth, len),
 			 0); /* same key, different certificate */
-	ck_assert_int_eq(ike_auth_verify(ike_cert_pubkey(c_ca), IKE_AUTH_ECDSA_SHA384_P384, IKE_HASH_SHA384, &so,
+	ck_assert_int_eq(ike_auth_verify(ike_x509_pubkey(c_ca), IKE_SIG_ECDSA_P384, IKE_HASH_SHA384, &so,
 					 auth, len),
 			 M6E_AUTH);
 	remove(ca_path);
@@ -1162,17 +1169,17 @@ START_TEST(cert_chains)
 	rmdir(dir);
 
 	uint8_t junk[4] = { 0x30, 0x02, 0x01, 0x00 };
-	struct ike_cert *bad;
-	ck_assert_int_eq(ike_cert_from_der(&bad, junk, sizeof(junk)), M6E_INVAL);
+	struct ike_x509 *bad;
+	ck_assert_int_eq(ike_x509_from_der(&bad, junk, sizeof(junk)), M6E_INVAL);
 
-	ike_cert_free(c_file);
+	ike_x509_free(c_file);
 	ike_pkey_free(k_file);
 	ike_castore_free(store);
 	ike_castore_free(store2);
 	ike_castore_free(store3);
-	struct ike_cert *all[] = { c_ca, c_sub, c_leaf, c_old, c_other, c_stranger };
+	struct ike_x509 *all[] = { c_ca, c_sub, c_leaf, c_old, c_other, c_stranger };
 	for (size_t i = 0; i < 6; i++)
-		ike_cert_free(all[i]);
+		ike_x509_free(all[i]);
 	X509 *xs[] = { ca, sub, leaf, old, other, stranger };
 	for (size_t i = 0; i < 6; i++)
 		X509_free(xs[i]);
