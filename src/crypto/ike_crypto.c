@@ -729,20 +729,25 @@ int ike_natd_hash(const uint8_t spii[IKE_SPI_LEN], const uint8_t spir[IKE_SPI_LE
 	return 0;
 }
 
+void ike_cookie_set(struct ike_cookie_secrets *s, const uint8_t secret[IKE_COOKIE_SECRET_LEN])
+{
+	if (s->have_cur) {
+		memcpy(s->prev, s->cur, sizeof(s->prev));
+		s->have_prev = true;
+	}
+	memcpy(s->cur, secret, sizeof(s->cur));
+	s->have_cur = true;
+	s->version++;
+}
+
 int ike_cookie_rotate(struct ike_cookie_secrets *s)
 {
-	uint8_t fresh[sizeof(s->cur)];
+	uint8_t fresh[IKE_COOKIE_SECRET_LEN];
 	int rc = crypto_random(fresh, sizeof(fresh));
-	if (rc)
-		return rc;
-	memcpy(s->prev, s->cur, sizeof(s->prev));
-	memcpy(s->cur, fresh, sizeof(s->cur));
+	if (rc == 0)
+		ike_cookie_set(s, fresh);
 	crypto_wipe(fresh, sizeof(fresh));
-	/* The very first rotation has no previous secret worth accepting. */
-	static const uint8_t zero[sizeof(s->prev)];
-	s->have_prev = !crypto_memeq(s->prev, zero, sizeof(zero));
-	s->version++;
-	return 0;
+	return rc;
 }
 
 void ike_cookie_wipe(struct ike_cookie_secrets *s)
@@ -751,7 +756,7 @@ void ike_cookie_wipe(struct ike_cookie_secrets *s)
 		crypto_wipe(s, sizeof(*s));
 }
 
-static int cookie_mac(const uint8_t secret[32], uint8_t version, const uint8_t *ni, size_t ni_len,
+static int cookie_mac(const uint8_t secret[IKE_COOKIE_SECRET_LEN], uint8_t version, const uint8_t *ni, size_t ni_len,
 		      const uint8_t *ip, size_t ip_len, const uint8_t spii[IKE_SPI_LEN], uint8_t out[IKE_COOKIE_LEN])
 {
 	if (!ni || !ni_len || ni_len > IKE_NONCE_MAX || !ip || (ip_len != 4 && ip_len != 16) || !spii)
@@ -761,7 +766,7 @@ static int cookie_mac(const uint8_t secret[32], uint8_t version, const uint8_t *
 	memcpy(buf + ni_len, ip, ip_len);
 	memcpy(buf + ni_len + ip_len, spii, IKE_SPI_LEN);
 	out[0] = version;
-	return crypto_hmac_sha256(secret, 32, buf, ni_len + ip_len + IKE_SPI_LEN, out + 1);
+	return crypto_hmac_sha256(secret, IKE_COOKIE_SECRET_LEN, buf, ni_len + ip_len + IKE_SPI_LEN, out + 1);
 }
 
 int ike_cookie_make(const struct ike_cookie_secrets *s, const uint8_t *ni, size_t ni_len, const uint8_t *ip,

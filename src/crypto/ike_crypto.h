@@ -266,14 +266,20 @@ int ike_x509_verify_chain(struct ike_castore *s, const struct ike_x509 *leaf, co
 int ike_natd_hash(const uint8_t spii[IKE_SPI_LEN], const uint8_t spir[IKE_SPI_LEN], const uint8_t *ip,
 		  size_t ip_len, uint16_t port, uint8_t out[IKE_NATD_LEN]);
 
+#define IKE_COOKIE_SECRET_LEN 32
+
 /* Responder cookie secrets (algorithms.md 6): the current and the previous
- * one, so a cookie handed out just before a rotation still verifies. */
+ * one, so a cookie handed out just before a rotation still verifies. Start
+ * from all zeros. */
 struct ike_cookie_secrets {
 	uint8_t version; /* of cur; prev is version - 1 */
-	bool have_prev;
-	uint8_t cur[32], prev[32];
+	bool have_cur, have_prev;
+	uint8_t cur[IKE_COOKIE_SECRET_LEN], prev[IKE_COOKIE_SECRET_LEN];
 };
-/* New random current secret (the old current becomes previous). */
+/* Install a new current secret from the caller's randomness (engines get
+ * theirs through their ops table); the old current becomes previous. */
+void ike_cookie_set(struct ike_cookie_secrets *s, const uint8_t secret[IKE_COOKIE_SECRET_LEN]);
+/* The same with a secret from crypto_random(). 0 or M6E_IO. */
 int ike_cookie_rotate(struct ike_cookie_secrets *s);
 void ike_cookie_wipe(struct ike_cookie_secrets *s);
 /* cookie = version | HMAC-SHA-256(secret, Ni | IPi | SPIi): IKE_COOKIE_LEN octets. */

@@ -1220,6 +1220,27 @@ START_TEST(cookies)
 	ck_assert(!ike_cookie_check(&s, ni, 32, ip, 16, spii, c1, sizeof(c1)));
 	ck_assert(ike_cookie_check(&s, ni, 32, ip, 16, spii, c2, sizeof(c2)));
 	ike_cookie_wipe(&s);
+
+	/* Secrets from the caller: a known secret gives a known cookie,
+	 * version | HMAC-SHA-256(secret, Ni | IP | SPIi). */
+	struct ike_cookie_secrets t = { 0 };
+	uint8_t secret[IKE_COOKIE_SECRET_LEN], buf[32 + 16 + 8], want[IKE_COOKIE_LEN];
+	memset(secret, 0x77, sizeof(secret));
+	ike_cookie_set(&t, secret);
+	ck_assert(!t.have_prev);
+	ck_assert_int_eq(ike_cookie_make(&t, ni, 32, ip, 16, spii, c1), 0);
+	memcpy(buf, ni, 32);
+	memcpy(buf + 32, ip, 16);
+	memcpy(buf + 48, spii, 8);
+	want[0] = t.version;
+	ck_assert_ptr_nonnull(
+		EVP_Q_mac(NULL, "HMAC", NULL, "SHA256", NULL, secret, sizeof(secret), buf, sizeof(buf), want + 1, 32, NULL));
+	tu_assert_mem_eq(c1, sizeof(c1), want, sizeof(want));
+	secret[0] ^= 1;
+	ike_cookie_set(&t, secret);
+	ck_assert(t.have_prev);
+	ck_assert(ike_cookie_check(&t, ni, 32, ip, 16, spii, c1, sizeof(c1)));
+	ike_cookie_wipe(&t);
 }
 END_TEST
 
