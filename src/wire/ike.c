@@ -479,6 +479,15 @@ int ike_parse_datagram(bool natt, const void *udp_payload, size_t len, struct ik
 	return ike_parse_msg(ike->ptr, ike->len, m, d);
 }
 
+size_t ike_msg_sk_aad_len(const struct ike_msg *m)
+{
+	const struct ike_chain *c = &m->chain;
+	if (!c->encrypted || c->n == 0)
+		return 0;
+	const struct ike_payload *sk = &c->pl[c->n - 1];
+	return sk->offset + (c->sk_type == IKE_PL_SKF ? IKE_SKF_HDR_LEN : IKE_PL_HDR_LEN);
+}
+
 int ike_chain_find(const struct ike_chain *c, uint8_t type, unsigned from)
 {
 	for (unsigned i = from; i < c->n; i++)
@@ -1096,6 +1105,8 @@ static void pl_end(struct ike_builder *b, size_t off)
 
 int ike_build_end(struct ike_builder *b, size_t *len)
 {
+	if (b->inner)
+		bfail(b, M6E_INVAL);
 	if (b->err == 0 && wbuf_status(b->w) != 0)
 		bfail(b, M6E_NOSPACE);
 	if (b->err != 0)
@@ -1109,6 +1120,8 @@ int ike_build_end(struct ike_builder *b, size_t *len)
 
 int ike_build_inner_end(struct ike_builder *b, uint8_t *first_type, size_t *len)
 {
+	if (!b->inner)
+		bfail(b, M6E_INVAL);
 	if (b->err == 0 && wbuf_status(b->w) != 0)
 		bfail(b, M6E_NOSPACE);
 	if (b->err != 0)

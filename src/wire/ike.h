@@ -468,6 +468,11 @@ int ike_parse_msg(const void *msg, size_t len, struct ike_msg *m, struct ike_dia
 int ike_parse_datagram(bool natt, const void *udp_payload, size_t len, struct ike_span *ike, struct ike_msg *m,
 		       struct ike_diag *d);
 
+/* Octets from the IKE header to the end of the SK generic header (SKF: to
+ * the end of Total Fragments), the AEAD associated data (RFC 5282 §5.1;
+ * R7383-AEAD.a for SKF) and where the IV starts; 0 if not encrypted. */
+size_t ike_msg_sk_aad_len(const struct ike_msg *m);
+
 /* Run the typed parser of every payload of a chain (SK/SKF excluded). */
 int ike_chain_validate(const struct ike_chain *c, struct ike_diag *d);
 
@@ -515,7 +520,10 @@ struct ike_builder {
  * version 0 is written as IKE_VERSION). A port-4500 datagram: write the
  * IKE_NON_ESP_MARKER_LEN zero octets to w first, they are not counted. */
 void ike_build_begin(struct ike_builder *b, struct wbuf *w, const struct ike_hdr *h);
-/* Patch the header Length; *len = message length. 0 or the first error. */
+/* Patch the header Length; *len = message length. 0 or the first error
+ * (M6E_NOSPACE, M6E_RANGE for a payload over 65535 octets, M6E_ORDER for a
+ * payload after SK/SKF or SK in an inner chain, M6E_INVAL for a bad struct
+ * or the wrong _end for the _begin). */
 int ike_build_end(struct ike_builder *b, size_t *len);
 /* Start/finish the plaintext chain of an SK payload (no header, no padding). */
 void ike_build_inner_begin(struct ike_builder *b, struct wbuf *w);

@@ -544,6 +544,7 @@ START_TEST(sk_message)
 	ck_assert_uint_eq(m.chain.inner_first, IKE_PL_IDI);
 	ck_assert_uint_eq(m.chain.pl[0].offset, 28);
 	ck_assert_ptr_eq(m.chain.pl[0].body.ptr, msg + 32);
+	ck_assert_uint_eq(ike_msg_sk_aad_len(&m), 32); /* header + SK generic header */
 	ck_assert_uint_eq(m.chain.pl[0].body.len, 8 + ilen + 16);
 
 	/* The caller "decrypts" and parses the inner chain the same way. */
@@ -599,6 +600,7 @@ START_TEST(skf_message)
 	ck_assert_uint_eq(m.chain.frag_number, 1);
 	ck_assert_uint_eq(m.chain.frag_total, 3);
 	ck_assert_ptr_eq(m.chain.pl[0].body.ptr, msg + 28 + IKE_SKF_HDR_LEN);
+	ck_assert_uint_eq(ike_msg_sk_aad_len(&m), 28 + IKE_SKF_HDR_LEN); /* R7383-AEAD.a */
 	ck_assert_uint_eq(m.chain.pl[0].body.len, sizeof(body));
 	corpus_save("auth_skf", msg, len);
 
@@ -671,6 +673,13 @@ START_TEST(builder_overflow)
 	struct ike_diag d;
 	ck_assert_int_eq(ike_parse_msg(small, len, &m, &d), 0);
 	ck_assert_uint_eq(m.chain.n, 0);
+	ck_assert_uint_eq(ike_msg_sk_aad_len(&m), 0);
+	/* Each _end belongs to its _begin. */
+	wbuf_init(&w, small, sizeof(small));
+	ike_build_inner_begin(&b, &w);
+	ck_assert_int_eq(ike_build_end(&b, &len), M6E_INVAL);
+	ike_build_begin(&b, &w, &h);
+	ck_assert_int_eq(ike_build_inner_end(&b, NULL, &len), M6E_INVAL);
 	/* ...and a critical unknown payload is carried as raw bytes. */
 	wbuf_init(&w, small, sizeof(small));
 	ike_build_begin(&b, &w, &h);
@@ -826,6 +835,7 @@ START_TEST(strongswan_natt)
 	ck_assert_uint_eq(m.chain.inner_first, IKE_PL_IDI); /* charon: [ IDi N(INIT_CONTACT) ... ] */
 	ck_assert_uint_eq(m.chain.pl[0].offset, IKE_HDR_LEN);
 	ck_assert_uint_eq(m.chain.pl[0].body.len, ike.len - IKE_HDR_LEN - IKE_PL_HDR_LEN);
+	ck_assert_uint_eq(ike_msg_sk_aad_len(&m), IKE_HDR_LEN + IKE_PL_HDR_LEN);
 	/* Port 500 framing of the same bytes is refused. */
 	ck_assert_int_lt(ike_parse_datagram(false, auth, alen, &ike, &m, &d), 0);
 
