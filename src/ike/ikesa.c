@@ -1,0 +1,1418 @@
+/*
+ * One IKEv2 SA: IKE_SA_INIT, IKE_AUTH (PSK) with the first CHILD_SA,
+ * retransmission, the response cache, INFORMATIONAL. States, timers and
+ * rules: ikesa.h. Crypto goes through ikesa_crypto.h.
+ */
+#include "ike/ikesa.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/err.h"
+#include "base/log.h"
+#include "base/wbuf.h"
+#include "crypto/crypto.h"
+#include "crypto/xform.h"
+#include "ike/ikesa_crypto.h"
+
+struct ikesa {
+	struct ikesa_params p;
+	const struct ikesa_ops *ops;
+	void *arg;
+	struct ikesa_path path;
+	enum ikesa_state state;
+	bool initiator;
+	uint8_t spi_i[IKE_SPI_LEN], spi_r[IKE_SPI_LEN];
+	uint8_t ni[IKE_NONCE_MAX], nr[IKE_NONCE_MAX];
+	size_t ni_len, nr_len;
+	uint16_t dh_group;             /* of our KE */
+	struct ikesa_prop suite;       /* negotiated IKE suite */
+	struct ikesa_cx *cx;
+	uint8_t cookie[IKE_COOKIE_MAX];
+	size_t cookie_len;
+	unsigned init_retries;
+	/* Both IKE_SA_INIT messages: the AUTH payloads sign them (R7296-2.15). */
+	uint8_t init_req[IKESA_MSG_MAX], init_resp[IKESA_MSG_MAX];
+	size_t init_req_len, init_resp_len;
+	/* Our outstanding request (window of 1). */
+	uint8_t req[IKESA_MSG_MAX];
+	size_t req_len;
+	uint32_t req_id, next_req_id;
+	uint8_t req_exch;
+	bool req_pending, req_is_delete;
+	unsigned retx_sent;
+	uint32_t retx_delay_ms;
+	uint64_t retx_at, half_open_at;
+	/* Response cache for the peer's last request (R7296-2.1.b). */
+	uint8_t resp[IKESA_MSG_MAX];
+	size_t resp_len;
+	uint32_t peer_next_id;
+	/* Scratch: received message (decrypted in place), inner chain built. */
+	uint8_t rx[IKESA_MSG_MAX], plain[IKESA_MSG_MAX];
+	uint32_t child_spi_in;
+	struct ikesa_id peer_id;
+	bool nat_local, nat_remote, peer_frag;
+	uint64_t last_heard;
+	struct ikesa_stats st;
+};
+
+struct ikesa_gate {
+	const struct ikesa_ops *ops;
+	void *arg;
+	struct ikesa_cx_cookie *cookies;
+	struct ikesa_gate_stats st;
+};
+
+/* ---- names ---- */
+
+static const char *const state_names[IKESA_STATE_COUNT] = {
+	[IKESA_IDLE] = "idle",           [IKESA_INIT_SENT] = "init-sent",     [IKESA_INIT_DONE] = "init-done",
+	[IKESA_AUTH_SENT] = "auth-sent", [IKESA_ESTABLISHED] = "established", [IKESA_DELETING] = "deleting",
+	[IKESA_CLOSED] = "closed",
+};
+
+static const char *const down_names[IKESA_DOWN_COUNT] = {
+	[IKESA_DOWN_NONE] = "none",
+	[IKESA_DOWN_TIMEOUT] = "timeout",
+	[IKESA_DOWN_AUTH_FAILED] = "peer authentication failed",
+	[IKESA_DOWN_PEER_AUTH_FAILED] = "peer refused our authentication",
+	[IKESA_DOWN_NO_PROPOSAL] = "no proposal chosen",
+	[IKESA_DOWN_PEER_ERROR] = "peer error",
+	[IKESA_DOWN_LOCAL_DELETE] = "deleted locally",
+	[IKESA_DOWN_PEER_DELETE] = "deleted by peer",
+	[IKESA_DOWN_INTERNAL] = "internal error",
+};
+
+static const char *const drop_names[IKESA_DROP_COUNT] = {
+	[IKESA_DROP_NONE] = "none",
+	[IKESA_DROP_TOO_BIG] = "too big",
+	[IKESA_DROP_PARSE] = "malformed",
+	[IKESA_DROP_SPI] = "unknown SPI",
+	[IKESA_DROP_FLAGS] = "initiator flag wrong",
+	[IKESA_DROP_EXCHANGE] = "unexpected exchange",
+	[IKESA_DROP_MSG_ID] = "message ID outside the window",
+	[IKESA_DROP_RESPONSE] = "unexpected response",
+	[IKESA_DROP_NO_SK] = "not encrypted",
+	[IKESA_DROP_SK] = "SK verification failed",
+	[IKESA_DROP_INNER] = "inner payloads malformed",
+	[IKESA_DROP_MISSING] = "required payload missing",
+	[IKESA_DROP_PROPOSAL] = "proposal not offered",
+	[IKESA_DROP_KE] = "key exchange unusable",
+	[IKESA_DROP_COOKIE] = "cookie required",
+	[IKESA_DROP_STATE] = "not expected in this state",
+};
+
+const char *ikesa_state_name(enum ikesa_state s)
+{
+	return (unsigned)s < IKESA_STATE_COUNT ? state_names[s] : "?";
+}
+
+const char *ikesa_down_name(enum ikesa_down d)
+{
+	return (unsigned)d < IKESA_DOWN_COUNT ? down_names[d] : "?";
+}
+
+const char *ikesa_drop_name(enum ikesa_drop d)
+{
+	return (unsigned)d < IKESA_DROP_COUNT ? drop_names[d] : "?";
+}
+
+/* ---- small helpers ---- */
+
+static uint64_t be64(const uint8_t b[IKE_SPI_LEN])
+{
+	uint64_t v = 0;
+	for (unsigned i = 0; i < IKE_SPI_LEN; i++)
+		v = v << 8 | b[i];
+	return v;
+}
+
+static void put_be64(uint8_t b[IKE_SPI_LEN], uint64_t v)
+{
+	for (unsigned i = IKE_SPI_LEN; i-- > 0; v >>= 8)
+		b[i] = (uint8_t)v;
+}
+
+static bool spi_zero(const uint8_t b[IKE_SPI_LEN])
+{
+	return be64(b) == 0;
+}
+
+static int drop(struct ikesa *sa, enum ikesa_drop why, int rc)
+{
+	sa->st.drop[why]++;
+	LOG_RL(LOG_LVL_DEBUG, LOG_SUB_IKE, "IKE SA %016llx: dropped: %s", (unsigned long long)be64(sa->spi_i),
+	       ikesa_drop_name(why));
+	return rc;
+}
+
+/* Legal moves (ikesa.h state diagram); CLOSED is reachable from anywhere. */
+static const uint8_t legal_next[IKESA_STATE_COUNT] = {
+	[IKESA_IDLE] = 1u << IKESA_INIT_SENT,
+	[IKESA_INIT_SENT] = 1u << IKESA_AUTH_SENT,
+	[IKESA_INIT_DONE] = 1u << IKESA_ESTABLISHED,
+	[IKESA_AUTH_SENT] = 1u << IKESA_ESTABLISHED,
+	[IKESA_ESTABLISHED] = 1u << IKESA_DELETING,
+};
+
+static void set_state(struct ikesa *sa, enum ikesa_state next)
+{
+	if (sa->state == next || sa->state == IKESA_CLOSED)
+		return;
+	if (next != IKESA_CLOSED && !(legal_next[sa->state] & (1u << next))) {
+		LOG_ERR(LOG_SUB_IKE, "IKE SA %016llx: refused move %s -> %s", (unsigned long long)be64(sa->spi_i),
+			ikesa_state_name(sa->state), ikesa_state_name(next));
+		return;
+	}
+	LOG_INFO(LOG_SUB_IKE, "IKE SA %016llx/%016llx: %s -> %s", (unsigned long long)be64(sa->spi_i),
+		 (unsigned long long)be64(sa->spi_r), ikesa_state_name(sa->state), ikesa_state_name(next));
+	sa->state = next;
+}
+
+static void go_down(struct ikesa *sa, enum ikesa_down why)
+{
+	if (sa->state == IKESA_CLOSED)
+		return;
+	set_state(sa, IKESA_CLOSED);
+	sa->req_pending = false;
+	if (sa->ops->ike_down != NULL)
+		sa->ops->ike_down(sa->arg, sa, why);
+}
+
+static struct ike_hdr our_hdr(const struct ikesa *sa, uint8_t exch, bool response, uint32_t msg_id)
+{
+	struct ike_hdr h = {
+		.spi_i = be64(sa->spi_i),
+		.spi_r = be64(sa->spi_r),
+		.version = IKE_VERSION,
+		.exchange = exch,
+		/* R7296-3.1.a: I marks the original initiator, R a response. */
+		.flags = (uint8_t)((sa->initiator ? IKE_FLAG_I : 0) | (response ? IKE_FLAG_R : 0)),
+		.msg_id = msg_id,
+	};
+	return h;
+}
+
+static void id_body(const struct ikesa_id *id, uint8_t *out, size_t *len)
+{
+	out[0] = id->type;
+	out[1] = out[2] = out[3] = 0;
+	memcpy(out + 4, id->data, id->len);
+	*len = 4u + id->len;
+}
+
+static int id_from_wire(const struct ike_id *w, struct ikesa_id *id)
+{
+	if (w->data.len > IKESA_ID_MAX || w->data.len == 0)
+		return M6E_RANGE;
+	memset(id, 0, sizeof(*id));
+	id->type = w->type;
+	id->len = (uint8_t)w->data.len;
+	memcpy(id->data, w->data.ptr, w->data.len);
+	return 0;
+}
+
+/* ---- proposals (R7296-2.7, R7296-3.3) ---- */
+
+static bool xf_has(const struct ike_proposal *pp, uint8_t type, uint16_t id, uint16_t key_bits)
+{
+	for (unsigned i = 0; i < pp->n_xf; i++) {
+		const struct ike_transform *x = &pp->xf[i];
+		if (x->type == type && x->id == id && x->key_len == key_bits && x->unknown_attrs == 0)
+			return true;
+	}
+	return false;
+}
+
+static bool xf_has_type(const struct ike_proposal *pp, uint8_t type)
+{
+	for (unsigned i = 0; i < pp->n_xf; i++)
+		if (pp->xf[i].type == type)
+			return true;
+	return false;
+}
+
+/* R7296-3.3.6.a: a proposal with a transform type we do not know is refused. */
+static bool known_types_only(const struct ike_proposal *pp)
+{
+	for (unsigned i = 0; i < pp->n_xf; i++)
+		if (pp->xf[i].type < XFORM_ENCR || pp->xf[i].type > XFORM_ESN)
+			return false;
+	return true;
+}
+
+static bool integ_ok(const struct ike_proposal *pp, uint16_t integ)
+{
+	if (integ == XFORM_INTEG_NONE) /* AEAD: no integrity, or explicitly NONE */
+		return !xf_has_type(pp, XFORM_INTEG) || xf_has(pp, XFORM_INTEG, XFORM_INTEG_NONE, 0);
+	return xf_has(pp, XFORM_INTEG, integ, 0);
+}
+
+static bool ike_prop_fits(const struct ike_proposal *pp, const struct ikesa_prop *o)
+{
+	return pp->proto == IKE_PROTO_IKE && known_types_only(pp) &&
+	       ikesa_cx_supported(XFORM_ENCR, o->encr, o->key_bits) && ikesa_cx_supported(XFORM_PRF, o->prf, 0) &&
+	       ikesa_cx_supported(XFORM_DH, o->dh, 0) &&
+	       (o->integ == XFORM_INTEG_NONE || ikesa_cx_supported(XFORM_INTEG, o->integ, 0)) &&
+	       xf_has(pp, XFORM_ENCR, o->encr, o->key_bits) && xf_has(pp, XFORM_PRF, o->prf, 0) &&
+	       integ_ok(pp, o->integ) && xf_has(pp, XFORM_DH, o->dh, 0);
+}
+
+static bool esp_prop_fits(const struct ike_proposal *pp, const struct ikesa_prop *o)
+{
+	enum aead_alg alg;
+	/* DH in an IKE_AUTH child proposal is ignored: no PFS here (R7296-1.2). */
+	return pp->proto == IKE_PROTO_ESP && pp->spi_size == 4 && known_types_only(pp) &&
+	       xform_to_aead(o->encr, o->key_bits, o->integ, &alg) == 0 &&
+	       xf_has(pp, XFORM_ENCR, o->encr, o->key_bits) && integ_ok(pp, o->integ) &&
+	       (!xf_has_type(pp, XFORM_ESN) || xf_has(pp, XFORM_ESN, XFORM_ESN_NO, 0));
+}
+
+static void add_xf(struct ike_proposal *pp, uint8_t type, uint16_t id, uint16_t key_bits)
+{
+	struct ike_transform *x = &pp->xf[pp->n_xf++];
+	memset(x, 0, sizeof(*x));
+	x->type = type;
+	x->id = id;
+	x->key_len = key_bits;
+}
+
+static void fill_ike_prop(struct ike_proposal *pp, uint8_t num, const struct ikesa_prop *o)
+{
+	memset(pp, 0, sizeof(*pp));
+	pp->num = num;
+	pp->proto = IKE_PROTO_IKE;
+	add_xf(pp, XFORM_ENCR, o->encr, o->key_bits);
+	add_xf(pp, XFORM_PRF, o->prf, 0);
+	if (o->integ != XFORM_INTEG_NONE)
+		add_xf(pp, XFORM_INTEG, o->integ, 0);
+	add_xf(pp, XFORM_DH, o->dh, 0);
+}
+
+static void fill_esp_prop(struct ike_proposal *pp, uint8_t num, const struct ikesa_prop *o, uint32_t spi)
+{
+	memset(pp, 0, sizeof(*pp));
+	pp->num = num;
+	pp->proto = IKE_PROTO_ESP;
+	pp->spi_size = 4;
+	pp->spi[0] = (uint8_t)(spi >> 24);
+	pp->spi[1] = (uint8_t)(spi >> 16);
+	pp->spi[2] = (uint8_t)(spi >> 8);
+	pp->spi[3] = (uint8_t)spi;
+	add_xf(pp, XFORM_ENCR, o->encr, o->key_bits);
+	if (o->integ != XFORM_INTEG_NONE)
+		add_xf(pp, XFORM_INTEG, o->integ, 0);
+	add_xf(pp, XFORM_ESN, XFORM_ESN_NO, 0);
+}
+
+/* Responder: first peer proposal (the initiator's order, R7296-2.7) that one
+ * of ours fits; for IKE prefer our suite with the group of the KE sent.
+ * Returns the index into ours and the peer's proposal number, or -1. */
+static int select_prop(const struct ike_sa *peer, const struct ikesa_prop *ours, size_t n_ours, bool esp,
+		       uint16_t ke_group, uint8_t *num)
+{
+	for (unsigned i = 0; i < peer->n_prop; i++) {
+		int best = -1;
+		for (size_t j = 0; j < n_ours; j++) {
+			bool fits = esp ? esp_prop_fits(&peer->prop[i], &ours[j])
+					: ike_prop_fits(&peer->prop[i], &ours[j]);
+			if (!fits)
+				continue;
+			if (best < 0)
+				best = (int)j;
+			if (esp || ours[j].dh == ke_group) {
+				best = (int)j;
+				break;
+			}
+		}
+		if (best >= 0) {
+			*num = peer->prop[i].num;
+			return best;
+		}
+	}
+	return -1;
+}
+
+/* Initiator: the response's single proposal must be one we offered, with
+ * exactly one transform of each type (R7296-3.3.a). */
+static int check_chosen(const struct ike_sa *resp, const struct ikesa_prop *ours, size_t n_ours, bool esp)
+{
+	if (resp->n_prop != 1)
+		return -1;
+	const struct ike_proposal *pp = &resp->prop[0];
+	if (pp->num == 0 || pp->num > n_ours)
+		return -1;
+	const struct ikesa_prop *o = &ours[pp->num - 1];
+	unsigned want = esp ? 2u + (o->integ != XFORM_INTEG_NONE) : 3u + (o->integ != XFORM_INTEG_NONE);
+	bool fits = esp ? esp_prop_fits(pp, o) && xf_has_type(pp, XFORM_ESN) : ike_prop_fits(pp, o);
+	if (!fits || pp->n_xf != want)
+		return -1;
+	return pp->num - 1;
+}
+
+/* ---- traffic selectors (R7296-2.9) ---- */
+
+static bool ts_within(const struct ike_ts *in, const struct ike_ts *outer)
+{
+	size_t alen = in->type == IKE_TS_IPV6_ADDR_RANGE ? 16 : 4;
+	return in->type == outer->type && (outer->ip_proto == 0 || in->ip_proto == outer->ip_proto) &&
+	       in->start_port >= outer->start_port && in->end_port <= outer->end_port &&
+	       memcmp(in->start, outer->start, alen) >= 0 && memcmp(in->end, outer->end, alen) <= 0;
+}
+
+/* Every selector of narrowed sits inside one of proposed. */
+static bool ts_subset(const struct ike_ts_list *narrowed, const struct ike_ts_list *proposed)
+{
+	if (narrowed->n == 0)
+		return false;
+	for (unsigned i = 0; i < narrowed->n; i++) {
+		bool inside = false;
+		for (unsigned j = 0; j < proposed->n && !inside; j++)
+			inside = ts_within(&narrowed->ts[i], &proposed->ts[j]);
+		if (!inside)
+			return false;
+	}
+	return true;
+}
+
+/* ---- sending ---- */
+
+static int send_bytes(struct ikesa *sa, const uint8_t *msg, size_t len)
+{
+	return sa->ops->send(sa->arg, msg, len, &sa->path);
+}
+
+/* Wrap sa->plain[0..plain_len) (first payload type first) in an SK payload
+ * of a new message in out; *out_len its length. */
+static int seal_msg(struct ikesa *sa, uint8_t exch, bool response, uint32_t msg_id, uint8_t first,
+		    size_t plain_len, uint8_t *out, size_t *out_len)
+{
+	struct wbuf w;
+	struct ike_builder b;
+	struct ike_hdr h = our_hdr(sa, exch, response, msg_id);
+	size_t body_off = 0, len = 0;
+	wbuf_init(&w, out, IKESA_MSG_MAX);
+	ike_build_begin(&b, &w, &h);
+	ike_build_sk_reserve(&b, first, ikesa_cx_sk_body_len(sa->cx, plain_len), &body_off);
+	int rc = ike_build_end(&b, &len);
+	if (rc != 0)
+		return rc;
+	memcpy(out + body_off + ikesa_cx_sk_iv_len(sa->cx), sa->plain, plain_len);
+	rc = ikesa_cx_seal(sa->cx, out, len, body_off, plain_len);
+	if (rc == 0)
+		*out_len = len;
+	return rc;
+}
+
+static void arm_retx(struct ikesa *sa, uint64_t now_ms)
+{
+	sa->retx_sent = 1;
+	sa->retx_delay_ms = IKESA_RETX_INITIAL_MS;
+	sa->retx_at = now_ms + sa->retx_delay_ms;
+}
+
+/* A new encrypted request from sa->plain; window of 1 (R7296-2.3.a). */
+static int send_request(struct ikesa *sa, uint8_t exch, uint8_t first, size_t plain_len, uint64_t now_ms)
+{
+	if (sa->req_pending)
+		return M6E_AGAIN;
+	int rc = seal_msg(sa, exch, false, sa->next_req_id, first, plain_len, sa->req, &sa->req_len);
+	if (rc != 0)
+		return rc;
+	sa->req_id = sa->next_req_id++;
+	sa->req_exch = exch;
+	sa->req_pending = true;
+	sa->req_is_delete = false;
+	arm_retx(sa, now_ms);
+	send_bytes(sa, sa->req, sa->req_len);
+	return 0;
+}
+
+/* Answer the peer's request msg_id and keep the bytes for its
+ * retransmissions (R7296-2.1.b). */
+static int send_response(struct ikesa *sa, uint8_t exch, uint32_t msg_id, uint8_t first, size_t plain_len)
+{
+	int rc = seal_msg(sa, exch, true, msg_id, first, plain_len, sa->resp, &sa->resp_len);
+	if (rc != 0) {
+		sa->resp_len = 0;
+		return rc;
+	}
+	sa->peer_next_id = msg_id + 1;
+	send_bytes(sa, sa->resp, sa->resp_len);
+	return 0;
+}
+
+static void inner_begin(struct ikesa *sa, struct ike_builder *b, struct wbuf *w)
+{
+	wbuf_init(w, sa->plain, sizeof(sa->plain));
+	ike_build_inner_begin(b, w);
+}
+
+/* ---- IKE_SA_INIT ---- */
+
+static void natd_build(struct ikesa *sa, struct ike_builder *b)
+{
+	uint8_t h[IKE_NATD_LEN];
+	/* R7296-2.23.a: SOURCE is about our address and port, DESTINATION the peer's. */
+	if (ikesa_cx_natd(sa->spi_i, sa->spi_r, sa->path.local.s6_addr, sa->path.local_port, h) == 0)
+		ike_build_notify(b, IKE_PROTO_NONE, NULL, 0, IKE_N_NAT_DETECTION_SOURCE_IP, h, sizeof(h));
+	if (ikesa_cx_natd(sa->spi_i, sa->spi_r, sa->path.remote.s6_addr, sa->path.remote_port, h) == 0)
+		ike_build_notify(b, IKE_PROTO_NONE, NULL, 0, IKE_N_NAT_DETECTION_DESTINATION_IP, h, sizeof(h));
+}
+
+/* NAT detection from the peer's notifies; spi_r as the peer hashed it. */
+static void natd_check(struct ikesa *sa, const struct ike_chain *c, const uint8_t spi_r[IKE_SPI_LEN])
+{
+	uint8_t mine[IKE_NATD_LEN], theirs[IKE_NATD_LEN];
+	bool have_src = false, src_match = false;
+	if (ikesa_cx_natd(sa->spi_i, spi_r, sa->path.local.s6_addr, sa->path.local_port, mine) != 0 ||
+	    ikesa_cx_natd(sa->spi_i, spi_r, sa->path.remote.s6_addr, sa->path.remote_port, theirs) != 0)
+		return;
+	for (unsigned i = 0; i < c->n; i++) {
+		struct ike_notify n;
+		if (c->pl[i].type != IKE_PL_NOTIFY || ike_parse_notify(&c->pl[i], &n, NULL) != 0 ||
+		    n.data.len != IKE_NATD_LEN)
+			continue;
+		if (n.type == IKE_N_NAT_DETECTION_SOURCE_IP) {
+			have_src = true; /* R7296-2.23.b: any of several may match */
+			src_match |= memcmp(n.data.ptr, theirs, IKE_NATD_LEN) == 0;
+		} else if (n.type == IKE_N_NAT_DETECTION_DESTINATION_IP) {
+			sa->nat_local = memcmp(n.data.ptr, mine, IKE_NATD_LEN) != 0;
+		}
+	}
+	sa->nat_remote = have_src && !src_match;
+	struct ike_notify n;
+	sa->peer_frag = ike_chain_find_notify(c, IKE_N_IKEV2_FRAGMENTATION_SUPPORTED, &n) == 0;
+}
+
+static int ke_start(struct ikesa *sa, uint16_t group, uint8_t *pub, size_t *pub_len)
+{
+	sa->dh_group = group;
+	return ikesa_cx_dh_start(sa->cx, group, pub, IKESA_MSG_MAX / 2, pub_len);
+}
+
+/* Initiator: (re)build and send the IKE_SA_INIT request (message ID 0). */
+static int init_request(struct ikesa *sa, uint64_t now_ms)
+{
+	uint8_t pub[IKESA_MSG_MAX / 2];
+	size_t pub_len = 0;
+	int rc = ke_start(sa, sa->dh_group, pub, &pub_len);
+	if (rc != 0)
+		return rc;
+	struct ike_sa sa_pl;
+	memset(&sa_pl, 0, sizeof(sa_pl));
+	for (size_t i = 0; i < sa->p.n_ike; i++)
+		fill_ike_prop(&sa_pl.prop[i], (uint8_t)(i + 1), &sa->p.ike[i]);
+	sa_pl.n_prop = (uint8_t)sa->p.n_ike;
+
+	struct wbuf w;
+	struct ike_builder b;
+	struct ike_hdr h = our_hdr(sa, IKE_EXCH_SA_INIT, false, 0);
+	wbuf_init(&w, sa->req, sizeof(sa->req));
+	ike_build_begin(&b, &w, &h);
+	if (sa->cookie_len > 0) /* R7296-2.6.a: the cookie comes first */
+		ike_build_notify(&b, IKE_PROTO_NONE, NULL, 0, IKE_N_COOKIE, sa->cookie, sa->cookie_len);
+	ike_build_sa(&b, &sa_pl);
+	ike_build_ke(&b, sa->dh_group, pub, pub_len);
+	ike_build_nonce(&b, sa->ni, sa->ni_len);
+	natd_build(sa, &b);
+	ike_build_notify(&b, IKE_PROTO_NONE, NULL, 0, IKE_N_IKEV2_FRAGMENTATION_SUPPORTED, NULL, 0);
+	rc = ike_build_end(&b, &sa->req_len);
+	if (rc != 0)
+		return rc;
+	memcpy(sa->init_req, sa->req, sa->req_len);
+	sa->init_req_len = sa->req_len;
+	sa->req_id = 0;
+	sa->next_req_id = 1;
+	sa->req_exch = IKE_EXCH_SA_INIT;
+	sa->req_pending = true;
+	arm_retx(sa, now_ms);
+	send_bytes(sa, sa->req, sa->req_len);
+	return 0;
+}
+
+static void random_bytes(const struct ikesa_ops *ops, void *arg, void *buf, size_t len)
+{
+	ops->random(arg, buf, len);
+}
+
+static void new_spi64(const struct ikesa_ops *ops, void *arg, uint8_t spi[IKE_SPI_LEN])
+{
+	do /* R7296-2.6.a: never zero */
+		random_bytes(ops, arg, spi, IKE_SPI_LEN);
+	while (spi_zero(spi));
+}
+
+static uint32_t new_child_spi(struct ikesa *sa)
+{
+	uint8_t b[4];
+	uint32_t v;
+	do { /* R4303-2.1: 1..255 are reserved */
+		random_bytes(sa->ops, sa->arg, b, sizeof(b));
+		v = (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3];
+	} while (v < 256);
+	return v;
+}
+
+static struct ikesa *sa_alloc(const struct ikesa_params *p, const struct ikesa_ops *ops, void *arg,
+			      const struct ikesa_path *path, bool initiator)
+{
+	if (p->n_ike == 0 || p->n_ike > IKESA_PROP_MAX || p->n_esp > IKESA_PROP_MAX)
+		return NULL;
+	struct ikesa *sa = calloc(1, sizeof(*sa));
+	if (sa == NULL)
+		return NULL;
+	if (ikesa_cx_new(&sa->cx) != 0) {
+		free(sa);
+		return NULL;
+	}
+	sa->p = *p;
+	sa->ops = ops;
+	sa->arg = arg;
+	sa->path = *path;
+	sa->initiator = initiator;
+	sa->retx_at = sa->half_open_at = IKESA_NEVER;
+	return sa;
+}
+
+int ikesa_new_initiator(struct ikesa **out, const struct ikesa_params *p, const struct ikesa_ops *ops, void *arg,
+			const struct ikesa_path *path)
+{
+	struct ikesa *sa = sa_alloc(p, ops, arg, path, true);
+	if (sa == NULL)
+		return M6E_NOMEM;
+	*out = sa;
+	return 0;
+}
+
+void ikesa_free(struct ikesa *sa)
+{
+	if (sa == NULL)
+		return;
+	ikesa_cx_free(sa->cx);
+	/* Nonces and the IKE_SA_INIT messages feed AUTH: wipe like keys. */
+	crypto_wipe(sa, sizeof(*sa));
+	free(sa);
+}
+
+int ikesa_start(struct ikesa *sa, uint64_t now_ms)
+{
+	if (sa->state != IKESA_IDLE)
+		return M6E_PROTO;
+	new_spi64(sa->ops, sa->arg, sa->spi_i);
+	sa->ni_len = IKESA_NONCE_LEN;
+	random_bytes(sa->ops, sa->arg, sa->ni, sa->ni_len);
+	sa->dh_group = sa->p.ike[0].dh;
+	int rc = init_request(sa, now_ms);
+	if (rc != 0)
+		return rc;
+	set_state(sa, IKESA_INIT_SENT);
+	return 0;
+}
+
+/* ---- the responder's stateless front ---- */
+
+int ikesa_gate_new(struct ikesa_gate **out, const struct ikesa_ops *ops, void *arg)
+{
+	uint8_t secret[IKESA_CX_COOKIE_SECRET];
+	struct ikesa_gate *g = calloc(1, sizeof(*g));
+	if (g == NULL)
+		return M6E_NOMEM;
+	g->ops = ops;
+	g->arg = arg;
+	random_bytes(ops, arg, secret, sizeof(secret));
+	int rc = ikesa_cx_cookie_new(&g->cookies, secret);
+	memset(secret, 0, sizeof(secret));
+	if (rc != 0) {
+		free(g);
+		return rc;
+	}
+	*out = g;
+	return 0;
+}
+
+void ikesa_gate_free(struct ikesa_gate *g)
+{
+	if (g == NULL)
+		return;
+	ikesa_cx_cookie_free(g->cookies);
+	free(g);
+}
+
+void ikesa_gate_rotate(struct ikesa_gate *g)
+{
+	uint8_t secret[IKESA_CX_COOKIE_SECRET];
+	random_bytes(g->ops, g->arg, secret, sizeof(secret));
+	ikesa_cx_cookie_rotate(g->cookies, secret);
+	memset(secret, 0, sizeof(secret));
+}
+
+const struct ikesa_gate_stats *ikesa_gate_stats(const struct ikesa_gate *g)
+{
+	return &g->st;
+}
+
+/* An unprotected IKE_SA_INIT answer with one notify; no state (R7296-1.2). */
+static void gate_notify(struct ikesa_gate *g, const struct ike_hdr *req, const struct ikesa_path *path,
+			uint16_t type, const void *data, size_t len)
+{
+	uint8_t buf[IKE_HDR_LEN + IKE_PL_HDR_LEN + 8 + IKE_COOKIE_MAX];
+	struct wbuf w;
+	struct ike_builder b;
+	struct ike_hdr h = {
+		.spi_i = req->spi_i,
+		.version = IKE_VERSION,
+		.exchange = IKE_EXCH_SA_INIT,
+		.flags = IKE_FLAG_R,
+	};
+	size_t out_len = 0;
+	wbuf_init(&w, buf, sizeof(buf));
+	ike_build_begin(&b, &w, &h);
+	ike_build_notify(&b, IKE_PROTO_NONE, NULL, 0, type, data, len);
+	if (ike_build_end(&b, &out_len) == 0)
+		g->ops->send(g->arg, buf, out_len, path);
+}
+
+static int gate_drop(struct ikesa_gate *g, enum ikesa_drop why)
+{
+	g->st.drop[why]++;
+	return M6E_INVAL;
+}
+
+/* The request's payloads an IKE_SA_INIT needs, parsed. */
+struct init_payloads {
+	struct ike_sa sa;
+	struct ike_ke ke;
+	struct ike_span nonce;
+};
+
+static int init_payloads(const struct ike_chain *c, struct init_payloads *ip)
+{
+	int i_sa = ike_chain_find(c, IKE_PL_SA, 0), i_ke = ike_chain_find(c, IKE_PL_KE, 0);
+	int i_n = ike_chain_find(c, IKE_PL_NONCE, 0);
+	if (i_sa < 0 || i_ke < 0 || i_n < 0)
+		return M6E_NOTFOUND;
+	if (ike_parse_sa(&c->pl[i_sa], &ip->sa, NULL) != 0 || ike_parse_ke(&c->pl[i_ke], &ip->ke, NULL) != 0 ||
+	    ike_parse_nonce(&c->pl[i_n], &ip->nonce, NULL) != 0)
+		return M6E_INVAL;
+	return 0;
+}
+
+/* Responder: build and send the IKE_SA_INIT response; keys derived. */
+static int init_respond(struct ikesa *sa, const struct init_payloads *ip, uint8_t prop_num,
+			const struct ike_chain *c)
+{
+	uint8_t pub[IKESA_MSG_MAX / 2];
+	size_t pub_len = 0;
+	int why = 0;
+	int rc = ke_start(sa, sa->suite.dh, pub, &pub_len);
+	if (rc != 0)
+		return rc;
+	natd_check(sa, c, sa->spi_r); /* the request hashed SPIr 0: spi_r is still zero here */
+	new_spi64(sa->ops, sa->arg, sa->spi_r);
+	sa->nr_len = IKESA_NONCE_LEN;
+	random_bytes(sa->ops, sa->arg, sa->nr, sa->nr_len);
+	rc = ikesa_cx_derive(sa->cx, sa->suite.encr, sa->suite.key_bits, sa->suite.integ, sa->suite.prf,
+			     ip->ke.data.ptr, ip->ke.data.len, sa->ni, sa->ni_len, sa->nr, sa->nr_len, sa->spi_i,
+			     sa->spi_r, false, &why);
+	if (rc != 0)
+		return rc;
+	struct ike_sa sa_pl;
+	memset(&sa_pl, 0, sizeof(sa_pl));
+	fill_ike_prop(&sa_pl.prop[0], prop_num, &sa->suite);
+	sa_pl.n_prop = 1;
+
+	struct wbuf w;
+	struct ike_builder b;
+	struct ike_hdr h = our_hdr(sa, IKE_EXCH_SA_INIT, true, 0);
+	wbuf_init(&w, sa->resp, sizeof(sa->resp));
+	ike_build_begin(&b, &w, &h);
+	ike_build_sa(&b, &sa_pl);
+	ike_build_ke(&b, sa->suite.dh, pub, pub_len);
+	ike_build_nonce(&b, sa->nr, sa->nr_len);
+	natd_build(sa, &b);
+	ike_build_notify(&b, IKE_PROTO_NONE, NULL, 0, IKE_N_IKEV2_FRAGMENTATION_SUPPORTED, NULL, 0);
+	rc = ike_build_end(&b, &sa->resp_len);
+	if (rc != 0)
+		return rc;
+	memcpy(sa->init_resp, sa->resp, sa->resp_len);
+	sa->init_resp_len = sa->resp_len;
+	sa->peer_next_id = 1;
+	send_bytes(sa, sa->resp, sa->resp_len);
+	return 0;
+}
+
+int ikesa_accept(struct ikesa_gate *g, const struct ikesa_params *p, const struct ikesa_ops *ops, void *arg,
+		 uint32_t half_open, const uint8_t *msg, size_t len, const struct ikesa_path *path, uint64_t now_ms,
+		 struct ikesa **out)
+{
+	struct ike_msg m;
+	struct init_payloads ip;
+	if (len > IKESA_MSG_MAX)
+		return gate_drop(g, IKESA_DROP_TOO_BIG);
+	if (ike_parse_msg(msg, len, &m, NULL) != 0 || m.chain.encrypted || ike_chain_validate(&m.chain, NULL) != 0)
+		return gate_drop(g, IKESA_DROP_PARSE);
+	if (m.hdr.exchange != IKE_EXCH_SA_INIT || m.hdr.msg_id != 0 || (m.hdr.flags & IKE_FLAG_R))
+		return gate_drop(g, IKESA_DROP_EXCHANGE);
+	if (!(m.hdr.flags & IKE_FLAG_I))
+		return gate_drop(g, IKESA_DROP_FLAGS);
+	if (m.hdr.spi_r != 0)
+		return gate_drop(g, IKESA_DROP_SPI);
+	if (init_payloads(&m.chain, &ip) != 0)
+		return gate_drop(g, IKESA_DROP_MISSING);
+	uint8_t spi_i[IKE_SPI_LEN];
+	put_be64(spi_i, m.hdr.spi_i);
+
+	/* R7296-2.6.a: under load, no state before the initiator proves it
+	 * receives at its address; the cookie must be the first payload. */
+	if (half_open >= p->cookie_threshold) {
+		struct ike_notify n;
+		bool ok = m.chain.n > 0 && m.chain.pl[0].type == IKE_PL_NOTIFY &&
+			  ike_parse_notify(&m.chain.pl[0], &n, NULL) == 0 && n.type == IKE_N_COOKIE &&
+			  ikesa_cx_cookie_check(g->cookies, ip.nonce.ptr, ip.nonce.len, path->remote.s6_addr, spi_i,
+						n.data.ptr, n.data.len);
+		if (!ok) {
+			uint8_t cookie[IKESA_CX_COOKIE_LEN];
+			if (ikesa_cx_cookie_make(g->cookies, ip.nonce.ptr, ip.nonce.len, path->remote.s6_addr, spi_i,
+						 cookie) == 0) {
+				gate_notify(g, &m.hdr, path, IKE_N_COOKIE, cookie, sizeof(cookie));
+				g->st.cookie_sent++;
+			}
+			g->st.drop[IKESA_DROP_COOKIE]++;
+			return M6E_AGAIN;
+		}
+	}
+	uint8_t num = 0;
+	int idx = select_prop(&ip.sa, p->ike, p->n_ike, false, ip.ke.group, &num);
+	if (idx < 0) { /* R7296-2.7.a */
+		gate_notify(g, &m.hdr, path, IKE_N_NO_PROPOSAL_CHOSEN, NULL, 0);
+		g->st.no_proposal_sent++;
+		return M6E_AGAIN;
+	}
+	if (ip.ke.group != p->ike[idx].dh) { /* R7296-1.2.a: name the group we want */
+		uint8_t grp[2] = { (uint8_t)(p->ike[idx].dh >> 8), (uint8_t)p->ike[idx].dh };
+		gate_notify(g, &m.hdr, path, IKE_N_INVALID_KE_PAYLOAD, grp, sizeof(grp));
+		g->st.invalid_ke_sent++;
+		return M6E_AGAIN;
+	}
+	if (ip.ke.data.len != ikesa_cx_dh_public_len(ip.ke.group))
+		return gate_drop(g, IKESA_DROP_KE);
+
+	struct ikesa *sa = sa_alloc(p, ops, arg, path, false);
+	if (sa == NULL)
+		return M6E_NOMEM;
+	memcpy(sa->spi_i, spi_i, IKE_SPI_LEN);
+	sa->suite = p->ike[idx];
+	sa->ni_len = ip.nonce.len;
+	memcpy(sa->ni, ip.nonce.ptr, ip.nonce.len);
+	memcpy(sa->init_req, msg, len);
+	sa->init_req_len = len;
+	int rc = init_respond(sa, &ip, num, &m.chain);
+	if (rc != 0) {
+		ikesa_free(sa);
+		return gate_drop(g, IKESA_DROP_KE);
+	}
+	sa->state = IKESA_INIT_DONE;
+	sa->half_open_at = now_ms + IKESA_HALF_OPEN_MS;
+	LOG_INFO(LOG_SUB_IKE, "IKE SA %016llx/%016llx: responder, -> %s", (unsigned long long)m.hdr.spi_i,
+		 (unsigned long long)be64(sa->spi_r), ikesa_state_name(sa->state));
+	g->st.accepted++;
+	*out = sa;
+	return 0;
+}
+
+/* ---- IKE_AUTH ---- */
+
+/* Inner payloads of a verified message. */
+struct inner {
+	struct ike_chain c;
+};
+
+static int find_parse_id(const struct ike_chain *c, uint8_t type, struct ike_id *id)
+{
+	int i = ike_chain_find(c, type, 0);
+	return i < 0 ? M6E_NOTFOUND : ike_parse_id(&c->pl[i], id, NULL);
+}
+
+static int find_parse_auth(const struct ike_chain *c, struct ike_auth *a)
+{
+	int i = ike_chain_find(c, IKE_PL_AUTH, 0);
+	return i < 0 ? M6E_NOTFOUND : ike_parse_auth(&c->pl[i], a, NULL);
+}
+
+/* Our AUTH payload data over our signed octets (R7296-2.15). */
+static int our_auth(struct ikesa *sa, const uint8_t *psk, size_t psk_len, uint8_t *out, size_t *out_len)
+{
+	uint8_t idb[4 + IKESA_ID_MAX];
+	size_t idb_len;
+	id_body(&sa->p.local_id, idb, &idb_len);
+	if (sa->initiator)
+		return ikesa_cx_auth_psk(sa->cx, true, psk, psk_len, sa->init_req, sa->init_req_len, sa->nr,
+					 sa->nr_len, idb, idb_len, out, out_len);
+	return ikesa_cx_auth_psk(sa->cx, false, psk, psk_len, sa->init_resp, sa->init_resp_len, sa->ni, sa->ni_len,
+				 idb, idb_len, out, out_len);
+}
+
+/* The peer's AUTH (constant-time compare inside ike_crypto). */
+static int peer_auth_ok(struct ikesa *sa, const struct ike_id *id, const struct ike_auth *a, const uint8_t *psk,
+			size_t psk_len)
+{
+	if (a->method != IKE_AUTH_PSK || psk == NULL || psk_len < IKESA_PSK_MIN)
+		return M6E_AUTH;
+	if (sa->initiator) /* the responder signed its IKE_SA_INIT response and Ni */
+		return ikesa_cx_auth_psk_check(sa->cx, false, psk, psk_len, sa->init_resp, sa->init_resp_len, sa->ni,
+					       sa->ni_len, id->rest.ptr, id->rest.len, a->data.ptr, a->data.len);
+	return ikesa_cx_auth_psk_check(sa->cx, true, psk, psk_len, sa->init_req, sa->init_req_len, sa->nr, sa->nr_len,
+				       id->rest.ptr, id->rest.len, a->data.ptr, a->data.len);
+}
+
+static void child_report(struct ikesa *sa, const struct ikesa_prop *esp, uint32_t spi_peer, bool transport,
+			 const struct ike_ts_list *tsi, const struct ike_ts_list *tsr)
+{
+	struct ikesa_child ch;
+	uint8_t i2r[IKESA_KEYMAT_MAX], r2i[IKESA_KEYMAT_MAX];
+	memset(&ch, 0, sizeof(ch));
+	if (xform_to_aead(esp->encr, esp->key_bits, esp->integ, &ch.alg) != 0)
+		return;
+	ch.keymat_len = aead_keymat_len(ch.alg);
+	if (ch.keymat_len == 0 || ch.keymat_len > IKESA_KEYMAT_MAX ||
+	    ikesa_cx_child_keymat(sa->cx, sa->ni, sa->ni_len, sa->nr, sa->nr_len, ch.keymat_len, i2r, r2i) != 0) {
+		LOG_ERR(LOG_SUB_IKE, "IKE SA %016llx: CHILD_SA keys not derived", (unsigned long long)be64(sa->spi_i));
+		return;
+	}
+	ch.initiator = sa->initiator;
+	ch.transport = transport;
+	ch.udp_encap = sa->nat_local || sa->nat_remote;
+	ch.spi_in = sa->child_spi_in;
+	ch.spi_out = spi_peer;
+	ch.encr = esp->encr;
+	ch.key_bits = esp->key_bits;
+	ch.integ = esp->integ;
+	/* R7296-2.17.a: the first half keys initiator -> responder. */
+	memcpy(ch.keymat_out, sa->initiator ? i2r : r2i, ch.keymat_len);
+	memcpy(ch.keymat_in, sa->initiator ? r2i : i2r, ch.keymat_len);
+	ch.tsi = *tsi;
+	ch.tsr = *tsr;
+	ch.peer_id = sa->peer_id;
+	ch.path = sa->path;
+	memset(i2r, 0, sizeof(i2r));
+	memset(r2i, 0, sizeof(r2i));
+	if (sa->ops->child_up != NULL)
+		sa->ops->child_up(sa->arg, &ch);
+	memset(&ch, 0, sizeof(ch));
+}
+
+static uint32_t spi32(const struct ike_proposal *pp)
+{
+	return (uint32_t)pp->spi[0] << 24 | (uint32_t)pp->spi[1] << 16 | (uint32_t)pp->spi[2] << 8 | pp->spi[3];
+}
+
+static int parse_ts_pair(const struct ike_chain *c, struct ike_ts_list *tsi, struct ike_ts_list *tsr)
+{
+	int i = ike_chain_find(c, IKE_PL_TSI, 0), r = ike_chain_find(c, IKE_PL_TSR, 0);
+	if (i < 0 || r < 0)
+		return M6E_NOTFOUND;
+	if (ike_parse_ts(&c->pl[i], tsi, NULL) != 0 || ike_parse_ts(&c->pl[r], tsr, NULL) != 0)
+		return M6E_INVAL;
+	return 0;
+}
+
+static bool has_notify(const struct ike_chain *c, uint16_t type)
+{
+	struct ike_notify n;
+	return ike_chain_find_notify(c, type, &n) == 0;
+}
+
+/* Initiator: the IKE_AUTH request with the first CHILD_SA (R7296-1.2). */
+static int auth_request(struct ikesa *sa, uint64_t now_ms)
+{
+	size_t psk_len = 0;
+	const uint8_t *psk = sa->ops->psk_for(sa->arg, &sa->p.remote_id, &psk_len);
+	uint8_t auth[IKESA_CX_AUTH_MAX];
+	size_t auth_len = 0;
+	if (psk == NULL || our_auth(sa, psk, psk_len, auth, &auth_len) != 0)
+		return M6E_AUTH;
+	struct ike_sa sa_pl;
+	memset(&sa_pl, 0, sizeof(sa_pl));
+	sa->child_spi_in = new_child_spi(sa);
+	for (size_t i = 0; i < sa->p.n_esp; i++)
+		fill_esp_prop(&sa_pl.prop[i], (uint8_t)(i + 1), &sa->p.esp[i], sa->child_spi_in);
+	sa_pl.n_prop = (uint8_t)sa->p.n_esp;
+
+	struct wbuf w;
+	struct ike_builder b;
+	uint8_t first = 0;
+	size_t plain_len = 0;
+	inner_begin(sa, &b, &w);
+	ike_build_id(&b, IKE_PL_IDI, sa->p.local_id.type, sa->p.local_id.data, sa->p.local_id.len);
+	if (sa->p.remote_id.type != 0)
+		ike_build_id(&b, IKE_PL_IDR, sa->p.remote_id.type, sa->p.remote_id.data, sa->p.remote_id.len);
+	ike_build_auth(&b, IKE_AUTH_PSK, auth, auth_len);
+	if (sa->p.n_esp > 0) {
+		if (sa->p.transport)
+			ike_build_notify(&b, IKE_PROTO_NONE, NULL, 0, IKE_N_USE_TRANSPORT_MODE, NULL, 0);
+		ike_build_sa(&b, &sa_pl);
+		ike_build_ts(&b, IKE_PL_TSI, &sa->p.tsi);
+		ike_build_ts(&b, IKE_PL_TSR, &sa->p.tsr);
+	}
+	int rc = ike_build_inner_end(&b, &first, &plain_len);
+	memset(auth, 0, sizeof(auth));
+	if (rc != 0)
+		return rc;
+	return send_request(sa, IKE_EXCH_AUTH, first, plain_len, now_ms);
+}
+
+/* Initiator: IKE_SA_INIT response, or one of its unprotected refusals. */
+static int on_init_response(struct ikesa *sa, const uint8_t *msg, size_t len, const struct ike_msg *m,
+			    uint64_t now_ms)
+{
+	const struct ike_chain *c = &m->chain;
+	struct ike_notify n;
+	if (ike_chain_find(c, IKE_PL_SA, 0) < 0) {
+		if (++sa->init_retries > IKESA_INIT_RETRIES) {
+			go_down(sa, IKESA_DOWN_PEER_ERROR);
+			return 0;
+		}
+		if (ike_chain_find_notify(c, IKE_N_COOKIE, &n) == 0) { /* R7296-2.6.b: same SPIi, Ni */
+			if (n.data.len == 0 || n.data.len > IKE_COOKIE_MAX)
+				return drop(sa, IKESA_DROP_PARSE, M6E_INVAL);
+			memcpy(sa->cookie, n.data.ptr, n.data.len);
+			sa->cookie_len = n.data.len;
+			return init_request(sa, now_ms) == 0 ? 0 : M6E_IO;
+		}
+		if (ike_chain_find_notify(c, IKE_N_INVALID_KE_PAYLOAD, &n) == 0) {
+			uint16_t group = 0;
+			bool offered = false;
+			if (ike_notify_invalid_ke_group(&n, &group) != 0)
+				return drop(sa, IKESA_DROP_PARSE, M6E_INVAL);
+			for (size_t i = 0; i < sa->p.n_ike; i++)
+				offered |= sa->p.ike[i].dh == group;
+			if (!offered || group == sa->dh_group) /* R7296-1.2.a: only a group we offered */
+				return drop(sa, IKESA_DROP_KE, M6E_INVAL);
+			LOG_INFO(LOG_SUB_IKE, "IKE SA %016llx: responder wants DH group %u",
+				 (unsigned long long)be64(sa->spi_i), group);
+			sa->dh_group = group;
+			return init_request(sa, now_ms) == 0 ? 0 : M6E_IO;
+		}
+		if (ike_chain_find_notify(c, IKE_N_NO_PROPOSAL_CHOSEN, &n) == 0) {
+			go_down(sa, IKESA_DOWN_NO_PROPOSAL);
+			return 0;
+		}
+		sa->init_retries--;
+		return drop(sa, IKESA_DROP_MISSING, M6E_NOTFOUND);
+	}
+	struct init_payloads ip;
+	if (init_payloads(c, &ip) != 0)
+		return drop(sa, IKESA_DROP_MISSING, M6E_NOTFOUND);
+	int idx = check_chosen(&ip.sa, sa->p.ike, sa->p.n_ike, false);
+	if (idx < 0 || m->hdr.spi_r == 0)
+		return drop(sa, IKESA_DROP_PROPOSAL, M6E_PROTO);
+	if (ip.ke.group != sa->dh_group || sa->p.ike[idx].dh != sa->dh_group)
+		return drop(sa, IKESA_DROP_KE, M6E_PROTO);
+	sa->suite = sa->p.ike[idx];
+	put_be64(sa->spi_r, m->hdr.spi_r);
+	sa->nr_len = ip.nonce.len;
+	memcpy(sa->nr, ip.nonce.ptr, ip.nonce.len);
+	int why = 0;
+	if (ikesa_cx_derive(sa->cx, sa->suite.encr, sa->suite.key_bits, sa->suite.integ, sa->suite.prf,
+			    ip.ke.data.ptr, ip.ke.data.len, sa->ni, sa->ni_len, sa->nr, sa->nr_len, sa->spi_i, sa->spi_r,
+			    true, &why) != 0) {
+		/* A bad KE value ends this attempt: the DH pair is gone (R6989-2.5.a). */
+		go_down(sa, IKESA_DOWN_PEER_ERROR);
+		return drop(sa, IKESA_DROP_KE, M6E_INVAL);
+	}
+	natd_check(sa, c, sa->spi_r);
+	memcpy(sa->init_resp, msg, len);
+	sa->init_resp_len = len;
+	sa->req_pending = false;
+	sa->last_heard = now_ms;
+	int rc = auth_request(sa, now_ms);
+	if (rc != 0) {
+		go_down(sa, rc == M6E_AUTH ? IKESA_DOWN_AUTH_FAILED : IKESA_DOWN_INTERNAL);
+		return 0;
+	}
+	set_state(sa, IKESA_AUTH_SENT);
+	return 0;
+}
+
+/* Responder: decide the first CHILD_SA. Returns the notify to refuse it
+ * with, or 0 with *esp, *tsi, *tsr, *transport filled. */
+static uint16_t child_decide(struct ikesa *sa, const struct ike_chain *c, const struct ikesa_prop **esp,
+			     uint32_t *spi_peer, uint8_t *num, struct ike_ts_list *tsi, struct ike_ts_list *tsr,
+			     bool *transport)
+{
+	struct ike_sa peer;
+	struct ike_ts_list ptsi, ptsr;
+	int i_sa = ike_chain_find(c, IKE_PL_SA, 0);
+	if (i_sa < 0 || ike_parse_sa(&c->pl[i_sa], &peer, NULL) != 0 || parse_ts_pair(c, &ptsi, &ptsr) != 0)
+		return IKE_N_INVALID_SYNTAX;
+	int idx = select_prop(&peer, sa->p.esp, sa->p.n_esp, true, 0, num);
+	if (idx < 0)
+		return IKE_N_NO_PROPOSAL_CHOSEN;
+	*esp = &sa->p.esp[idx];
+	for (unsigned i = 0; i < peer.n_prop; i++)
+		if (peer.prop[i].num == *num)
+			*spi_peer = spi32(&peer.prop[i]);
+	*transport = has_notify(c, IKE_N_USE_TRANSPORT_MODE);
+	bool asked = *transport;
+	if (sa->ops->ts_policy == NULL) {
+		*tsi = ptsi;
+		*tsr = ptsr;
+	} else if (sa->ops->ts_policy(sa->arg, &sa->peer_id, &ptsi, &ptsr, transport, tsi, tsr) != 0) {
+		return IKE_N_TS_UNACCEPTABLE; /* R3776-4.2.k, RFC 4877 4.4 */
+	}
+	/* R7296-2.9.a: narrowing only; transport only if asked (R7296-1.3.1). */
+	if (!ts_subset(tsi, &ptsi) || !ts_subset(tsr, &ptsr))
+		return IKE_N_TS_UNACCEPTABLE;
+	*transport = *transport && asked;
+	return 0;
+}
+
+/* Responder: IKE_AUTH request, SK verified. */
+static int on_auth_request(struct ikesa *sa, uint32_t msg_id, const struct ike_chain *c, uint64_t now_ms)
+{
+	struct ike_id idi;
+	struct ike_auth a;
+	if (find_parse_id(c, IKE_PL_IDI, &idi) != 0 || find_parse_auth(c, &a) != 0 ||
+	    id_from_wire(&idi, &sa->peer_id) != 0)
+		return drop(sa, IKESA_DROP_MISSING, M6E_NOTFOUND);
+	size_t psk_len = 0;
+	const uint8_t *psk = sa->ops->psk_for(sa->arg, &sa->peer_id, &psk_len);
+	struct wbuf w;
+	struct ike_builder b;
+	uint8_t first = 0;
+	size_t plain_len = 0;
+	inner_begin(sa, &b, &w);
+	if (peer_auth_ok(sa, &idi, &a, psk, psk_len) != 0) {
+		/* R7296-2.21.2.a: AUTHENTICATION_FAILED in the encrypted response. */
+		LOG_RL(LOG_LVL_NOTICE, LOG_SUB_IKE, "IKE SA %016llx: AUTH of %s peer failed",
+		       (unsigned long long)be64(sa->spi_i), ike_id_type_name(idi.type));
+		ike_build_notify(&b, IKE_PROTO_NONE, NULL, 0, IKE_N_AUTHENTICATION_FAILED, NULL, 0);
+		if (ike_build_inner_end(&b, &first, &plain_len) == 0)
+			send_response(sa, IKE_EXCH_AUTH, msg_id, first, plain_len);
+		go_down(sa, IKESA_DOWN_AUTH_FAILED);
+		return 0;
+	}
+	uint8_t auth[IKESA_CX_AUTH_MAX];
+	size_t auth_len = 0;
+	if (our_auth(sa, psk, psk_len, auth, &auth_len) != 0) {
+		go_down(sa, IKESA_DOWN_INTERNAL);
+		return 0;
+	}
+	const struct ikesa_prop *esp = NULL;
+	uint32_t spi_peer = 0;
+	uint8_t num = 0;
+	bool transport = false;
+	struct ike_ts_list tsi, tsr;
+	memset(&tsi, 0, sizeof(tsi));
+	memset(&tsr, 0, sizeof(tsr));
+	bool want_child = ike_chain_find(c, IKE_PL_SA, 0) >= 0;
+	uint16_t refuse = want_child ? child_decide(sa, c, &esp, &spi_peer, &num, &tsi, &tsr, &transport) : 0;
+
+	ike_build_id(&b, IKE_PL_IDR, sa->p.local_id.type, sa->p.local_id.data, sa->p.local_id.len);
+	ike_build_auth(&b, IKE_AUTH_PSK, auth, auth_len);
+	memset(auth, 0, sizeof(auth));
+	if (want_child && refuse != 0) {
+		ike_build_notify(&b, IKE_PROTO_NONE, NULL, 0, refuse, NULL, 0);
+	} else if (want_child) {
+		struct ike_sa sa_pl;
+		memset(&sa_pl, 0, sizeof(sa_pl));
+		sa->child_spi_in = new_child_spi(sa);
+		fill_esp_prop(&sa_pl.prop[0], num, esp, sa->child_spi_in);
+		sa_pl.n_prop = 1;
+		if (transport)
+			ike_build_notify(&b, IKE_PROTO_NONE, NULL, 0, IKE_N_USE_TRANSPORT_MODE, NULL, 0);
+		ike_build_sa(&b, &sa_pl);
+		ike_build_ts(&b, IKE_PL_TSI, &tsi);
+		ike_build_ts(&b, IKE_PL_TSR, &tsr);
+	}
+	if (ike_build_inner_end(&b, &first, &plain_len) != 0 ||
+	    send_response(sa, IKE_EXCH_AUTH, msg_id, first, plain_len) != 0) {
+		go_down(sa, IKESA_DOWN_INTERNAL);
+		return 0;
+	}
+	sa->half_open_at = IKESA_NEVER;
+	sa->last_heard = now_ms;
+	set_state(sa, IKESA_ESTABLISHED);
+	if (sa->ops->ike_up != NULL)
+		sa->ops->ike_up(sa->arg, sa);
+	if (want_child && refuse == 0)
+		child_report(sa, esp, spi_peer, transport, &tsi, &tsr);
+	else if (want_child)
+		LOG_RL(LOG_LVL_NOTICE, LOG_SUB_IKE, "IKE SA %016llx: CHILD_SA refused: %s",
+		       (unsigned long long)be64(sa->spi_i), ike_notify_name(refuse));
+	return 0;
+}
+
+/* Initiator: IKE_AUTH response, SK verified. */
+static int on_auth_response(struct ikesa *sa, const struct ike_chain *c, uint64_t now_ms)
+{
+	if (has_notify(c, IKE_N_AUTHENTICATION_FAILED)) {
+		go_down(sa, IKESA_DOWN_PEER_AUTH_FAILED);
+		return 0;
+	}
+	struct ike_id idr;
+	struct ike_auth a;
+	struct ikesa_id peer;
+	if (find_parse_id(c, IKE_PL_IDR, &idr) != 0 || find_parse_auth(c, &a) != 0 || id_from_wire(&idr, &peer) != 0)
+		return drop(sa, IKESA_DROP_MISSING, M6E_NOTFOUND);
+	size_t psk_len = 0;
+	const uint8_t *psk = sa->ops->psk_for(sa->arg, &peer, &psk_len);
+	sa->req_pending = false;
+	bool expected = sa->p.remote_id.type == 0 || (peer.type == sa->p.remote_id.type &&
+						       peer.len == sa->p.remote_id.len &&
+						       memcmp(peer.data, sa->p.remote_id.data, peer.len) == 0);
+	if (!expected || peer_auth_ok(sa, &idr, &a, psk, psk_len) != 0) {
+		go_down(sa, IKESA_DOWN_AUTH_FAILED);
+		return 0;
+	}
+	sa->peer_id = peer;
+	sa->last_heard = now_ms;
+	set_state(sa, IKESA_ESTABLISHED);
+	if (sa->ops->ike_up != NULL)
+		sa->ops->ike_up(sa->arg, sa);
+	if (sa->p.n_esp == 0)
+		return 0;
+	/* The IKE SA stays up whatever happened to the child (R7296-1.2.b). */
+	for (unsigned i = 0; i < c->n; i++) {
+		struct ike_notify n;
+		if (c->pl[i].type == IKE_PL_NOTIFY && ike_parse_notify(&c->pl[i], &n, NULL) == 0 &&
+		    ike_notify_is_error(n.type)) {
+			if (sa->ops->child_failed != NULL)
+				sa->ops->child_failed(sa->arg, sa, n.type);
+			return 0;
+		}
+	}
+	struct ike_sa chosen;
+	struct ike_ts_list tsi, tsr;
+	int i_sa = ike_chain_find(c, IKE_PL_SA, 0);
+	int idx = -1;
+	if (i_sa >= 0 && ike_parse_sa(&c->pl[i_sa], &chosen, NULL) == 0)
+		idx = check_chosen(&chosen, sa->p.esp, sa->p.n_esp, true);
+	bool transport = has_notify(c, IKE_N_USE_TRANSPORT_MODE);
+	/* R7296-2.9.a: the responder may only narrow; R7296-1.3.1: no transport unasked. */
+	if (idx < 0 || parse_ts_pair(c, &tsi, &tsr) != 0 || !ts_subset(&tsi, &sa->p.tsi) ||
+	    !ts_subset(&tsr, &sa->p.tsr) || (transport && !sa->p.transport) || spi32(&chosen.prop[0]) < 256) {
+		if (sa->ops->child_failed != NULL)
+			sa->ops->child_failed(sa->arg, sa, 0);
+		return 0;
+	}
+	child_report(sa, &sa->p.esp[idx], spi32(&chosen.prop[0]), transport, &tsi, &tsr);
+	return 0;
+}
+
+/* ---- INFORMATIONAL (R7296-1.4) ---- */
+
+static int on_info_request(struct ikesa *sa, uint32_t msg_id, const struct ike_chain *c)
+{
+	bool delete_ike = false;
+	for (unsigned i = 0; i < c->n; i++) {
+		struct ike_delete d;
+		if (c->pl[i].type == IKE_PL_DELETE && ike_parse_delete(&c->pl[i], &d, NULL) == 0 &&
+		    d.proto == IKE_PROTO_IKE)
+			delete_ike = true;
+	}
+	if (c->n == 0)
+		sa->st.dpd_answered++;
+	/* R7296-1.4.1.a: the answer to an IKE SA delete is empty. */
+	send_response(sa, IKE_EXCH_INFORMATIONAL, msg_id, IKE_PL_NONE, 0);
+	if (delete_ike)
+		go_down(sa, IKESA_DOWN_PEER_DELETE);
+	return 0;
+}
+
+static int info_request(struct ikesa *sa, bool delete_ike, uint64_t now_ms)
+{
+	if (sa->state != IKESA_ESTABLISHED)
+		return M6E_PROTO;
+	if (sa->req_pending)
+		return M6E_AGAIN;
+	struct wbuf w;
+	struct ike_builder b;
+	uint8_t first = 0;
+	size_t plain_len = 0;
+	inner_begin(sa, &b, &w);
+	if (delete_ike)
+		ike_build_delete(&b, IKE_PROTO_IKE, 0, NULL, 0);
+	int rc = ike_build_inner_end(&b, &first, &plain_len);
+	if (rc == 0)
+		rc = send_request(sa, IKE_EXCH_INFORMATIONAL, first, plain_len, now_ms);
+	if (rc != 0)
+		return rc;
+	sa->req_is_delete = delete_ike;
+	if (delete_ike)
+		set_state(sa, IKESA_DELETING);
+	return 0;
+}
+
+int ikesa_dpd(struct ikesa *sa, uint64_t now_ms)
+{
+	return info_request(sa, false, now_ms);
+}
+
+int ikesa_delete(struct ikesa *sa, uint64_t now_ms)
+{
+	return info_request(sa, true, now_ms);
+}
+
+/* ---- input ---- */
+
+static bool spis_match(const struct ikesa *sa, const struct ike_hdr *h)
+{
+	if (h->spi_i != be64(sa->spi_i))
+		return false;
+	/* The IKE_SA_INIT response brings SPIr; its refusals carry 0. */
+	if (sa->state == IKESA_INIT_SENT && h->exchange == IKE_EXCH_SA_INIT)
+		return true;
+	/* A retransmitted IKE_SA_INIT request still carries SPIr 0. */
+	if (h->exchange == IKE_EXCH_SA_INIT && !(h->flags & IKE_FLAG_R) && h->spi_r == 0)
+		return true;
+	return h->spi_r == be64(sa->spi_r);
+}
+
+/* Verify and decrypt the SK payload of sa->rx; inner chain into *c. */
+static int open_sk(struct ikesa *sa, const struct ike_msg *m, size_t len, struct ike_chain *c)
+{
+	if (!m->chain.encrypted || m->chain.sk_type != IKE_PL_SK || !ikesa_cx_has_keys(sa->cx))
+		return drop(sa, IKESA_DROP_NO_SK, M6E_PROTO);
+	const struct ike_payload *sk = &m->chain.pl[m->chain.n - 1];
+	size_t plain_off = 0, plain_len = 0;
+	int why = 0;
+	if (ikesa_cx_open(sa->cx, sa->rx, len, sk->offset + IKE_PL_HDR_LEN, &plain_off, &plain_len, &why) != 0)
+		return drop(sa, IKESA_DROP_SK, M6E_AUTH); /* R7296-3.14.b: never act on it */
+	if (ike_parse_chain(m->chain.inner_first, sa->rx + plain_off, plain_len, true, c, NULL) != 0 ||
+	    ike_chain_validate(c, NULL) != 0)
+		return drop(sa, IKESA_DROP_INNER, M6E_INVAL);
+	return 0;
+}
+
+static int input_response(struct ikesa *sa, const uint8_t *msg, size_t len, const struct ike_msg *m,
+			  uint64_t now_ms)
+{
+	if (!sa->req_pending || m->hdr.msg_id != sa->req_id || m->hdr.exchange != sa->req_exch)
+		return drop(sa, IKESA_DROP_RESPONSE, M6E_PROTO);
+	if (m->hdr.exchange == IKE_EXCH_SA_INIT) {
+		if (m->chain.encrypted || ike_chain_validate(&m->chain, NULL) != 0)
+			return drop(sa, IKESA_DROP_PARSE, M6E_INVAL);
+		return on_init_response(sa, msg, len, m, now_ms);
+	}
+	struct ike_chain c;
+	int rc = open_sk(sa, m, len, &c);
+	if (rc != 0)
+		return rc;
+	if (m->hdr.exchange == IKE_EXCH_AUTH)
+		return on_auth_response(sa, &c, now_ms);
+	/* INFORMATIONAL: DPD or the answer to our DELETE. */
+	sa->req_pending = false;
+	sa->last_heard = now_ms;
+	if (sa->req_is_delete)
+		go_down(sa, IKESA_DOWN_LOCAL_DELETE);
+	else
+		sa->st.dpd_ok++;
+	return 0;
+}
+
+static int input_request(struct ikesa *sa, const struct ike_msg *m, size_t len, uint64_t now_ms)
+{
+	uint32_t id = m->hdr.msg_id;
+	/* A retransmitted IKE_SA_INIT reaches the responder before IKE_AUTH. */
+	if (m->hdr.exchange == IKE_EXCH_SA_INIT) {
+		if (sa->initiator || sa->state != IKESA_INIT_DONE || id != 0)
+			return drop(sa, IKESA_DROP_EXCHANGE, M6E_PROTO);
+		sa->st.cache_answers++;
+		send_bytes(sa, sa->resp, sa->resp_len);
+		return 0;
+	}
+	if (sa->peer_next_id > 0 && id == sa->peer_next_id - 1 && sa->resp_len > 0) {
+		struct ike_chain c;
+		int rc = open_sk(sa, m, len, &c); /* only a genuine retransmission is answered */
+		if (rc != 0)
+			return rc;
+		sa->st.cache_answers++;
+		send_bytes(sa, sa->resp, sa->resp_len);
+		return 0;
+	}
+	if (id != sa->peer_next_id) /* R7296-2.3.a */
+		return drop(sa, IKESA_DROP_MSG_ID, M6E_PROTO);
+	bool expect_auth = !sa->initiator && sa->state == IKESA_INIT_DONE;
+	bool expect_info = sa->state == IKESA_ESTABLISHED || sa->state == IKESA_DELETING;
+	if ((m->hdr.exchange == IKE_EXCH_AUTH && !expect_auth) ||
+	    (m->hdr.exchange == IKE_EXCH_INFORMATIONAL && !expect_info) ||
+	    (m->hdr.exchange != IKE_EXCH_AUTH && m->hdr.exchange != IKE_EXCH_INFORMATIONAL))
+		return drop(sa, IKESA_DROP_EXCHANGE, M6E_PROTO);
+	struct ike_chain c;
+	int rc = open_sk(sa, m, len, &c);
+	if (rc != 0)
+		return rc;
+	if (m->hdr.exchange == IKE_EXCH_AUTH)
+		return on_auth_request(sa, id, &c, now_ms);
+	sa->last_heard = now_ms;
+	return on_info_request(sa, id, &c);
+}
+
+int ikesa_input(struct ikesa *sa, const uint8_t *msg, size_t len, const struct ikesa_path *path, uint64_t now_ms)
+{
+	struct ike_msg m;
+	(void)path; /* MOBIKE will look at it; today the SA keeps its path */
+	if (sa->state == IKESA_CLOSED || sa->state == IKESA_IDLE)
+		return drop(sa, IKESA_DROP_STATE, M6E_PROTO);
+	if (len > sizeof(sa->rx))
+		return drop(sa, IKESA_DROP_TOO_BIG, M6E_RANGE);
+	/* Decryption works in place: keep the caller's bytes intact. */
+	memcpy(sa->rx, msg, len);
+	if (ike_parse_msg(sa->rx, len, &m, NULL) != 0)
+		return drop(sa, IKESA_DROP_PARSE, M6E_INVAL);
+	if (!spis_match(sa, &m.hdr))
+		return drop(sa, IKESA_DROP_SPI, M6E_NOTFOUND);
+	/* R7296-3.1.a: I is set exactly in what the original initiator sends. */
+	if (!!(m.hdr.flags & IKE_FLAG_I) == sa->initiator)
+		return drop(sa, IKESA_DROP_FLAGS, M6E_PROTO);
+	if (m.hdr.flags & IKE_FLAG_R)
+		return input_response(sa, msg, len, &m, now_ms);
+	return input_request(sa, &m, len, now_ms);
+}
+
+/* ---- timers ---- */
+
+uint64_t ikesa_next_timeout(const struct ikesa *sa)
+{
+	if (sa->state == IKESA_CLOSED)
+		return IKESA_NEVER;
+	uint64_t t = sa->req_pending ? sa->retx_at : IKESA_NEVER;
+	return sa->half_open_at < t ? sa->half_open_at : t;
+}
+
+void ikesa_tick(struct ikesa *sa, uint64_t now_ms)
+{
+	if (sa->state == IKESA_CLOSED)
+		return;
+	if (sa->half_open_at <= now_ms) {
+		go_down(sa, IKESA_DOWN_TIMEOUT);
+		return;
+	}
+	if (!sa->req_pending || sa->retx_at > now_ms)
+		return;
+	if (sa->retx_sent >= IKESA_RETX_TRIES) { /* R7296-2.4.a: give up, the peer is gone */
+		go_down(sa, sa->state == IKESA_DELETING ? IKESA_DOWN_LOCAL_DELETE : IKESA_DOWN_TIMEOUT);
+		return;
+	}
+	sa->retx_sent++;
+	sa->retx_delay_ms = sa->retx_delay_ms * 2 > IKESA_RETX_MAX_MS ? IKESA_RETX_MAX_MS : sa->retx_delay_ms * 2;
+	sa->retx_at = now_ms + sa->retx_delay_ms;
+	sa->st.retransmits++;
+	send_bytes(sa, sa->req, sa->req_len);
+}
+
+/* ---- accessors ---- */
+
+enum ikesa_state ikesa_state(const struct ikesa *sa) { return sa->state; }
+const struct ikesa_stats *ikesa_stats(const struct ikesa *sa) { return &sa->st; }
+bool ikesa_is_initiator(const struct ikesa *sa) { return sa->initiator; }
+uint64_t ikesa_spi_i(const struct ikesa *sa) { return be64(sa->spi_i); }
+uint64_t ikesa_spi_r(const struct ikesa *sa) { return be64(sa->spi_r); }
+const struct ikesa_id *ikesa_peer_id(const struct ikesa *sa) { return &sa->peer_id; }
+const struct ikesa_prop *ikesa_suite(const struct ikesa *sa) { return &sa->suite; }
+bool ikesa_nat_local(const struct ikesa *sa) { return sa->nat_local; }
+bool ikesa_nat_remote(const struct ikesa *sa) { return sa->nat_remote; }
+bool ikesa_peer_fragmentation(const struct ikesa *sa) { return sa->peer_frag; }
+uint64_t ikesa_last_heard(const struct ikesa *sa) { return sa->last_heard; }

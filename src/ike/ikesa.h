@@ -1,0 +1,273 @@
+/*
+ * One IKEv2 SA (RFC 7296): IKE_SA_INIT, IKE_AUTH with a pre-shared key and
+ * the first CHILD_SA, message IDs, retransmission, the response cache,
+ * INFORMATIONAL (liveness, DELETE of the IKE SA). A pure engine like
+ * mip6/ha.c: no sockets, no clock, no RNG of its own. Time comes in as
+ * now_ms, randomness (SPIs, nonces, cookie secrets) through ops->random, every
+ * datagram and every outcome leaves through struct ikesa_ops.
+ *
+ * Responder side, stateless until it commits (R7296-2.6.a, R7296-1.2):
+ * ikesa_accept() takes an IKE_SA_INIT request with SPIr 0 and either answers
+ * it without keeping anything (N(COOKIE) when the half-open count the adapter
+ * passes reaches params.cookie_threshold and no valid cookie came first;
+ * N(NO_PROPOSAL_CHOSEN); N(INVALID_KE_PAYLOAD) naming the selected group,
+ * R7296-1.2.a/2.7) or creates the SA and sends the IKE_SA_INIT response.
+ * Initiator side: ikesa_new_initiator() + ikesa_start(). Everything after
+ * goes to ikesa_input() of the SA the adapter found by SPIs.
+ *
+ * States (ikesa_set_state() logs old -> new and refuses other moves):
+ *   IDLE         --start-->        INIT_SENT   (initiator)
+ *   INIT_SENT    --COOKIE / INVALID_KE: resend, same state (R7296-2.6, 1.2)
+ *   INIT_SENT    --IKE_SA_INIT resp--> AUTH_SENT
+ *   (accept)                     INIT_DONE   (responder, response sent)
+ *   INIT_DONE    --IKE_AUTH req, AUTH ok--> ESTABLISHED (child or not)
+ *   AUTH_SENT    --IKE_AUTH resp, AUTH ok--> ESTABLISHED
+ *   ESTABLISHED  --ikesa_delete()--> DELETING --response/give-up--> CLOSED
+ *   any          --peer DELETE, AUTHENTICATION_FAILED, give-up--> CLOSED
+ * After IKE_SA_INIT only messages whose SK payload verifies move state
+ * (R7296-2.21.a); the rest is dropped and counted by enum ikesa_drop.
+ * A CHILD_SA refused (NO_PROPOSAL_CHOSEN, TS_UNACCEPTABLE) leaves the IKE SA
+ * up (R7296-1.2.b).
+ *
+ * Message IDs (R7296-2.3.a): window of 1. Our requests count from 0; one is
+ * outstanding at a time. A request with the peer's last message ID is a
+ * retransmission: answered with the cached response bytes, not reprocessed
+ * (R7296-2.1.b); an older one or a gap is dropped.
+ *
+ * Timers (the adapter calls ikesa_tick() at ikesa_next_timeout()):
+ *   retransmission  IKESA_RETX_INITIAL_MS, doubled each time up to
+ *                   IKESA_RETX_MAX_MS; after IKESA_RETX_TRIES sends the SA
+ *                   is given up (R7296-2.1.a: the initiator retransmits, the
+ *                   responder never does). No jitter: one SA, one request.
+ *   half-open       IKESA_HALF_OPEN_MS: a responder in INIT_DONE without a
+ *                   valid IKE_AUTH by then closes (bounds the state cookies
+ *                   protect).
+ * Liveness (DPD) is the adapter's policy: it calls ikesa_dpd() when it has
+ * heard nothing for a while; a lost DPD ends in the give-up above.
+ *
+ * Not here yet (docs/IKE.md): certificates, EAP, fragmentation (we announce
+ * IKEV2_FRAGMENTATION_SUPPORTED and record the peer's, R7383-2.3), CREATE_
+ * CHILD_SA and rekeying, MOBIKE, NAT keepalives; IPv6 paths only.
+ */
+#ifndef M6_IKE_IKESA_H
+#define M6_IKE_IKESA_H
+
+#include <netinet/in.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "crypto/aead.h"
+#include "wire/ike.h"
+
+#define IKESA_RETX_INITIAL_MS 500u
+#define IKESA_RETX_MAX_MS 8000u
+#define IKESA_RETX_TRIES 8u      /* 500+1000+2000+4000+8000*3 = 31.5 s, then give up */
+#define IKESA_HALF_OPEN_MS 30000u
+#define IKESA_NONCE_LEN 32       /* R7296-2.10.a: at least half the PRF key size */
+#define IKESA_MSG_MAX 2048       /* no fragmentation yet: one datagram */
+#define IKESA_ID_MAX 128
+#define IKESA_PSK_MIN 1
+#define IKESA_PROP_MAX 8
+#define IKESA_KEYMAT_MAX 64      /* per direction: AES-256 key + HMAC key, or key + salt */
+#define IKESA_INIT_RETRIES 4     /* COOKIE / INVALID_KE round trips before giving up */
+#define IKESA_NEVER UINT64_MAX
+
+/* One suite of ours, one transform per type. IKE: encr, key_bits, integ
+ * (XFORM_INTEG_NONE with GCM), prf, dh. ESP: encr, key_bits, integ; prf and
+ * dh 0 (no PFS in IKE_AUTH), ESN always "no". Numbers of crypto/xform.h. */
+struct ikesa_prop {
+	uint16_t encr;
+	uint16_t key_bits;
+	uint16_t integ;
+	uint16_t prf;
+	uint16_t dh;
+};
+
+struct ikesa_id {
+	uint8_t type;            /* IKE_ID_FQDN, IKE_ID_RFC822_ADDR, IKE_ID_IPV6_ADDR */
+	uint8_t len;
+	uint8_t data[IKESA_ID_MAX];
+};
+
+/* Where a datagram goes or came from (IPv6 only). The adapter fills it for
+ * input; the engine answers on the same path, swapped. */
+struct ikesa_path {
+	struct in6_addr local, remote;
+	uint16_t local_port, remote_port;
+};
+
+struct ikesa_params {
+	struct ikesa_prop ike[IKESA_PROP_MAX];   /* in our order of preference */
+	size_t n_ike;
+	struct ikesa_prop esp[IKESA_PROP_MAX];
+	size_t n_esp;
+	struct ikesa_id local_id;
+	/* Initiator: the responder we expect, sent as IDr and the key of the
+	 * PSK lookup before its AUTH arrives; its IDr must equal it. */
+	struct ikesa_id remote_id;
+	/* Initiator: the first CHILD_SA's TS and mode; the responder's policy
+	 * comes from ops->ts_policy. */
+	struct ike_ts_list tsi, tsr;
+	bool transport;                          /* send USE_TRANSPORT_MODE */
+	/* Responder: demand a cookie once the adapter's half-open count
+	 * reaches this (0: always; UINT32_MAX: never). */
+	uint32_t cookie_threshold;
+};
+
+/* What child_up reports: everything to create the two ESP SAs. "in" is
+ * the SA we receive on (its SPI we chose), "out" the one we send on. */
+struct ikesa_child {
+	bool initiator;          /* we initiated the exchange that created it */
+	bool transport;          /* USE_TRANSPORT_MODE agreed (R7296-1.3.1) */
+	bool udp_encap;          /* a NAT was detected (R7296-2.23) */
+	uint32_t spi_in, spi_out;
+	uint16_t encr, key_bits, integ;
+	enum aead_alg alg;       /* crypto/xform.h xform_to_aead() of the above */
+	size_t keymat_len;       /* aead_keymat_len(alg), each direction */
+	uint8_t keymat_in[IKESA_KEYMAT_MAX], keymat_out[IKESA_KEYMAT_MAX];
+	struct ike_ts_list tsi, tsr;              /* as narrowed by the responder */
+	struct ikesa_id peer_id;
+	struct ikesa_path path;
+};
+
+enum ikesa_state {
+	IKESA_IDLE = 0,
+	IKESA_INIT_SENT,
+	IKESA_INIT_DONE,
+	IKESA_AUTH_SENT,
+	IKESA_ESTABLISHED,
+	IKESA_DELETING,
+	IKESA_CLOSED,
+	IKESA_STATE_COUNT
+};
+
+enum ikesa_down {
+	IKESA_DOWN_NONE = 0,
+	IKESA_DOWN_TIMEOUT,          /* retransmissions exhausted / half-open expired */
+	IKESA_DOWN_AUTH_FAILED,      /* the peer's AUTH did not verify, or no PSK for it */
+	IKESA_DOWN_PEER_AUTH_FAILED, /* the peer sent AUTHENTICATION_FAILED */
+	IKESA_DOWN_NO_PROPOSAL,      /* IKE_SA_INIT refused: NO_PROPOSAL_CHOSEN */
+	IKESA_DOWN_PEER_ERROR,       /* another error notify, or too many INIT retries */
+	IKESA_DOWN_LOCAL_DELETE,     /* ikesa_delete() finished */
+	IKESA_DOWN_PEER_DELETE,      /* the peer deleted the IKE SA */
+	IKESA_DOWN_INTERNAL,         /* crypto or buffer failure on our side */
+	IKESA_DOWN_COUNT
+};
+
+/* Why an incoming datagram changed nothing; stable, for counters. */
+enum ikesa_drop {
+	IKESA_DROP_NONE = 0,
+	IKESA_DROP_TOO_BIG,        /* larger than IKESA_MSG_MAX */
+	IKESA_DROP_PARSE,          /* header or payload chain malformed (wire/ike.h reason) */
+	IKESA_DROP_SPI,            /* SPIs not this SA's */
+	IKESA_DROP_FLAGS,          /* I flag wrong for the sender's role (R7296-3.1.a) */
+	IKESA_DROP_EXCHANGE,       /* exchange type not expected in this state */
+	IKESA_DROP_MSG_ID,         /* request out of the window (R7296-2.3.a) */
+	IKESA_DROP_RESPONSE,       /* response to no outstanding request of ours */
+	IKESA_DROP_NO_SK,          /* no SK payload after IKE_SA_INIT (R7296-3.14.a) */
+	IKESA_DROP_SK,             /* SK did not verify or decrypt: never acted on */
+	IKESA_DROP_INNER,          /* decrypted payloads malformed */
+	IKESA_DROP_MISSING,        /* a payload the exchange requires is absent */
+	IKESA_DROP_PROPOSAL,       /* the response chose something we did not offer */
+	IKESA_DROP_KE,             /* KE group or value unusable (R6989-2.3.a) */
+	IKESA_DROP_COOKIE,         /* responder: cookie missing or wrong, N(COOKIE) sent */
+	IKESA_DROP_STATE,          /* nothing to do with it in this state */
+	IKESA_DROP_COUNT
+};
+
+struct ikesa;
+
+struct ikesa_ops {
+	/* One datagram (the IKE message, no Non-ESP Marker) on path. */
+	int (*send)(void *arg, const uint8_t *msg, size_t len, const struct ikesa_path *path);
+	void (*random)(void *arg, void *buf, size_t len);
+	/* The PSK shared with the peer that claims id; NULL if none. */
+	const uint8_t *(*psk_for)(void *arg, const struct ikesa_id *id, size_t *len);
+	/* Responder policy for the first CHILD_SA (R3776-4.2.k, RFC 4877 4.4):
+	 * narrow the proposed tsi/tsr for peer into out_tsi/out_tsr (a subset,
+	 * R7296-2.9.a), set *transport (in: the initiator asked for it) to the
+	 * mode; M6E_PERM -> TS_UNACCEPTABLE. */
+	int (*ts_policy)(void *arg, const struct ikesa_id *peer, const struct ike_ts_list *tsi,
+			 const struct ike_ts_list *tsr, bool *transport, struct ike_ts_list *out_tsi,
+			 struct ike_ts_list *out_tsr);
+	void (*ike_up)(void *arg, const struct ikesa *sa);
+	void (*ike_down)(void *arg, const struct ikesa *sa, enum ikesa_down reason);
+	void (*child_up)(void *arg, const struct ikesa_child *c);
+	/* An error notify the peer sent about our CHILD_SA request (the IKE SA
+	 * stays up): TS_UNACCEPTABLE, NO_PROPOSAL_CHOSEN. May be NULL. */
+	void (*child_failed)(void *arg, const struct ikesa *sa, uint16_t notify);
+};
+
+/* Responder's stateless front: cookie secrets and the counters of what it
+ * answered without creating an SA. */
+struct ikesa_gate;
+int ikesa_gate_new(struct ikesa_gate **out, const struct ikesa_ops *ops, void *arg);
+void ikesa_gate_free(struct ikesa_gate *g);
+/* New cookie secret from ops->random; the previous one stays valid. */
+void ikesa_gate_rotate(struct ikesa_gate *g);
+struct ikesa_gate_stats {
+	uint64_t cookie_sent, no_proposal_sent, invalid_ke_sent, accepted;
+	uint64_t drop[IKESA_DROP_COUNT];
+};
+const struct ikesa_gate_stats *ikesa_gate_stats(const struct ikesa_gate *g);
+
+/*
+ * An IKE_SA_INIT request with SPIr 0 (adapter: no SA of that SPIi and peer).
+ * half_open: the adapter's count of SAs in INIT_DONE. 0 with *out a new SA in
+ * INIT_DONE (its response sent, free with ikesa_free()); M6E_AGAIN when
+ * answered without state (cookie, NO_PROPOSAL_CHOSEN, INVALID_KE_PAYLOAD);
+ * another negative code when dropped (counted in the gate).
+ */
+int ikesa_accept(struct ikesa_gate *g, const struct ikesa_params *p, const struct ikesa_ops *ops, void *arg,
+		 uint32_t half_open, const uint8_t *msg, size_t len, const struct ikesa_path *path, uint64_t now_ms,
+		 struct ikesa **out);
+
+/* An initiator in IDLE; params are copied. */
+int ikesa_new_initiator(struct ikesa **out, const struct ikesa_params *p, const struct ikesa_ops *ops, void *arg,
+			const struct ikesa_path *path);
+/* Send the IKE_SA_INIT request. */
+int ikesa_start(struct ikesa *sa, uint64_t now_ms);
+void ikesa_free(struct ikesa *sa);
+
+/* A datagram for this SA. 0 when it was used (or answered from the
+ * response cache), a negative code when dropped (counted by reason). */
+int ikesa_input(struct ikesa *sa, const uint8_t *msg, size_t len, const struct ikesa_path *path, uint64_t now_ms);
+
+/* INFORMATIONAL with an empty SK payload (liveness, R7296-1.4.a).
+ * M6E_AGAIN if a request is outstanding, M6E_PROTO if not ESTABLISHED. */
+int ikesa_dpd(struct ikesa *sa, uint64_t now_ms);
+/* INFORMATIONAL with Delete(IKE) (R7296-1.4.1.a); CLOSED on the response. */
+int ikesa_delete(struct ikesa *sa, uint64_t now_ms);
+
+uint64_t ikesa_next_timeout(const struct ikesa *sa);
+void ikesa_tick(struct ikesa *sa, uint64_t now_ms);
+
+struct ikesa_stats {
+	uint64_t drop[IKESA_DROP_COUNT];
+	uint64_t retransmits;       /* our requests sent again */
+	uint64_t cache_answers;     /* retransmitted requests answered from the cache */
+	uint64_t dpd_answered;      /* empty INFORMATIONAL requests answered */
+	uint64_t dpd_ok;            /* our liveness checks answered */
+};
+
+enum ikesa_state ikesa_state(const struct ikesa *sa);
+const struct ikesa_stats *ikesa_stats(const struct ikesa *sa);
+bool ikesa_is_initiator(const struct ikesa *sa);
+uint64_t ikesa_spi_i(const struct ikesa *sa);
+uint64_t ikesa_spi_r(const struct ikesa *sa);
+const struct ikesa_id *ikesa_peer_id(const struct ikesa *sa);
+/* The negotiated IKE suite (valid from AUTH_SENT / INIT_DONE). */
+const struct ikesa_prop *ikesa_suite(const struct ikesa *sa);
+/* NAT detection results (R7296-2.23): our side / the peer's side translated. */
+bool ikesa_nat_local(const struct ikesa *sa);
+bool ikesa_nat_remote(const struct ikesa *sa);
+bool ikesa_peer_fragmentation(const struct ikesa *sa);
+/* Last time a message of the peer verified (liveness). */
+uint64_t ikesa_last_heard(const struct ikesa *sa);
+
+const char *ikesa_state_name(enum ikesa_state s);
+const char *ikesa_down_name(enum ikesa_down d);
+const char *ikesa_drop_name(enum ikesa_drop d);
+
+#endif

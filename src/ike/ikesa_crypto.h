@@ -1,0 +1,78 @@
+/*
+ * ikesa_crypto: the slice of crypto/ike_crypto.h the IKE SA engine uses,
+ * behind plain types. Private to src/ike/.
+ *
+ * Why a separate file: crypto/ike_crypto.h and wire/ike.h both define
+ * enum ike_auth_method (and struct ike_cert means two different things), so
+ * no translation unit can include both. ikesa.c includes the codec, this
+ * file's .c the crypto; neither header is ours to change.
+ *
+ * One struct ikesa_cx per IKE SA: our DH key pair while the exchange runs,
+ * then the SK_* keys and the SK payload contexts. Wiped on free.
+ */
+#ifndef M6_IKE_IKESA_CRYPTO_H
+#define M6_IKE_IKESA_CRYPTO_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define IKESA_CX_AUTH_MAX 64  /* PSK AUTH data: the PRF output */
+#define IKESA_CX_COOKIE_LEN 33
+#define IKESA_CX_COOKIE_SECRET 32
+
+struct ikesa_cx;
+
+int ikesa_cx_new(struct ikesa_cx **out);
+void ikesa_cx_free(struct ikesa_cx *cx);
+
+bool ikesa_cx_supported(unsigned xform_type, unsigned id, unsigned key_bits);
+size_t ikesa_cx_dh_public_len(unsigned group);
+
+/* A fresh key pair for group (replacing any previous one); our KE data into
+ * pub[cap], its length to *len. */
+int ikesa_cx_dh_start(struct ikesa_cx *cx, unsigned group, uint8_t *pub, size_t cap, size_t *len);
+
+/* g^ir from the peer's KE data (validated), SKEYSEED, SK_* and the SK
+ * contexts; the DH key pair and g^ir are wiped. *why (may be NULL) receives
+ * the ike_crypto reason of a refused peer value. */
+int ikesa_cx_derive(struct ikesa_cx *cx, unsigned encr, unsigned key_bits, unsigned integ, unsigned prf,
+		    const uint8_t *peer_ke, size_t peer_ke_len, const uint8_t *ni, size_t ni_len, const uint8_t *nr,
+		    size_t nr_len, const uint8_t spii[8], const uint8_t spir[8], bool original_initiator, int *why);
+bool ikesa_cx_has_keys(const struct ikesa_cx *cx);
+
+size_t ikesa_cx_sk_iv_len(const struct ikesa_cx *cx);
+size_t ikesa_cx_sk_body_len(const struct ikesa_cx *cx, size_t plain_len);
+int ikesa_cx_seal(struct ikesa_cx *cx, uint8_t *msg, size_t msg_len, size_t body_off, size_t plain_len);
+int ikesa_cx_open(struct ikesa_cx *cx, uint8_t *msg, size_t msg_len, size_t body_off, size_t *plain_off,
+		  size_t *plain_len, int *why);
+
+/* PSK AUTH of the initiator's (of_initiator) or the responder's signed
+ * octets: msg | nonce | prf(SK_px, id_body). make: out[IKESA_CX_AUTH_MAX],
+ * *out_len. check: constant time, 0 or M6E_AUTH. */
+int ikesa_cx_auth_psk(const struct ikesa_cx *cx, bool of_initiator, const uint8_t *psk, size_t psk_len,
+		      const uint8_t *msg, size_t msg_len, const uint8_t *nonce, size_t nonce_len, const uint8_t *id_body,
+		      size_t id_len, uint8_t *out, size_t *out_len);
+int ikesa_cx_auth_psk_check(const struct ikesa_cx *cx, bool of_initiator, const uint8_t *psk, size_t psk_len,
+			    const uint8_t *msg, size_t msg_len, const uint8_t *nonce, size_t nonce_len,
+			    const uint8_t *id_body, size_t id_len, const uint8_t *auth, size_t auth_len);
+
+/* CHILD_SA KEYMAT without PFS: dir_len octets each direction. */
+int ikesa_cx_child_keymat(const struct ikesa_cx *cx, const uint8_t *ni, size_t ni_len, const uint8_t *nr,
+			  size_t nr_len, size_t dir_len, uint8_t *i2r, uint8_t *r2i);
+
+/* NAT_DETECTION_*_IP hash over an IPv6 address and port (host order). */
+int ikesa_cx_natd(const uint8_t spii[8], const uint8_t spir[8], const uint8_t ip[16], uint16_t port,
+		  uint8_t out[20]);
+
+/* Responder cookies (R7296-2.6): secrets come from the caller's RNG. */
+struct ikesa_cx_cookie;
+int ikesa_cx_cookie_new(struct ikesa_cx_cookie **out, const uint8_t secret[IKESA_CX_COOKIE_SECRET]);
+void ikesa_cx_cookie_rotate(struct ikesa_cx_cookie *c, const uint8_t secret[IKESA_CX_COOKIE_SECRET]);
+void ikesa_cx_cookie_free(struct ikesa_cx_cookie *c);
+int ikesa_cx_cookie_make(const struct ikesa_cx_cookie *c, const uint8_t *ni, size_t ni_len, const uint8_t ip[16],
+			 const uint8_t spii[8], uint8_t out[IKESA_CX_COOKIE_LEN]);
+bool ikesa_cx_cookie_check(const struct ikesa_cx_cookie *c, const uint8_t *ni, size_t ni_len, const uint8_t ip[16],
+			   const uint8_t spii[8], const uint8_t *cookie, size_t cookie_len);
+
+#endif

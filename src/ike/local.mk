@@ -1,0 +1,8 @@
+# src/ike: the IKEv2 engines (docs/IKE.md). ikesa: one IKE SA, pure.
+libm6_a_SOURCES += src/ike/ikesa.c src/ike/ikesa.h src/ike/ikesa_crypto.c src/ike/ikesa_crypto.h
+
+check_PROGRAMS += tests/unit/test_ikesa
+TESTS += tests/unit/test_ikesa
+tests_unit_test_ikesa_SOURCES = tests/unit/test_ikesa.c tests/unit/testutil.c tests/unit/testutil.h
+tests_unit_test_ikesa_CFLAGS = $(TEST_CFLAGS)
+tests_unit_test_ikesa_LDADD = $(TEST_LDADD)
