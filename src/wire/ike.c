@@ -884,26 +884,25 @@ int ike_parse_ts(const struct ike_payload *p, struct ike_ts_list *tl, struct ike
 
 /* ---- configuration ---- */
 
-/* Allowed value lengths of the attributes we know (R7296-3.15.a: unknown
- * ones are kept raw and ignored by the engine). */
+/* Value lengths of the attributes we know: 0 (a request) or this
+ * (R7296-3.15.a: unknown ones are kept raw for the engine to ignore). */
 struct cp_len_rule {
 	uint16_t type;
-	uint8_t len;  /* the value length of a reply */
-	bool empty;   /* a zero-length request is allowed */
+	uint8_t len;
 };
 
 static const struct cp_len_rule cp_len_rules[] = {
-	{ IKE_CP_INTERNAL_IP4_ADDRESS, 4, true },
-	{ IKE_CP_INTERNAL_IP4_NETMASK, 4, true },
-	{ IKE_CP_INTERNAL_IP4_DNS, 4, true },
-	{ IKE_CP_INTERNAL_IP4_NBNS, 4, true },
-	{ IKE_CP_INTERNAL_IP4_DHCP, 4, true },
-	{ IKE_CP_INTERNAL_IP6_ADDRESS, IKE_CP_IP6_ADDRESS_LEN, true },
-	{ IKE_CP_INTERNAL_IP6_DNS, 16, true },
-	{ IKE_CP_INTERNAL_IP6_DHCP, 16, true },
-	{ IKE_CP_INTERNAL_IP4_SUBNET, 8, true },
-	{ IKE_CP_INTERNAL_IP6_SUBNET, 17, false },
-	{ IKE_CP_MIP6_HOME_PREFIX, IKE_CP_MIP6_HOME_PREFIX_LEN, true }, /* RFC 5026 §8.2 */
+	{ IKE_CP_INTERNAL_IP4_ADDRESS, 4 },
+	{ IKE_CP_INTERNAL_IP4_NETMASK, 4 },
+	{ IKE_CP_INTERNAL_IP4_DNS, 4 },
+	{ IKE_CP_INTERNAL_IP4_NBNS, 4 },
+	{ IKE_CP_INTERNAL_IP4_DHCP, 4 },
+	{ IKE_CP_INTERNAL_IP6_ADDRESS, IKE_CP_IP6_ADDRESS_LEN },
+	{ IKE_CP_INTERNAL_IP6_DNS, 16 },
+	{ IKE_CP_INTERNAL_IP6_DHCP, 16 },
+	{ IKE_CP_INTERNAL_IP4_SUBNET, 8 },
+	{ IKE_CP_INTERNAL_IP6_SUBNET, 17 },
+	{ IKE_CP_MIP6_HOME_PREFIX, IKE_CP_MIP6_HOME_PREFIX_LEN }, /* RFC 5026 §8.2 */
 };
 
 int ike_parse_cp(const struct ike_payload *p, struct ike_cp *cp, struct ike_diag *d)
@@ -927,7 +926,7 @@ int ike_parse_cp(const struct ike_payload *p, struct ike_cp *cp, struct ike_diag
 		for (size_t i = 0; i < NAMES_COUNT(cp_len_rules); i++) {
 			if (cp_len_rules[i].type != type)
 				continue;
-			if (len != cp_len_rules[i].len && !(len == 0 && cp_len_rules[i].empty))
+			if (len != cp_len_rules[i].len && len != 0)
 				return pfail(d, IKE_R_CP_ATTR_LEN, p, &at);
 			break;
 		}
