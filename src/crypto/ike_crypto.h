@@ -216,14 +216,15 @@ enum ike_sig_method ike_pkey_classic_method(const struct ike_pkey *k);
 void ike_pkey_set_rsa_pss(struct ike_pkey *k, bool pss);
 
 /*
- * AUTH data for a signature method over so. Method 1: RSASSA-PKCS1-v1_5
- * with hash. Interop: strongSwan signs and verifies method 1 with SHA-1
- * only, so with it use method 14 (both sides sent SIGNATURE_HASH_ALGORITHMS)
- * or IKE_HASH_SHA1 for method 1. Methods 9/10:
- * ECDSA with SHA-256/384 on P-256/P-384, r | s of fixed length (RFC 4754 7,
- * not DER; hash ignored). Method 14: 1-octet length | AlgorithmIdentifier |
- * signature (R7427-3.a) for sha256/384/512WithRSAEncryption, RSASSA-PSS
- * (see ike_pkey_set_rsa_pss) or ecdsa-with-SHA256/384/512 (DER signature). out_len receives the length.
+ * AUTH data for a signature method over so, its length into *out_len.
+ *   Method 1: RSASSA-PKCS1-v1_5 with hash. Interop: strongSwan signs and
+ *     verifies method 1 with SHA-1 only, so with it use method 14 (both
+ *     sides sent SIGNATURE_HASH_ALGORITHMS) or IKE_HASH_SHA1 for method 1.
+ *   Methods 9/10: ECDSA with SHA-256/384 on P-256/P-384, r | s of fixed
+ *     length (RFC 4754 7, not DER; hash ignored).
+ *   Method 14: 1-octet length | AlgorithmIdentifier | signature (R7427-3.a)
+ *     for sha256/384/512WithRSAEncryption, RSASSA-PSS (see
+ *     ike_pkey_set_rsa_pss) or ecdsa-with-SHA256/384/512 (DER signature).
  * 0, M6E_INVAL (method/key/hash mismatch), M6E_NOSPACE, M6E_IO.
  */
 int ike_auth_sign(const struct ike_pkey *key, enum ike_sig_method method, enum ike_hash hash,

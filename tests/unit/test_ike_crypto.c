@@ -942,7 +942,9 @@ START_TEST(sig_classic)
 	ck_assert_int_eq(
 		ike_auth_sign(p384, IKE_SIG_ECDSA_P256, IKE_HASH_SHA256, &so, auth, sizeof(auth), &len),
 		M6E_INVAL);
-	ck_assert_int_eq(ike_auth_sign(rsa, (enum ike_sig_method)IKE_AUTH_PSK, IKE_HASH_SHA256, &so, auth, sizeof(auth), &len), M6E_INVAL);
+	ck_assert_int_eq(
+		ike_auth_sign(rsa, (enum ike_sig_method)IKE_AUTH_PSK, IKE_HASH_SHA256, &so, auth, sizeof(auth), &len),
+		M6E_INVAL);
 	/* Method 1 with SHA-256 does not verify as method 1 with SHA-1. */
 	ck_assert_int_eq(ike_auth_sign(rsa, IKE_SIG_RSA, IKE_HASH_SHA256, &so, auth, sizeof(auth), &len), 0);
 	ck_assert_int_eq(ike_auth_verify(rsa, IKE_SIG_RSA, IKE_HASH_SHA1, &so, auth, len), M6E_AUTH);
