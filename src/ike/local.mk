@@ -6,3 +6,9 @@ TESTS += tests/unit/test_ikesa
 tests_unit_test_ikesa_SOURCES = tests/unit/test_ikesa.c tests/unit/testutil.c tests/unit/testutil.h
 tests_unit_test_ikesa_CFLAGS = $(TEST_CFLAGS)
 tests_unit_test_ikesa_LDADD = $(TEST_LDADD)
+
+# A handshake prefix, then fuzzed datagrams to a waiting engine: nothing may
+# move without a verified SK (tests/fuzz/fuzz_ikesa.c).
+check_PROGRAMS += tests/fuzz/replay_ikesa
+TESTS += tests/fuzz/replay_ikesa
+tests_fuzz_replay_ikesa_SOURCES = tests/fuzz/fuzz_ikesa.c tests/fuzz/replay.c tests/unit/ikesa_pair.h

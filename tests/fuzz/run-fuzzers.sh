@@ -25,7 +25,7 @@ libs=($(pkg-config --libs libconfig libcrypto libevent))
 # daemon (kstate and fwdpath are pure and have targets of their own),
 # instrumented once and archived.
 mapfile -t lib_srcs < <(cd "$top" && ls src/base/*.c src/wire/*.c src/conf/*.c src/ctl/*.c src/mip6/*.c \
-	src/crypto/*.c src/ipsec/*.c src/fwd/fwdpath.c src/io/kstate.c src/io/nlmon_parse.c src/mobile/sigpath.c 2>/dev/null)
+	src/crypto/*.c src/ike/*.c src/ipsec/*.c src/fwd/fwdpath.c src/io/kstate.c src/io/nlmon_parse.c src/mobile/sigpath.c 2>/dev/null)
 objs=()
 jobs=0
 for s in "${lib_srcs[@]}"; do
