@@ -14,3 +14,9 @@ tests_unit_ike_sk_probe_SOURCES = tests/unit/ike_sk_probe.c
 tests_unit_ike_sk_probe_LDADD = libm6.a $(M6_LIBS)
 TESTS += tests/unit/ike_sk_crosscheck.py
 EXTRA_DIST += tests/unit/ike_sk_crosscheck.py
+
+# What a peer hands to ike_crypto, fuzzed (seeds: IKE_CRYPTO_CORPUS=tests/fuzz/corpus/ike_crypto
+# tests/unit/test_ike_crypto); replayed over its corpus in make check.
+check_PROGRAMS += tests/fuzz/replay_ike_crypto
+TESTS += tests/fuzz/replay_ike_crypto
+tests_fuzz_replay_ike_crypto_SOURCES = tests/fuzz/fuzz_ike_crypto.c tests/fuzz/replay.c

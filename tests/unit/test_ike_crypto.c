@@ -8,6 +8,10 @@
  *
  * The keys and certificates of the signature tests are made here with the
  * OpenSSL API (the test is not src/, which alone hides OpenSSL).
+ *
+ * With IKE_CRYPTO_CORPUS set to a directory, the peer inputs used here (SK
+ * messages, KE data, AUTH data, a certificate) are written there as seeds
+ * for tests/fuzz/fuzz_ike_crypto.c, prefixed with its selector octet.
  */
 #include <openssl/bn.h>
 #include <openssl/core_names.h>
@@ -17,6 +21,7 @@
 #include <openssl/rsa.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -34,6 +39,23 @@ _Static_assert((int)IKE_SIG_RSA == (int)IKE_AUTH_RSA_SIG && (int)IKE_SIG_ECDSA_P
 	       "AUTH method numbers");
 
 #define P256 XFORM_PRF_HMAC_SHA2_256
+
+/* Selector octets of tests/fuzz/fuzz_ike_crypto.c. */
+enum { SEED_SK_GCM, SEED_SK_CBC, SEED_DH14, SEED_DH19, SEED_DH20, SEED_DH31, SEED_AUTH14, SEED_AUTH9, SEED_CERT };
+
+static void corpus_save(const char *name, uint8_t selector, const uint8_t *data, size_t len)
+{
+	const char *dir = getenv("IKE_CRYPTO_CORPUS");
+	if (!dir || !*dir)
+		return;
+	char path[512];
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	FILE *f = fopen(path, "wb");
+	ck_assert_ptr_nonnull(f);
+	ck_assert_int_eq(fputc(selector, f), selector);
+	ck_assert_uint_eq(fwrite(data, 1, len, f), len);
+	fclose(f);
+}
 
 static size_t hx(const char *hex, uint8_t *out, size_t cap)
 {
@@ -426,6 +448,8 @@ START_TEST(dh_round_trip)
 	ck_assert_int_eq(ike_dh_public(a, pa, sizeof(pa)), 0);
 	ck_assert_int_eq(ike_dh_public(b, pb, sizeof(pb)), 0);
 	ck_assert_int_eq(ike_dh_public(b, pb, plen - 1), M6E_NOSPACE);
+	static const char *const seed_names[] = { "dh14", "dh19", "dh20", "dh31" };
+	corpus_save(seed_names[_i], (uint8_t)(SEED_DH14 + _i), pb, plen);
 	ck_assert(memcmp(pa, pb, plen) != 0);
 	ck_assert_int_eq(ike_dh_compute(a, pb, plen, sa, sizeof(sa), NULL), 0);
 	ck_assert_int_eq(ike_dh_compute(b, pa, plen, sb, sizeof(sb), NULL), 0);
@@ -669,6 +693,7 @@ START_TEST(sk_vectors)
 	ck_assert_int_eq(ike_sk_new(&init, &k, true), 0);
 	ck_assert_int_eq(ike_sk_new(&resp, &k, false), 0);
 	size_t wlen = hx(sk_gcm_vector, want, sizeof(want));
+	corpus_save("sk_gcm", SEED_SK_GCM, want, wlen);
 	size_t len = build_sk(init, msg, inner, 12, &body_off);
 	ck_assert_uint_eq(len, wlen);
 	ck_assert_int_eq(ike_sk_seal(init, msg, len, body_off, 12), 0);
@@ -687,6 +712,7 @@ START_TEST(sk_vectors)
 	e6_keys(&k, &suite_cbc128);
 	ck_assert_int_eq(ike_sk_new(&resp, &k, false), 0);
 	wlen = hx(sk_cbc_vector, want, sizeof(want));
+	corpus_save("sk_cbc", SEED_SK_CBC, want, wlen);
 	ck_assert_int_eq(ike_sk_open(resp, want, wlen, 32, &off, &plen, NULL), 0);
 	ck_assert_uint_eq(off, 48);
 	tu_assert_mem_eq(want + off, plen, inner, 12);
@@ -837,6 +863,7 @@ static struct ike_x509 *to_ike_x509(X509 *x)
 	uint8_t back[4096];
 	size_t blen = 0;
 	ck_assert_int_eq(ike_x509_der(c, back, sizeof(back), &blen), 0);
+	corpus_save("cert", SEED_CERT, der, (size_t)n);
 	tu_assert_mem_eq(back, blen, der, (size_t)n);
 	ck_assert_int_eq(ike_x509_der(c, back, (size_t)n - 1, &blen), M6E_NOSPACE);
 	OPENSSL_free(der);
@@ -904,6 +931,10 @@ static void sig_case(EVP_PKEY *pk, enum ike_sig_method method, enum ike_hash has
 	const struct ike_pkey *pub = sg.pub;
 	size_t len = 0;
 	ck_assert_int_eq(ike_auth_sign(k, method, hash, &so, auth, sizeof(auth), &len), 0);
+	if (method == IKE_SIG_DIGITAL && EVP_PKEY_is_a(pk, "RSA") && hash == IKE_HASH_SHA256)
+		corpus_save("auth14_pkcs1", SEED_AUTH14, auth, len);
+	if (method == IKE_SIG_ECDSA_P256)
+		corpus_save("auth9", SEED_AUTH9, auth, len);
 	if (want_len)
 		ck_assert_uint_eq(len, want_len);
 	ck_assert_int_eq(ike_auth_verify(pub, method, hash, &so, auth, len), 0);
@@ -1082,6 +1113,7 @@ START_TEST(sig_rsa_pss)
 
 	/* Made outside: any salt length is read from the parameters... */
 	size_t len = pss_outside(&so, "SHA256", 20, auth, sizeof(auth));
+	corpus_save("auth14_pss", SEED_AUTH14, auth, len);
 	ck_assert_int_eq(ike_auth_verify(pub, IKE_SIG_DIGITAL, 0, &so, auth, len), 0);
 	len = pss_outside(&so, "SHA512", 0, auth, sizeof(auth));
 	ck_assert_int_eq(ike_auth_verify(pub, IKE_SIG_DIGITAL, 0, &so, auth, len), 0);
