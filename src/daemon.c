@@ -372,6 +372,7 @@ out:
 	io_timer_free(d.tick);
 	/* TUNs first (their routes go with them), then whatever else the
 	 * journal holds, then the journal itself. */
+	mnode_free(d.mnode);
 	fwd_free(d.fwd);
 	kstate_close(d.ks);
 	io_nl_close(d.nl);

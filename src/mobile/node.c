@@ -221,13 +221,6 @@ static void node_on_timer(void *arg)
 	node_rearm(n);
 }
 
-/* Which receiver an event came from: the watches carry the socket. */
-struct node_rx_ctx {
-	struct mnode *n;
-	size_t i;
-};
-static struct node_rx_ctx node_rx_ctx_of[NODE_N_RX]; /* one node per process */
-
 static void node_on_rx(void *arg)
 {
 	struct node_rx_ctx *c = arg;
@@ -292,8 +285,8 @@ int node_start_io(struct mnode *n, char *err, size_t errlen)
 			snprintf(err, errlen, "ICMPv6 filter: %s", err_str(rc));
 			return rc;
 		}
-		node_rx_ctx_of[i] = (struct node_rx_ctx){ .n = n, .i = i };
-		if ((rc = io_watch_new(n->env.loop, mip6sock_fd(n->rx[i]), node_on_rx, &node_rx_ctx_of[i],
+		n->rx_ctx[i] = (struct node_rx_ctx){ .n = n, .i = i };
+		if ((rc = io_watch_new(n->env.loop, mip6sock_fd(n->rx[i]), node_on_rx, &n->rx_ctx[i],
 				       &n->rx_watch[i])) < 0) {
 			snprintf(err, errlen, "watch: %s", err_str(rc));
 			return rc;

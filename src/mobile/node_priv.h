@@ -24,6 +24,12 @@ struct io_timer;
 struct ha_node;
 struct mn_node;
 
+/* Which receiver a watch callback is for. */
+struct node_rx_ctx {
+	struct mnode *n;
+	size_t i;
+};
+
 struct mnode {
 	struct mnode_env env;
 	const struct conf *conf;
@@ -35,6 +41,7 @@ struct mnode {
 	struct mip6sock *tx;
 	struct mip6sock *rx[NODE_N_RX];
 	struct io_watch *rx_watch[NODE_N_RX];
+	struct node_rx_ctx rx_ctx[NODE_N_RX];
 	struct io_tun *tun;
 	struct io_watch *tun_watch;
 	unsigned tun_ifindex;

@@ -453,11 +453,14 @@ lab_capture() {
 		grep -q "Capturing on" "$file.log" 2>/dev/null && in_ns "$ns" ping -6 -c 1 -W 1 ::1 >/dev/null 2>&1
 		sleep 0.05
 	done
+	# Under load dumpcap's "any" socket has been seen to miss the first
+	# packet after its first report: give it a moment more.
+	sleep 0.2
 }
 
 lab_capture_stop() { # [PID]
 	local p=${1:-$LAB_CAP_PID}
-	sleep 0.2
+	sleep 0.5
 	kill -INT "$p" 2>/dev/null
 	wait "$p" 2>/dev/null
 	return 0
