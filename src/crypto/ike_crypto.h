@@ -57,8 +57,10 @@ const char *ike_crypto_reason_name(enum ike_crypto_reason r);
 /*
  * Proposal support (RFC 8247 MUST/SHOULD set): ENCR_AES_GCM_16 and
  * ENCR_AES_CBC with 128 or 256 bits, PRF_HMAC_SHA2_256/384/512,
- * AUTH_HMAC_SHA2_256_128/384_192/512_256, DH 14/19/20/31. key_bits is the
- * Key Length attribute (0 = absent; required for ENCR). Anything else false.
+ * AUTH_HMAC_SHA2_256_128/384_192/512_256, DH 14/19/20/31, ESN 0/1. key_bits
+ * is the Key Length attribute (0 = absent; required for ENCR). Anything else
+ * false, INTEG NONE included: whether a proposal may omit integrity is
+ * ike_suite_valid()'s question (GCM only).
  */
 bool ike_crypto_supported(unsigned xform_type, unsigned id, unsigned key_bits);
 
