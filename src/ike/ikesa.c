@@ -1405,6 +1405,16 @@ void ikesa_tick(struct ikesa *sa, uint64_t now_ms)
 
 /* ---- accessors ---- */
 
+int ikesa_debug_sk_dump(const struct ikesa *sa, struct ikesa_sk_dump *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->spi_i = be64(sa->spi_i);
+	out->spi_r = be64(sa->spi_r);
+	out->suite = sa->suite;
+	return ikesa_cx_debug_sk(sa->cx, out->sk_ei, out->sk_er, &out->encr_len, out->sk_ai, out->sk_ar,
+				 &out->integ_len);
+}
+
 enum ikesa_state ikesa_state(const struct ikesa *sa) { return sa->state; }
 const struct ikesa_stats *ikesa_stats(const struct ikesa *sa) { return &sa->st; }
 bool ikesa_is_initiator(const struct ikesa *sa) { return sa->initiator; }

@@ -266,6 +266,20 @@ bool ikesa_peer_fragmentation(const struct ikesa *sa);
 /* Last time a message of the peer verified (liveness). */
 uint64_t ikesa_last_heard(const struct ikesa *sa);
 
+/*
+ * DEBUG ONLY: the IKE SA's SK_e and SK_a keys, for a decoder's key table
+ * (tshark's ikev2_decryption_table; the adapter's opt-in key dump). Secret
+ * material leaves the engine: never call it unless a person asked for a
+ * key dump, and wipe *out after use. M6E_PROTO before the keys exist.
+ */
+struct ikesa_sk_dump {
+	uint64_t spi_i, spi_r;
+	struct ikesa_prop suite;
+	size_t encr_len, integ_len;  /* SK_e* include the GCM salt; SK_a* are 0 with GCM */
+	uint8_t sk_ei[64], sk_er[64], sk_ai[64], sk_ar[64];
+};
+int ikesa_debug_sk_dump(const struct ikesa *sa, struct ikesa_sk_dump *out);
+
 const char *ikesa_state_name(enum ikesa_state s);
 const char *ikesa_down_name(enum ikesa_down d);
 const char *ikesa_drop_name(enum ikesa_drop d);

@@ -156,6 +156,21 @@ int ikesa_cx_auth_psk_check(const struct ikesa_cx *cx, bool of_initiator, const 
 	return rc;
 }
 
+int ikesa_cx_debug_sk(const struct ikesa_cx *cx, uint8_t *ei, uint8_t *er, size_t *encr_len, uint8_t *ai,
+		      uint8_t *ar, size_t *integ_len)
+{
+	const struct ike_keys *k = &cx->keys;
+	if (cx->sk == NULL || k->encr_len > IKESA_CX_SK_MAX || k->integ_len > IKESA_CX_SK_MAX)
+		return M6E_PROTO;
+	memcpy(ei, k->sk_ei, k->encr_len);
+	memcpy(er, k->sk_er, k->encr_len);
+	memcpy(ai, k->sk_ai, k->integ_len);
+	memcpy(ar, k->sk_ar, k->integ_len);
+	*encr_len = k->encr_len;
+	*integ_len = k->integ_len;
+	return 0;
+}
+
 int ikesa_cx_child_keymat(const struct ikesa_cx *cx, const uint8_t *ni, size_t ni_len, const uint8_t *nr,
 			  size_t nr_len, size_t dir_len, uint8_t *i2r, uint8_t *r2i)
 {

@@ -57,6 +57,12 @@ int ikesa_cx_auth_psk_check(const struct ikesa_cx *cx, bool of_initiator, const 
 			    const uint8_t *msg, size_t msg_len, const uint8_t *nonce, size_t nonce_len,
 			    const uint8_t *id_body, size_t id_len, const uint8_t *auth, size_t auth_len);
 
+/* DEBUG ONLY (a decoder's key table): SK_ei, SK_er, SK_ai, SK_ar with their
+ * lengths, each buffer IKESA_CX_SK_MAX octets. M6E_PROTO before the keys. */
+#define IKESA_CX_SK_MAX 64
+int ikesa_cx_debug_sk(const struct ikesa_cx *cx, uint8_t *ei, uint8_t *er, size_t *encr_len, uint8_t *ai,
+		      uint8_t *ar, size_t *integ_len);
+
 /* CHILD_SA KEYMAT without PFS: dir_len octets each direction. */
 int ikesa_cx_child_keymat(const struct ikesa_cx *cx, const uint8_t *ni, size_t ni_len, const uint8_t *nr,
 			  size_t nr_len, size_t dir_len, uint8_t *i2r, uint8_t *r2i);

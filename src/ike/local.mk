@@ -12,3 +12,11 @@ tests_unit_test_ikesa_LDADD = $(TEST_LDADD)
 check_PROGRAMS += tests/fuzz/replay_ikesa
 TESTS += tests/fuzz/replay_ikesa
 tests_fuzz_replay_ikesa_SOURCES = tests/fuzz/fuzz_ikesa.c tests/fuzz/replay.c tests/unit/ikesa_pair.h
+
+# tshark decrypts the IKE_AUTH our two engines produce (keys from the debug
+# dump) and must find IDi, AUTH, SA, TSi, TSr inside.
+check_PROGRAMS += tests/tshark/ikesapcap
+tests_tshark_ikesapcap_SOURCES = tests/tshark/ikesapcap.c tests/unit/ikesa_pair.h
+tests_tshark_ikesapcap_LDADD = libm6.a $(M6_LIBS)
+TESTS += tests/tshark/ikesa-tshark.sh
+EXTRA_DIST += tests/tshark/ikesa-tshark.sh
