@@ -258,11 +258,17 @@ static bool ike_prop_fits(const struct ike_proposal *pp, const struct ikesa_prop
 	       integ_ok(pp, o->integ) && xf_has(pp, XFORM_DH, o->dh, 0);
 }
 
+static uint32_t spi32(const struct ike_proposal *pp)
+{
+	return (uint32_t)pp->spi[0] << 24 | (uint32_t)pp->spi[1] << 16 | (uint32_t)pp->spi[2] << 8 | pp->spi[3];
+}
+
 static bool esp_prop_fits(const struct ike_proposal *pp, const struct ikesa_prop *o)
 {
 	enum aead_alg alg;
 	/* DH in an IKE_AUTH child proposal is ignored: no PFS here (R7296-1.2). */
-	return pp->proto == IKE_PROTO_ESP && pp->spi_size == 4 && known_types_only(pp) &&
+	/* R4303-2.1: SPIs 1..255 are reserved, 0 means none. */
+	return pp->proto == IKE_PROTO_ESP && pp->spi_size == 4 && spi32(pp) >= 256 && known_types_only(pp) &&
 	       xform_to_aead(o->encr, o->key_bits, o->integ, &alg) == 0 &&
 	       xf_has(pp, XFORM_ENCR, o->encr, o->key_bits) && integ_ok(pp, o->integ) &&
 	       (!xf_has_type(pp, XFORM_ESN) || xf_has(pp, XFORM_ESN, XFORM_ESN_NO, 0));
@@ -900,11 +906,6 @@ static void child_report(struct ikesa *sa, const struct ikesa_prop *esp, uint32_
 	if (sa->ops->child_up != NULL)
 		sa->ops->child_up(sa->arg, &ch);
 	memset(&ch, 0, sizeof(ch));
-}
-
-static uint32_t spi32(const struct ike_proposal *pp)
-{
-	return (uint32_t)pp->spi[0] << 24 | (uint32_t)pp->spi[1] << 16 | (uint32_t)pp->spi[2] << 8 | pp->spi[3];
 }
 
 static int parse_ts_pair(const struct ike_chain *c, struct ike_ts_list *tsi, struct ike_ts_list *tsr)

@@ -194,7 +194,7 @@ int ikesa_cx_cookie_new(struct ikesa_cx_cookie **out, const uint8_t secret[IKESA
 	struct ikesa_cx_cookie *c = calloc(1, sizeof(*c));
 	if (c == NULL)
 		return M6E_NOMEM;
-	memcpy(c->s.cur, secret, sizeof(c->s.cur));
+	ike_cookie_set(&c->s, secret);
 	*out = c;
 	return 0;
 }
@@ -202,10 +202,7 @@ int ikesa_cx_cookie_new(struct ikesa_cx_cookie **out, const uint8_t secret[IKESA
 /* The old current secret stays valid one more period (algorithms.md 6). */
 void ikesa_cx_cookie_rotate(struct ikesa_cx_cookie *c, const uint8_t secret[IKESA_CX_COOKIE_SECRET])
 {
-	memcpy(c->s.prev, c->s.cur, sizeof(c->s.prev));
-	c->s.have_prev = true;
-	c->s.version++;
-	memcpy(c->s.cur, secret, sizeof(c->s.cur));
+	ike_cookie_set(&c->s, secret);
 }
 
 void ikesa_cx_cookie_free(struct ikesa_cx_cookie *c)

@@ -2,10 +2,9 @@
  * ikesa_crypto: the slice of crypto/ike_crypto.h the IKE SA engine uses,
  * behind plain types. Private to src/ike/.
  *
- * Why a separate file: crypto/ike_crypto.h and wire/ike.h both define
- * enum ike_auth_method (and struct ike_cert means two different things), so
- * no translation unit can include both. ikesa.c includes the codec, this
- * file's .c the crypto; neither header is ours to change.
+ * Why a separate file: the engine sees only the operations it needs, on
+ * plain types, and ikesa.c stays about protocol; every key lives here and is
+ * wiped here.
  *
  * One struct ikesa_cx per IKE SA: our DH key pair while the exchange runs,
  * then the SK_* keys and the SK payload contexts. Wiped on free.

@@ -7,6 +7,7 @@
  */
 #include <string.h>
 
+#include "crypto/ike_crypto.h"
 #include "ikesa_pair.h"
 #include "testutil.h"
 
@@ -50,8 +51,8 @@ static void assert_children_match(void)
 	ck_assert_int_eq(i->transport, r->transport);
 	/* Each side reports the other's identity. */
 	ck_assert_uint_eq(i->peer_id.type, IKE_ID_FQDN);
-	ck_assert_uint_eq(r->peer_id.type, IKE_ID_RFC822_ADDR);
-	ck_assert_mem_eq(r->peer_id.data, "mn1@example.net", 15);
+	ck_assert_uint_eq(r->peer_id.type, ctx.params[PAIR_MN].local_id.type);
+	ck_assert_mem_eq(r->peer_id.data, ctx.params[PAIR_MN].local_id.data, ctx.params[PAIR_MN].local_id.len);
 }
 
 static void handshake(void)
@@ -75,16 +76,12 @@ static void assert_established(void)
 	ck_assert(ikesa_peer_fragmentation(mn()->sa) && ikesa_peer_fragmentation(ha()->sa));
 }
 
-/* 384-bit random ECP: crypto/ike_crypto.h's IKE_DH_ECP_384, a header this
- * file cannot include next to wire/ike.h (see src/ike/ikesa_crypto.h). */
-#define DH_ECP_384 20
-
 /* Full IKE_SA_INIT + IKE_AUTH for each DH group and both IKE/ESP suites. */
 static const struct {
 	uint16_t dh;
 	bool cbc;
 } suites[] = {
-	{ XFORM_DH_MODP_2048, false }, { XFORM_DH_ECP_256, false }, { DH_ECP_384, false },
+	{ XFORM_DH_MODP_2048, false }, { XFORM_DH_ECP_256, false }, { IKE_DH_ECP_384, false },
 	{ XFORM_DH_CURVE25519, false }, { XFORM_DH_ECP_256, true },  { XFORM_DH_CURVE25519, true },
 };
 
@@ -238,6 +235,24 @@ START_TEST(wrong_psk)
 	ck_assert_int_eq(mn()->down, IKESA_DOWN_PEER_AUTH_FAILED);
 	ck_assert_uint_eq(mn()->n_child_up + ha()->n_child_up, 0);
 	ck_assert_uint_eq(mn()->n_ike_up + ha()->n_ike_up, 0);
+}
+END_TEST
+
+/* ID_IPV6_ADDR (the MN names itself by its home address) on one side,
+ * ID_FQDN on the other (R7296-3.5). */
+START_TEST(ipv6_addr_id)
+{
+	struct in6_addr hoa = pair_addr(5, 1, 0x100);
+	struct ikesa_id *id = &ctx.params[PAIR_MN].local_id;
+	memset(id, 0, sizeof(*id));
+	id->type = IKE_ID_IPV6_ADDR;
+	id->len = 16;
+	memcpy(id->data, hoa.s6_addr, 16);
+	handshake();
+	assert_established();
+	ck_assert_uint_eq(ha()->child.peer_id.type, IKE_ID_IPV6_ADDR);
+	ck_assert_mem_eq(ha()->child.peer_id.data, hoa.s6_addr, 16);
+	ck_assert_uint_eq(ikesa_peer_id(ha()->sa)->len, 16);
 }
 END_TEST
 
@@ -521,6 +536,7 @@ static Suite *ikesa_suite_make(void)
 	tcase_add_test(tc, cookie_wrong);
 	tcase_add_test(tc, wrong_psk);
 	tcase_add_test(tc, wrong_responder_id);
+	tcase_add_test(tc, ipv6_addr_id);
 	tcase_add_test(tc, lost_response_retransmit);
 	tcase_add_test(tc, give_up);
 	tcase_add_test(tc, init_retransmit_cached);
