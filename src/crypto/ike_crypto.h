@@ -248,11 +248,29 @@ int ike_x509_der(const struct ike_x509 *c, uint8_t *out, size_t cap, size_t *len
 const struct ike_pkey *ike_x509_pubkey(const struct ike_x509 *c);
 void ike_x509_free(struct ike_x509 *c);
 
+/* The subject Name as DER (the data of an ID_DER_ASN1_DN payload). */
+int ike_x509_subject(const struct ike_x509 *c, uint8_t *out, size_t cap, size_t *len);
+/*
+ * true if the certificate vouches for the IKE identity (R7296-1.2.a,
+ * R7296-3.5.a): id_type is the ID payload's type (wire/ike.h enum
+ * ike_id_type), id its data. ID_FQDN and ID_RFC822_ADDR must be a
+ * subjectAltName dNSName / rfc822Name (case-insensitive, no wildcards, never
+ * the subject CN); ID_IPV4_ADDR / ID_IPV6_ADDR an iPAddress; ID_DER_ASN1_DN
+ * the subject. Any other type: false.
+ */
+bool ike_x509_has_id(const struct ike_x509 *c, unsigned id_type, const uint8_t *id, size_t id_len);
+/* SHA-1 of the DER SubjectPublicKeyInfo: how CERTREQ names a trust anchor
+ * (RFC 7296 3.7). */
+int ike_x509_spki_sha1(const struct ike_x509 *c, uint8_t out[IKE_NATD_LEN]);
+
 int ike_castore_new(struct ike_castore **out);
 /* Trust every certificate of a PEM file / one certificate (copied). */
 int ike_castore_add_pem(struct ike_castore *s, const char *path);
 int ike_castore_add(struct ike_castore *s, const struct ike_x509 *c);
 void ike_castore_free(struct ike_castore *s);
+/* The CERTREQ Certification Authority data: the SPKI SHA-1 of every trusted
+ * certificate, concatenated, into out[cap]; *len receives 20 x count. */
+int ike_castore_certreq(const struct ike_castore *s, uint8_t *out, size_t cap, size_t *len);
 /*
  * Validate leaf up to a trusted CA through the untrusted intermediates
  * (any purpose; validity times checked at `now`, 0 = the current time). 0 or

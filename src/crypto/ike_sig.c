@@ -539,6 +539,72 @@ void ike_x509_free(struct ike_x509 *c)
 	free(c);
 }
 
+int ike_x509_subject(const struct ike_x509 *c, uint8_t *out, size_t cap, size_t *len)
+{
+	const X509_NAME *name = X509_get_subject_name(c->x);
+	const unsigned char *der = NULL;
+	size_t n = 0;
+	if (!name || X509_NAME_get0_der((X509_NAME *)name, &der, &n) != 1)
+		return M6E_IO;
+	if (n > cap)
+		return M6E_NOSPACE;
+	memcpy(out, der, n);
+	*len = n;
+	return 0;
+}
+
+/* ID payload types (RFC 7296 3.5; wire/ike.h has the enum). */
+#define ID_IPV4_ADDR 1
+#define ID_FQDN 2
+#define ID_RFC822_ADDR 3
+#define ID_IPV6_ADDR 5
+#define ID_DER_ASN1_DN 9
+
+bool ike_x509_has_id(const struct ike_x509 *c, unsigned id_type, const uint8_t *id, size_t id_len)
+{
+	/* Only the names the certificate states; a CN is not an FQDN. */
+	const unsigned flags = X509_CHECK_FLAG_NEVER_CHECK_SUBJECT | X509_CHECK_FLAG_NO_WILDCARDS;
+	if (!c || !id || !id_len || id_len > 255)
+		return false;
+	switch (id_type) {
+	case ID_FQDN:
+		return X509_check_host(c->x, (const char *)id, id_len, flags, NULL) == 1;
+	case ID_RFC822_ADDR:
+		return X509_check_email(c->x, (const char *)id, id_len, flags) == 1;
+	case ID_IPV4_ADDR:
+	case ID_IPV6_ADDR:
+		if (id_len != (id_type == ID_IPV4_ADDR ? 4u : 16u))
+			return false;
+		return X509_check_ip(c->x, id, id_len, flags) == 1;
+	case ID_DER_ASN1_DN: {
+		const uint8_t *p = id;
+		X509_NAME *name = d2i_X509_NAME(NULL, &p, (long)id_len);
+		bool same = name && p == id + id_len && X509_NAME_cmp(name, X509_get_subject_name(c->x)) == 0;
+		X509_NAME_free(name);
+		return same;
+	}
+	default:
+		return false;
+	}
+}
+
+static int spki_sha1(X509 *x, uint8_t out[IKE_NATD_LEN])
+{
+	uint8_t *der = NULL;
+	int n = i2d_X509_PUBKEY(X509_get_X509_PUBKEY(x), &der);
+	unsigned int got = 0;
+	int rc = n > 0 && EVP_Digest(der, (size_t)n, out, &got, EVP_sha1(), NULL) == 1 && got == IKE_NATD_LEN
+			 ? 0
+			 : M6E_IO;
+	OPENSSL_free(der);
+	return rc;
+}
+
+int ike_x509_spki_sha1(const struct ike_x509 *c, uint8_t out[IKE_NATD_LEN])
+{
+	return spki_sha1(c->x, out);
+}
+
 int ike_castore_new(struct ike_castore **out)
 {
 	*out = NULL;
@@ -570,6 +636,25 @@ void ike_castore_free(struct ike_castore *s)
 		return;
 	X509_STORE_free(s->store);
 	free(s);
+}
+
+int ike_castore_certreq(const struct ike_castore *s, uint8_t *out, size_t cap, size_t *len)
+{
+	STACK_OF(X509_OBJECT) *objs = X509_STORE_get0_objects(s->store);
+	size_t n = 0;
+	for (int i = 0; i < sk_X509_OBJECT_num(objs); i++) {
+		X509 *x = X509_OBJECT_get0_X509(sk_X509_OBJECT_value(objs, i));
+		if (!x) /* a CRL */
+			continue;
+		if (cap - n < IKE_NATD_LEN)
+			return M6E_NOSPACE;
+		int rc = spki_sha1(x, out + n);
+		if (rc)
+			return rc;
+		n += IKE_NATD_LEN;
+	}
+	*len = n;
+	return 0;
 }
 
 int ike_x509_verify_chain(struct ike_castore *s, const struct ike_x509 *leaf, const struct ike_x509 *const *chain,

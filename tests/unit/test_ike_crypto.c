@@ -1221,6 +1221,82 @@ START_TEST(cert_chains)
 }
 END_TEST
 
+/* IDs a certificate vouches for (R7296-3.5.a) and CERTREQ hashes. */
+START_TEST(cert_ids)
+{
+	X509 *x = mk_cert(p256_key, "ha.example.com", NULL, NULL, -60, 3600, false);
+	X509_EXTENSION *ext = X509V3_EXT_conf_nid(NULL, NULL, NID_subject_alt_name,
+						  "DNS:ha.example.com,email:mn1@example.com,IP:2001:db8:1::1,IP:192.0.2.1");
+	ck_assert_ptr_nonnull(ext);
+	X509_add_ext(x, ext, -1);
+	X509_EXTENSION_free(ext);
+	ck_assert_int_gt(X509_sign(x, p256_key, EVP_sha256()), 0);
+	X509 *plain = mk_cert(p256_key, "ha.example.com", NULL, NULL, -60, 3600, false); /* CN only */
+	struct ike_x509 *c = to_ike_x509(x), *c_plain = to_ike_x509(plain);
+
+	const char *fqdn = "ha.example.com", *upper = "HA.Example.COM", *other = "hb.example.com";
+	ck_assert(ike_x509_has_id(c, IKE_ID_FQDN, (const uint8_t *)fqdn, strlen(fqdn)));
+	ck_assert(ike_x509_has_id(c, IKE_ID_FQDN, (const uint8_t *)upper, strlen(upper)));
+	ck_assert(!ike_x509_has_id(c, IKE_ID_FQDN, (const uint8_t *)other, strlen(other)));
+	/* A CN is not a subjectAltName. */
+	ck_assert(!ike_x509_has_id(c_plain, IKE_ID_FQDN, (const uint8_t *)fqdn, strlen(fqdn)));
+	const char *mail = "mn1@example.com", *mail2 = "mn2@example.com";
+	ck_assert(ike_x509_has_id(c, IKE_ID_RFC822_ADDR, (const uint8_t *)mail, strlen(mail)));
+	ck_assert(!ike_x509_has_id(c, IKE_ID_RFC822_ADDR, (const uint8_t *)mail2, strlen(mail2)));
+	ck_assert(!ike_x509_has_id(c, IKE_ID_FQDN, (const uint8_t *)mail, strlen(mail)));
+	uint8_t ip6[16], ip4[4] = { 192, 0, 2, 1 };
+	hx("20010db8000100000000000000000001", ip6, 16);
+	ck_assert(ike_x509_has_id(c, IKE_ID_IPV6_ADDR, ip6, 16));
+	ck_assert(ike_x509_has_id(c, IKE_ID_IPV4_ADDR, ip4, 4));
+	ck_assert(!ike_x509_has_id(c, IKE_ID_IPV4_ADDR, ip6, 16)); /* length of the type */
+	ip6[15] = 2;
+	ck_assert(!ike_x509_has_id(c, IKE_ID_IPV6_ADDR, ip6, 16));
+
+	/* ID_DER_ASN1_DN: the subject, as we encode it and as OpenSSL does. */
+	uint8_t dn[256], *der = NULL;
+	size_t dn_len = 0;
+	ck_assert_int_eq(ike_x509_subject(c, dn, sizeof(dn), &dn_len), 0);
+	int n = i2d_X509_NAME(X509_get_subject_name(x), &der);
+	tu_assert_mem_eq(dn, dn_len, der, (size_t)n);
+	OPENSSL_free(der);
+	ck_assert(ike_x509_has_id(c, IKE_ID_DER_ASN1_DN, dn, dn_len));
+	ck_assert(ike_x509_has_id(c_plain, IKE_ID_DER_ASN1_DN, dn, dn_len)); /* same subject */
+	ck_assert(!ike_x509_has_id(c, IKE_ID_DER_ASN1_DN, dn, dn_len - 1));
+	ck_assert_int_eq(ike_x509_subject(c, dn, 4, &dn_len), M6E_NOSPACE);
+	ck_assert(!ike_x509_has_id(c, IKE_ID_KEY_ID, (const uint8_t *)fqdn, strlen(fqdn)));
+
+	/* CERTREQ: SHA-1 over the DER SubjectPublicKeyInfo, one per trusted CA. */
+	uint8_t h[IKE_NATD_LEN], want[IKE_NATD_LEN], list[100];
+	ck_assert_int_eq(ike_x509_spki_sha1(c, h), 0);
+	der = NULL;
+	n = i2d_X509_PUBKEY(X509_get_X509_PUBKEY(x), &der);
+	ck_assert_int_eq(EVP_Q_digest(NULL, "SHA1", NULL, der, (size_t)n, want, NULL), 1);
+	OPENSSL_free(der);
+	tu_assert_mem_eq(h, sizeof(h), want, sizeof(want));
+	X509 *ca2 = mk_cert(rsa_key, "second CA", NULL, NULL, -60, 3600, true);
+	struct ike_x509 *c_ca2 = to_ike_x509(ca2);
+	struct ike_castore *store;
+	size_t list_len = 0;
+	ck_assert_int_eq(ike_castore_new(&store), 0);
+	ck_assert_int_eq(ike_castore_certreq(store, list, sizeof(list), &list_len), 0);
+	ck_assert_uint_eq(list_len, 0);
+	ck_assert_int_eq(ike_castore_add(store, c), 0);
+	ck_assert_int_eq(ike_castore_add(store, c_ca2), 0);
+	ck_assert_int_eq(ike_castore_certreq(store, list, sizeof(list), &list_len), 0);
+	ck_assert_uint_eq(list_len, 40);
+	ck_assert(memcmp(list, h, 20) == 0 || memcmp(list + 20, h, 20) == 0);
+	ck_assert_int_eq(ike_castore_certreq(store, list, 39, &list_len), M6E_NOSPACE);
+
+	ike_castore_free(store);
+	ike_x509_free(c);
+	ike_x509_free(c_plain);
+	ike_x509_free(c_ca2);
+	X509_free(x);
+	X509_free(plain);
+	X509_free(ca2);
+}
+END_TEST
+
 /* ---- cookies, tie-break ------------------------------------------------ */
 
 START_TEST(cookies)
@@ -1344,6 +1420,7 @@ static Suite *ike_crypto_suite(void)
 	tcase_add_test(tc, sig_rfc7427);
 	tcase_add_test(tc, sig_rsa_pss);
 	tcase_add_test(tc, cert_chains);
+	tcase_add_test(tc, cert_ids);
 	tcase_set_timeout(tc, 60);
 	suite_add_tcase(s, tc);
 	return s;
