@@ -410,11 +410,21 @@ static int seal_msg(struct ikesa *sa, uint8_t exch, bool response, uint32_t msg_
 	return rc;
 }
 
+/* The next retransmission: the nominal delay shortened by a random part of
+ * up to 1/IKESA_RETX_JITTER_DIV, so SAs started together drift apart. */
+static uint64_t retx_due(struct ikesa *sa, uint64_t now_ms)
+{
+	uint8_t r[2];
+	uint32_t span = sa->retx_delay_ms / IKESA_RETX_JITTER_DIV;
+	sa->ops->random(sa->arg, r, sizeof(r));
+	return now_ms + sa->retx_delay_ms - (span ? ((uint32_t)r[0] << 8 | r[1]) % (span + 1) : 0);
+}
+
 static void arm_retx(struct ikesa *sa, uint64_t now_ms)
 {
 	sa->retx_sent = 1;
 	sa->retx_delay_ms = IKESA_RETX_INITIAL_MS;
-	sa->retx_at = now_ms + sa->retx_delay_ms;
+	sa->retx_at = retx_due(sa, now_ms);
 }
 
 /* A new encrypted request from sa->plain; window of 1 (R7296-2.3.a). */
@@ -1399,7 +1409,7 @@ void ikesa_tick(struct ikesa *sa, uint64_t now_ms)
 	}
 	sa->retx_sent++;
 	sa->retx_delay_ms = sa->retx_delay_ms * 2 > IKESA_RETX_MAX_MS ? IKESA_RETX_MAX_MS : sa->retx_delay_ms * 2;
-	sa->retx_at = now_ms + sa->retx_delay_ms;
+	sa->retx_at = retx_due(sa, now_ms);
 	sa->st.retransmits++;
 	send_bytes(sa, sa->req, sa->req_len);
 }

@@ -36,9 +36,11 @@
  *
  * Timers (the adapter calls ikesa_tick() at ikesa_next_timeout()):
  *   retransmission  IKESA_RETX_INITIAL_MS, doubled each time up to
- *                   IKESA_RETX_MAX_MS; after IKESA_RETX_TRIES sends the SA
- *                   is given up (R7296-2.1.a: the initiator retransmits, the
- *                   responder never does). No jitter: one SA, one request.
+ *                   IKESA_RETX_MAX_MS, each wait shortened at random by up
+ *                   to 1/IKESA_RETX_JITTER_DIV (ops->random) so SAs started
+ *                   together do not retransmit in step; after
+ *                   IKESA_RETX_TRIES sends the SA is given up (R7296-2.1.a,
+ *                   R7296-2.4: only the requester retransmits).
  *   half-open       IKESA_HALF_OPEN_MS: a responder in INIT_DONE without a
  *                   valid IKE_AUTH by then closes (bounds the state cookies
  *                   protect).
@@ -62,7 +64,8 @@
 
 #define IKESA_RETX_INITIAL_MS 500u
 #define IKESA_RETX_MAX_MS 8000u
-#define IKESA_RETX_TRIES 8u      /* 500+1000+2000+4000+8000*3 = 31.5 s, then give up */
+#define IKESA_RETX_TRIES 8u      /* 8 sends over ~31.5 s, then give up after one more wait */
+#define IKESA_RETX_JITTER_DIV 8u
 #define IKESA_HALF_OPEN_MS 30000u
 #define IKESA_NONCE_LEN 32       /* R7296-2.10.a: at least half the PRF key size */
 #define IKESA_MSG_MAX 2048       /* no fragmentation yet: one datagram */
