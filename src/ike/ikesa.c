@@ -43,7 +43,7 @@ struct ikesa {
 	unsigned retx_sent;
 	uint32_t retx_delay_ms;
 	uint64_t retx_at, half_open_at;
-	/* Response cache for the peer's last request (R7296-2.1.b). */
+	/* Response cache for the peer's last request (R7296-2.1.a). */
 	uint8_t resp[IKESA_MSG_MAX];
 	size_t resp_len;
 	uint32_t peer_next_id;
@@ -148,14 +148,14 @@ static int drop(struct ikesa *sa, enum ikesa_drop why, int rc)
 
 /* Legal moves (ikesa.h state diagram); CLOSED is reachable from anywhere. */
 static const uint8_t legal_next[IKESA_STATE_COUNT] = {
-	[IKESA_IDLE] = 1u << IKESA_INIT_SENT,
+	[IKESA_IDLE] = 1u << IKESA_INIT_SENT | 1u << IKESA_INIT_DONE,
 	[IKESA_INIT_SENT] = 1u << IKESA_AUTH_SENT,
 	[IKESA_INIT_DONE] = 1u << IKESA_ESTABLISHED,
 	[IKESA_AUTH_SENT] = 1u << IKESA_ESTABLISHED,
 	[IKESA_ESTABLISHED] = 1u << IKESA_DELETING,
 };
 
-static void set_state(struct ikesa *sa, enum ikesa_state next)
+static void ikesa_set_state(struct ikesa *sa, enum ikesa_state next)
 {
 	if (sa->state == next || sa->state == IKESA_CLOSED)
 		return;
@@ -173,7 +173,7 @@ static void go_down(struct ikesa *sa, enum ikesa_down why)
 {
 	if (sa->state == IKESA_CLOSED)
 		return;
-	set_state(sa, IKESA_CLOSED);
+	ikesa_set_state(sa, IKESA_CLOSED);
 	sa->req_pending = false;
 	if (sa->ops->ike_down != NULL)
 		sa->ops->ike_down(sa->arg, sa, why);
@@ -232,7 +232,7 @@ static bool xf_has_type(const struct ike_proposal *pp, uint8_t type)
 	return false;
 }
 
-/* R7296-3.3.6.a: a proposal with a transform type we do not know is refused. */
+/* RFC 7296 3.3.6: a proposal with a transform type we do not know is refused. */
 static bool known_types_only(const struct ike_proposal *pp)
 {
 	for (unsigned i = 0; i < pp->n_xf; i++)
@@ -267,7 +267,7 @@ static bool esp_prop_fits(const struct ike_proposal *pp, const struct ikesa_prop
 {
 	enum aead_alg alg;
 	/* DH in an IKE_AUTH child proposal is ignored: no PFS here (R7296-1.2). */
-	/* R4303-2.1: SPIs 1..255 are reserved, 0 means none. */
+	/* R4303-2.1.a: SPIs 1..255 are reserved, 0 means none. */
 	return pp->proto == IKE_PROTO_ESP && pp->spi_size == 4 && spi32(pp) >= 256 && known_types_only(pp) &&
 	       xform_to_aead(o->encr, o->key_bits, o->integ, &alg) == 0 &&
 	       xf_has(pp, XFORM_ENCR, o->encr, o->key_bits) && integ_ok(pp, o->integ) &&
@@ -445,7 +445,7 @@ static int send_request(struct ikesa *sa, uint8_t exch, uint8_t first, size_t pl
 }
 
 /* Answer the peer's request msg_id and keep the bytes for its
- * retransmissions (R7296-2.1.b). */
+ * retransmissions (R7296-2.1.a). */
 static int send_response(struct ikesa *sa, uint8_t exch, uint32_t msg_id, uint8_t first, size_t plain_len)
 {
 	int rc = seal_msg(sa, exch, true, msg_id, first, plain_len, sa->resp, &sa->resp_len);
@@ -526,7 +526,7 @@ static int init_request(struct ikesa *sa, uint64_t now_ms)
 	struct ike_hdr h = our_hdr(sa, IKE_EXCH_SA_INIT, false, 0);
 	wbuf_init(&w, sa->req, sizeof(sa->req));
 	ike_build_begin(&b, &w, &h);
-	if (sa->cookie_len > 0) /* R7296-2.6.a: the cookie comes first */
+	if (sa->cookie_len > 0) /* R7296-2.6.b: the cookie comes first */
 		ike_build_notify(&b, IKE_PROTO_NONE, NULL, 0, IKE_N_COOKIE, sa->cookie, sa->cookie_len);
 	ike_build_sa(&b, &sa_pl);
 	ike_build_ke(&b, sa->dh_group, pub, pub_len);
@@ -563,7 +563,7 @@ static uint32_t new_child_spi(struct ikesa *sa)
 {
 	uint8_t b[4];
 	uint32_t v;
-	do { /* R4303-2.1: 1..255 are reserved */
+	do { /* R4303-2.1.a: 1..255 are reserved */
 		random_bytes(sa->ops, sa->arg, b, sizeof(b));
 		v = (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3];
 	} while (v < 256);
@@ -622,7 +622,7 @@ int ikesa_start(struct ikesa *sa, uint64_t now_ms)
 	int rc = init_request(sa, now_ms);
 	if (rc != 0)
 		return rc;
-	set_state(sa, IKESA_INIT_SENT);
+	ikesa_set_state(sa, IKESA_INIT_SENT);
 	return 0;
 }
 
@@ -779,7 +779,7 @@ int ikesa_accept(struct ikesa_gate *g, const struct ikesa_params *p, const struc
 	uint8_t spi_i[IKE_SPI_LEN];
 	put_be64(spi_i, m.hdr.spi_i);
 
-	/* R7296-2.6.a: under load, no state before the initiator proves it
+	/* R7296-2.6.b: under load, no state before the initiator proves it
 	 * receives at its address; the cookie must be the first payload. */
 	if (half_open >= p->cookie_threshold) {
 		struct ike_notify n;
@@ -805,7 +805,7 @@ int ikesa_accept(struct ikesa_gate *g, const struct ikesa_params *p, const struc
 		g->st.no_proposal_sent++;
 		return M6E_AGAIN;
 	}
-	if (ip.ke.group != p->ike[idx].dh) { /* R7296-1.2.a: name the group we want */
+	if (ip.ke.group != p->ike[idx].dh) { /* R7296-1.2.b: name the group we want */
 		uint8_t grp[2] = { (uint8_t)(p->ike[idx].dh >> 8), (uint8_t)p->ike[idx].dh };
 		gate_notify(g, &m.hdr, path, IKE_N_INVALID_KE_PAYLOAD, grp, sizeof(grp));
 		g->st.invalid_ke_sent++;
@@ -828,10 +828,8 @@ int ikesa_accept(struct ikesa_gate *g, const struct ikesa_params *p, const struc
 		ikesa_free(sa);
 		return gate_drop(g, IKESA_DROP_KE);
 	}
-	sa->state = IKESA_INIT_DONE;
+	ikesa_set_state(sa, IKESA_INIT_DONE);
 	sa->half_open_at = now_ms + IKESA_HALF_OPEN_MS;
-	LOG_INFO(LOG_SUB_IKE, "IKE SA %016llx/%016llx: responder, -> %s", (unsigned long long)m.hdr.spi_i,
-		 (unsigned long long)be64(sa->spi_r), ikesa_state_name(sa->state));
 	g->st.accepted++;
 	*out = sa;
 	return 0;
@@ -998,7 +996,7 @@ static int on_init_response(struct ikesa *sa, const uint8_t *msg, size_t len, co
 				return drop(sa, IKESA_DROP_PARSE, M6E_INVAL);
 			for (size_t i = 0; i < sa->p.n_ike; i++)
 				offered |= sa->p.ike[i].dh == group;
-			if (!offered || group == sa->dh_group) /* R7296-1.2.a: only a group we offered */
+			if (!offered || group == sa->dh_group) /* R7296-1.2.b: only a group we offered */
 				return drop(sa, IKESA_DROP_KE, M6E_INVAL);
 			LOG_INFO(LOG_SUB_IKE, "IKE SA %016llx: responder wants DH group %u",
 				 (unsigned long long)be64(sa->spi_i), group);
@@ -1042,7 +1040,7 @@ static int on_init_response(struct ikesa *sa, const uint8_t *msg, size_t len, co
 		go_down(sa, rc == M6E_AUTH ? IKESA_DOWN_AUTH_FAILED : IKESA_DOWN_INTERNAL);
 		return 0;
 	}
-	set_state(sa, IKESA_AUTH_SENT);
+	ikesa_set_state(sa, IKESA_AUTH_SENT);
 	return 0;
 }
 
@@ -1072,7 +1070,7 @@ static uint16_t child_decide(struct ikesa *sa, const struct ike_chain *c, const 
 	} else if (sa->ops->ts_policy(sa->arg, &sa->peer_id, &ptsi, &ptsr, transport, tsi, tsr) != 0) {
 		return IKE_N_TS_UNACCEPTABLE; /* R3776-4.2.k, RFC 4877 4.4 */
 	}
-	/* R7296-2.9.a: narrowing only; transport only if asked (R7296-1.3.1). */
+	/* R7296-2.9.a: narrowing only; transport only if asked (R7296-1.3.1.a). */
 	if (!ts_subset(tsi, &ptsi) || !ts_subset(tsr, &ptsr))
 		return IKE_N_TS_UNACCEPTABLE;
 	*transport = *transport && asked;
@@ -1095,7 +1093,7 @@ static int on_auth_request(struct ikesa *sa, uint32_t msg_id, const struct ike_c
 	size_t plain_len = 0;
 	inner_begin(sa, &b, &w);
 	if (peer_auth_ok(sa, &idi, &a, psk, psk_len) != 0) {
-		/* R7296-2.21.2.a: AUTHENTICATION_FAILED in the encrypted response. */
+		/* R7296-2.21.a: AUTHENTICATION_FAILED in the encrypted response. */
 		LOG_RL(LOG_LVL_NOTICE, LOG_SUB_IKE, "IKE SA %016llx: AUTH of %s peer failed",
 		       (unsigned long long)be64(sa->spi_i), ike_id_type_name(idi.type));
 		ike_build_notify(&b, IKE_PROTO_NONE, NULL, 0, IKE_N_AUTHENTICATION_FAILED, NULL, 0);
@@ -1144,7 +1142,7 @@ static int on_auth_request(struct ikesa *sa, uint32_t msg_id, const struct ike_c
 	}
 	sa->half_open_at = IKESA_NEVER;
 	sa->last_heard = now_ms;
-	set_state(sa, IKESA_ESTABLISHED);
+	ikesa_set_state(sa, IKESA_ESTABLISHED);
 	if (sa->ops->ike_up != NULL)
 		sa->ops->ike_up(sa->arg, sa);
 	if (want_child && refuse == 0)
@@ -1179,12 +1177,12 @@ static int on_auth_response(struct ikesa *sa, const struct ike_chain *c, uint64_
 	}
 	sa->peer_id = peer;
 	sa->last_heard = now_ms;
-	set_state(sa, IKESA_ESTABLISHED);
+	ikesa_set_state(sa, IKESA_ESTABLISHED);
 	if (sa->ops->ike_up != NULL)
 		sa->ops->ike_up(sa->arg, sa);
 	if (sa->p.n_esp == 0)
 		return 0;
-	/* The IKE SA stays up whatever happened to the child (R7296-1.2.b). */
+	/* The IKE SA stays up whatever happened to the child (R7296-1.3.1.c). */
 	for (unsigned i = 0; i < c->n; i++) {
 		struct ike_notify n;
 		if (c->pl[i].type == IKE_PL_NOTIFY && ike_parse_notify(&c->pl[i], &n, NULL) == 0 &&
@@ -1201,7 +1199,7 @@ static int on_auth_response(struct ikesa *sa, const struct ike_chain *c, uint64_
 	if (i_sa >= 0 && ike_parse_sa(&c->pl[i_sa], &chosen, NULL) == 0)
 		idx = check_chosen(&chosen, sa->p.esp, sa->p.n_esp, true);
 	bool transport = has_notify(c, IKE_N_USE_TRANSPORT_MODE);
-	/* R7296-2.9.a: the responder may only narrow; R7296-1.3.1: no transport unasked. */
+	/* R7296-2.9.a: the responder may only narrow; R7296-1.3.1.a: no transport unasked. */
 	if (idx < 0 || parse_ts_pair(c, &tsi, &tsr) != 0 || !ts_subset(&tsi, &sa->p.tsi) ||
 	    !ts_subset(&tsr, &sa->p.tsr) || (transport && !sa->p.transport) || spi32(&chosen.prop[0]) < 256) {
 		if (sa->ops->child_failed != NULL)
@@ -1225,7 +1223,7 @@ static int on_info_request(struct ikesa *sa, uint32_t msg_id, const struct ike_c
 	}
 	if (c->n == 0)
 		sa->st.dpd_answered++;
-	/* R7296-1.4.1.a: the answer to an IKE SA delete is empty. */
+	/* R7296-1.4.a: the answer to an IKE SA delete is empty. */
 	send_response(sa, IKE_EXCH_INFORMATIONAL, msg_id, IKE_PL_NONE, 0);
 	if (delete_ike)
 		go_down(sa, IKESA_DOWN_PEER_DELETE);
@@ -1252,7 +1250,7 @@ static int info_request(struct ikesa *sa, bool delete_ike, uint64_t now_ms)
 		return rc;
 	sa->req_is_delete = delete_ike;
 	if (delete_ike)
-		set_state(sa, IKESA_DELETING);
+		ikesa_set_state(sa, IKESA_DELETING);
 	return 0;
 }
 
@@ -1290,7 +1288,7 @@ static int open_sk(struct ikesa *sa, const struct ike_msg *m, size_t len, struct
 	size_t plain_off = 0, plain_len = 0;
 	int why = 0;
 	if (ikesa_cx_open(sa->cx, sa->rx, len, sk->offset + IKE_PL_HDR_LEN, &plain_off, &plain_len, &why) != 0)
-		return drop(sa, IKESA_DROP_SK, M6E_AUTH); /* R7296-3.14.b: never act on it */
+		return drop(sa, IKESA_DROP_SK, M6E_AUTH); /* R7296-2.21.a, RFC 7296 3.14: never act on it */
 	if (ike_parse_chain(m->chain.inner_first, sa->rx + plain_off, plain_len, true, c, NULL) != 0 ||
 	    ike_chain_validate(c, NULL) != 0)
 		return drop(sa, IKESA_DROP_INNER, M6E_INVAL);
@@ -1403,7 +1401,7 @@ void ikesa_tick(struct ikesa *sa, uint64_t now_ms)
 	}
 	if (!sa->req_pending || sa->retx_at > now_ms)
 		return;
-	if (sa->retx_sent >= IKESA_RETX_TRIES) { /* R7296-2.4.a: give up, the peer is gone */
+	if (sa->retx_sent >= IKESA_RETX_TRIES) { /* R7296-2.4.b: give up, the peer is gone */
 		go_down(sa, sa->state == IKESA_DELETING ? IKESA_DOWN_LOCAL_DELETE : IKESA_DOWN_TIMEOUT);
 		return;
 	}

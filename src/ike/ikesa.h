@@ -6,12 +6,12 @@
  * now_ms, randomness (SPIs, nonces, cookie secrets) through ops->random, every
  * datagram and every outcome leaves through struct ikesa_ops.
  *
- * Responder side, stateless until it commits (R7296-2.6.a, R7296-1.2):
+ * Responder side, stateless until it commits (R7296-2.6.b, R7296-1.2.b):
  * ikesa_accept() takes an IKE_SA_INIT request with SPIr 0 and either answers
  * it without keeping anything (N(COOKIE) when the half-open count the adapter
  * passes reaches params.cookie_threshold and no valid cookie came first;
  * N(NO_PROPOSAL_CHOSEN); N(INVALID_KE_PAYLOAD) naming the selected group,
- * R7296-1.2.a/2.7) or creates the SA and sends the IKE_SA_INIT response.
+ * R7296-1.2.b, R7296-2.7.a) or creates the SA and sends the IKE_SA_INIT response.
  * Initiator side: ikesa_new_initiator() + ikesa_start(). Everything after
  * goes to ikesa_input() of the SA the adapter found by SPIs.
  *
@@ -19,7 +19,7 @@
  *   IDLE         --start-->        INIT_SENT   (initiator)
  *   INIT_SENT    --COOKIE / INVALID_KE: resend, same state (R7296-2.6, 1.2)
  *   INIT_SENT    --IKE_SA_INIT resp--> AUTH_SENT
- *   (accept)                     INIT_DONE   (responder, response sent)
+ *   IDLE         --ikesa_accept-->  INIT_DONE  (responder, response sent)
  *   INIT_DONE    --IKE_AUTH req, AUTH ok--> ESTABLISHED (child or not)
  *   AUTH_SENT    --IKE_AUTH resp, AUTH ok--> ESTABLISHED
  *   ESTABLISHED  --ikesa_delete()--> DELETING --response/give-up--> CLOSED
@@ -27,12 +27,12 @@
  * After IKE_SA_INIT only messages whose SK payload verifies move state
  * (R7296-2.21.a); the rest is dropped and counted by enum ikesa_drop.
  * A CHILD_SA refused (NO_PROPOSAL_CHOSEN, TS_UNACCEPTABLE) leaves the IKE SA
- * up (R7296-1.2.b).
+ * up (R7296-1.3.1.c).
  *
  * Message IDs (R7296-2.3.a): window of 1. Our requests count from 0; one is
  * outstanding at a time. A request with the peer's last message ID is a
  * retransmission: answered with the cached response bytes, not reprocessed
- * (R7296-2.1.b); an older one or a gap is dropped.
+ * (R7296-2.1.a); an older one or a gap is dropped.
  *
  * Timers (the adapter calls ikesa_tick() at ikesa_next_timeout()):
  *   retransmission  IKESA_RETX_INITIAL_MS, doubled each time up to
@@ -40,12 +40,19 @@
  *                   to 1/IKESA_RETX_JITTER_DIV (ops->random) so SAs started
  *                   together do not retransmit in step; after
  *                   IKESA_RETX_TRIES sends the SA is given up (R7296-2.1.a,
- *                   R7296-2.4: only the requester retransmits).
+ *                   R7296-2.4.b/c; R7296-2.1.a: only the requester retransmits).
  *   half-open       IKESA_HALF_OPEN_MS: a responder in INIT_DONE without a
  *                   valid IKE_AUTH by then closes (bounds the state cookies
  *                   protect).
  * Liveness (DPD) is the adapter's policy: it calls ikesa_dpd() when it has
  * heard nothing for a while; a lost DPD ends in the give-up above.
+ *
+ * Ownership: the adapter owns every struct ikesa (ikesa_free()); ops
+ * callbacks run inside engine calls and must not free the SA; an SA in
+ * CLOSED has reported ike_down and only waits to be freed.
+ * The unprotected IKE_SA_INIT answers (COOKIE, INVALID_KE_PAYLOAD,
+ * NO_PROPOSAL_CHOSEN) are believed as RFC 7296 2.21.1 allows; an initiator
+ * that wants to wait out a forged refusal is future work.
  *
  * Not here yet (docs/IKE.md): certificates, EAP, fragmentation (we announce
  * IKEV2_FRAGMENTATION_SUPPORTED and record the peer's, R7383-2.3), CREATE_
@@ -122,7 +129,7 @@ struct ikesa_params {
  * the SA we receive on (its SPI we chose), "out" the one we send on. */
 struct ikesa_child {
 	bool initiator;          /* we initiated the exchange that created it */
-	bool transport;          /* USE_TRANSPORT_MODE agreed (R7296-1.3.1) */
+	bool transport;          /* USE_TRANSPORT_MODE agreed (R7296-1.3.1.a) */
 	bool udp_encap;          /* a NAT was detected (R7296-2.23) */
 	uint32_t spi_in, spi_out;
 	uint16_t encr, key_bits, integ;
@@ -240,7 +247,7 @@ int ikesa_input(struct ikesa *sa, const uint8_t *msg, size_t len, const struct i
 /* INFORMATIONAL with an empty SK payload (liveness, R7296-1.4.a).
  * M6E_AGAIN if a request is outstanding, M6E_PROTO if not ESTABLISHED. */
 int ikesa_dpd(struct ikesa *sa, uint64_t now_ms);
-/* INFORMATIONAL with Delete(IKE) (R7296-1.4.1.a); CLOSED on the response. */
+/* INFORMATIONAL with Delete(IKE) (R7296-1.4.a, RFC 7296 1.4.1); CLOSED on the response. */
 int ikesa_delete(struct ikesa *sa, uint64_t now_ms);
 
 uint64_t ikesa_next_timeout(const struct ikesa *sa);

@@ -138,7 +138,7 @@ START_TEST(proposal_initiator_order)
 }
 END_TEST
 
-/* R7296-1.2.a, R7296-2.7: KE with group 31, the responder only takes 19:
+/* R7296-1.2.b, R7296-2.7.a: KE with group 31, the responder only takes 19:
  * INVALID_KE_PAYLOAD(19) without state, the initiator retries with 19. */
 START_TEST(invalid_ke_retry)
 {
@@ -175,7 +175,7 @@ START_TEST(no_proposal_chosen)
 }
 END_TEST
 
-/* R7296-2.6.a: threshold 0 -> a cookie is demanded and nothing is kept
+/* R7296-2.6.b: threshold 0 -> a cookie is demanded and nothing is kept
  * until the initiator returns it (same SPIi, cookie first). */
 START_TEST(cookie_path)
 {
@@ -239,7 +239,7 @@ START_TEST(wrong_psk)
 END_TEST
 
 /* ID_IPV6_ADDR (the MN names itself by its home address) on one side,
- * ID_FQDN on the other (R7296-3.5). */
+ * ID_FQDN on the other (R7296-3.5.a). */
 START_TEST(ipv6_addr_id)
 {
 	struct in6_addr hoa = pair_addr(5, 1, 0x100);
@@ -277,7 +277,7 @@ static void assert_backoff(uint64_t gap, uint64_t nominal)
 	ck_assert_uint_ge(gap, nominal - nominal / IKESA_RETX_JITTER_DIV);
 }
 
-/* R7296-2.1.a/b, R7296-2.4: the IKE_AUTH response is lost twice; the
+/* R7296-2.1.a/b, R7296-2.4.c: the IKE_AUTH response is lost twice; the
  * initiator retransmits after ~500 and ~1000 ms more, the responder answers
  * from its cache and advances once. */
 START_TEST(lost_response_retransmit)
@@ -346,7 +346,7 @@ START_TEST(init_retransmit_cached)
 }
 END_TEST
 
-/* R7296-3.14.b, R7296-2.21.a: a flipped byte anywhere in the protected
+/* R7296-2.21.a (RFC 7296 3.14): a flipped byte anywhere in the protected
  * IKE_AUTH request is dropped and counted; the state does not move. The
  * genuine message still works afterwards. */
 START_TEST(tampered_sk)
@@ -396,7 +396,7 @@ START_TEST(ts_narrowing)
 END_TEST
 
 /* R3776-4.2.k: a home address not allowed for the identity: no child, the
- * initiator sees TS_UNACCEPTABLE, the IKE SA stays (R7296-1.2.b). */
+ * initiator sees TS_UNACCEPTABLE, the IKE SA stays (R7296-1.3.1.c). */
 START_TEST(ts_unacceptable)
 {
 	struct in6_addr other = pair_addr(5, 1, 0x200);
@@ -449,7 +449,7 @@ START_TEST(dpd_dead_peer)
 }
 END_TEST
 
-/* R7296-1.4.1.a: Delete of the IKE SA from either side. */
+/* R7296-1.4.a (RFC 7296 1.4.1): Delete of the IKE SA from either side. */
 START_TEST(delete_from_initiator)
 {
 	handshake();
