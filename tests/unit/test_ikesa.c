@@ -378,6 +378,46 @@ START_TEST(tampered_sk)
 }
 END_TEST
 
+/* The same on the initiator: a tampered IKE_AUTH response changes
+ * nothing; the retransmission draws the cached, genuine one. */
+START_TEST(tampered_response)
+{
+	ck_assert_int_eq(pair_start(&ctx), 0);
+	struct pair_dgram d, resp;
+	for (int k = 0; k < 3; k++) { /* INIT req, INIT resp, AUTH req */
+		ck_assert_int_eq(pair_pop(&ctx, &d), 0);
+		pair_deliver(&ctx, d.to, d.b, d.len);
+	}
+	ck_assert_int_eq(pair_pop(&ctx, &resp), 0);
+	ck_assert_int_eq(ikesa_state(ha()->sa), IKESA_ESTABLISHED);
+	resp.b[resp.len - 3] ^= 1;
+	ck_assert_int_eq(pair_deliver(&ctx, PAIR_MN, resp.b, resp.len), M6E_AUTH);
+	ck_assert_int_eq(ikesa_state(mn()->sa), IKESA_AUTH_SENT);
+	ck_assert_uint_eq(ikesa_stats(mn()->sa)->drop[IKESA_DROP_SK], 1);
+	ck_assert_uint_eq(mn()->n_ike_up + mn()->n_child_up + mn()->n_ike_down, 0);
+	while (ikesa_state(mn()->sa) != IKESA_ESTABLISHED && pair_advance(&ctx, ctx.now + 5000))
+		pair_pump(&ctx);
+	assert_established();
+	assert_children_match();
+	ck_assert_uint_eq(ikesa_stats(ha()->sa)->cache_answers, 1);
+}
+END_TEST
+
+/* R7296-2.23.a/b: a NAT rewrote the MN's source port; both sides see it
+ * in the NAT_DETECTION hashes and the child asks for UDP encapsulation. */
+START_TEST(nat_detected)
+{
+	ha()->path.remote_port = 40000;
+	handshake();
+	assert_children_match();
+	ck_assert(ikesa_nat_local(mn()->sa));
+	ck_assert(!ikesa_nat_remote(mn()->sa));
+	ck_assert(ikesa_nat_remote(ha()->sa));
+	ck_assert(!ikesa_nat_local(ha()->sa));
+	ck_assert(mn()->child.udp_encap && ha()->child.udp_encap);
+}
+END_TEST
+
 /* R7296-2.9, R3776-4.2.k (RFC 4877 4.4): the MN proposes its /64, the HA
  * narrows TSi to the home address its policy allows for this identity;
  * USE_TRANSPORT_MODE when asked and allowed. */
@@ -549,6 +589,8 @@ static Suite *ikesa_suite_make(void)
 	tcase_add_test(tc, give_up);
 	tcase_add_test(tc, init_retransmit_cached);
 	tcase_add_test(tc, tampered_sk);
+	tcase_add_test(tc, tampered_response);
+	tcase_add_test(tc, nat_detected);
 	tcase_add_test(tc, ts_narrowing);
 	tcase_add_test(tc, ts_unacceptable);
 	tcase_add_test(tc, dpd_both_ways);
