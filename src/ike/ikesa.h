@@ -70,8 +70,8 @@
 #include "wire/ike.h"
 
 #define IKESA_RETX_INITIAL_MS 500u
-#define IKESA_RETX_MAX_MS 8000u
-#define IKESA_RETX_TRIES 8u      /* 8 sends over ~31.5 s, then give up after one more wait */
+#define IKESA_RETX_MAX_MS 32000u
+#define IKESA_RETX_TRIES 12u     /* R7296-2.4.c: a dozen tries over ~3.7 min, then give up */
 #define IKESA_RETX_JITTER_DIV 8u
 #define IKESA_HALF_OPEN_MS 30000u
 #define IKESA_NONCE_LEN 32       /* R7296-2.10.a: at least half the PRF key size */

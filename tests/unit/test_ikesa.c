@@ -316,7 +316,7 @@ START_TEST(give_up)
 	ctx.drop_to[PAIR_HA] = 100;
 	ck_assert_int_eq(pair_start(&ctx), 0);
 	uint64_t t0 = ctx.now;
-	while (pair_advance(&ctx, t0 + 100000))
+	while (pair_advance(&ctx, t0 + 1000000))
 		;
 	ck_assert_int_eq(ikesa_state(mn()->sa), IKESA_CLOSED);
 	ck_assert_int_eq(mn()->down, IKESA_DOWN_TIMEOUT);
@@ -482,7 +482,7 @@ START_TEST(dpd_dead_peer)
 	assert_established();
 	ctx.drop_to[PAIR_HA] = 100;
 	ck_assert_int_eq(ikesa_dpd(mn()->sa, ctx.now), 0);
-	while (pair_advance(&ctx, ctx.now + 100000))
+	while (pair_advance(&ctx, ctx.now + 1000000))
 		;
 	ck_assert_int_eq(ikesa_state(mn()->sa), IKESA_CLOSED);
 	ck_assert_int_eq(mn()->down, IKESA_DOWN_TIMEOUT);
