@@ -6,7 +6,7 @@ pkgs=(
 	build-essential autoconf automake pkg-config clang libclang-rt-dev
 	libevent-dev libssl-dev libconfig-dev check libsystemd-dev
 	iproute2 nftables iputils-ping procps psmisc python3 python3-scapy tshark
-	openssl
+	openssl charon-systemd strongswan-swanctl libcharon-extra-plugins libstrongswan-standard-plugins
 )
 missing=()
 for p in "${pkgs[@]}"; do

@@ -1,0 +1,275 @@
+#!/usr/bin/env bash
+# The IKE SA engine (src/ike/ikesa through tests/interop/ike_probe) against
+# strongSwan charon over real UDP: two network namespaces on a veth,
+#   charon fd6e:1::1 (charon.mip6sec.test)  <-->  ike_probe fd6e:1::2 (probe.mip6sec.test)
+# charon-systemd with its own STRONGSWAN_CONF and vici socket in the test's
+# temp dir and kernel-libipsec (the kernel has no ESP here), as bench/throughput.sh.
+# Every case is asserted from both sides: the probe's ike_up/child_up lines
+# against `swanctl --list-sas --raw` (same IKE SPIs ESTABLISHED, same ESP
+# SPIs INSTALLED), and for case 1 the ESP KEYMAT hashes against the keys
+# charon dumps at chd log level 4.
+#   1 probe initiator -> charon: PSK, aes256gcm16-prfsha256-ecp256, ESP aes256gcm16, tunnel
+#   2 charon initiator (swanctl --initiate) -> probe responder, same suite
+#   3 aes256-sha256-x25519 / ESP aes256-sha256, probe initiator
+#   4 wrong PSK, both directions: no SA on either side
+# Root only; exits 77 without root, charon-systemd or swanctl.
+set -uo pipefail
+[ "$(id -u)" -eq 0 ] || { echo "SKIP: needs root"; exit 77; }
+for t in charon-systemd swanctl ip; do
+	command -v "$t" >/dev/null || { echo "SKIP: $t not installed"; exit 77; }
+done
+here=$(cd "$(dirname "$0")" && pwd)
+probe=${IKE_PROBE:-$PWD/tests/interop/ike_probe}
+[ -x "$probe" ] || probe=$here/ike_probe
+[ -x "$probe" ] || { echo "FAIL: ike_probe not built"; exit 1; }
+py=/usr/bin/python3
+[ -x "$py" ] || py=python3
+
+id=$$$RANDOM
+NS_S=ikess$id NS_P=ikesp$id
+tmp=$(mktemp -d /tmp/ike-strongswan.XXXXXX)
+charon_pid=
+cleanup() {
+	[ -n "$charon_pid" ] && kill "$charon_pid" 2>/dev/null && wait "$charon_pid" 2>/dev/null
+	ip netns del "$NS_S" 2>/dev/null
+	ip netns del "$NS_P" 2>/dev/null
+	[ -n "${KEEP_TMP:-}" ] && { echo "kept $tmp"; return; }
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+S=fd6e:1::1 P=fd6e:1::2
+S_ID=charon.mip6sec.test P_ID=probe.mip6sec.test
+S_TS=fd6e:20::/64 P_TS=fd6e:10::/64
+PSK="mip6sec interop psk 0123456789"
+fails=0
+fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
+ok() { echo "ok: $*"; }
+
+ip netns add "$NS_S" && ip netns add "$NS_P" || { echo "SKIP: cannot create namespaces"; exit 77; }
+ip link add "ikev$id" type veth peer name "ikew$id" || { echo "SKIP: no veth"; exit 77; }
+ip link set "ikev$id" netns "$NS_S"
+ip link set "ikew$id" netns "$NS_P"
+ip -n "$NS_S" link set lo up
+ip -n "$NS_P" link set lo up
+ip -n "$NS_S" addr add "$S/64" dev "ikev$id" nodad
+ip -n "$NS_P" addr add "$P/64" dev "ikew$id" nodad
+ip -n "$NS_S" link set "ikev$id" up
+# kernel-libipsec routes the remote TS through ipsec0 from an address of the
+# local TS: without one the policy install fails ("error installing route").
+ip -n "$NS_S" addr add fd6e:20::1/128 dev lo nodad
+ip -n "$NS_P" link set "ikew$id" up
+
+# chd 4 makes charon dump the CHILD_SA keys ("encryption initiator key").
+cat >"$tmp/strongswan.conf" <<EOF
+charon-systemd {
+	load_modular = no
+	load = random nonce openssl aes sha2 hmac gcm kdf pem pkcs1 x509 pubkey kernel-libipsec kernel-netlink socket-default vici
+	filelog { log { path = $tmp/charon.log
+		time_format = %T
+		flush_line = yes
+		default = 1
+		ike = 2
+		enc = 1
+		net = 2
+		chd = 4 } }
+	journal { default = -1 }
+	install_routes = no
+	install_virtual_ip = no
+	plugins {
+		vici { socket = unix://$tmp/vici }
+	}
+}
+EOF
+
+swan_conf() { # IKE-PROPOSAL ESP-PROPOSAL PSK
+	cat >"$tmp/swanctl.conf" <<EOF
+connections { probe {
+	version = 2
+	local_addrs = $S
+	remote_addrs = $P
+	proposals = $1
+	local { auth = psk
+		id = $S_ID }
+	remote { auth = psk
+		id = $P_ID }
+	children { net {
+		local_ts = $S_TS
+		remote_ts = $P_TS
+		mode = tunnel
+		esp_proposals = $2
+	} }
+} }
+secrets { ike-probe {
+	id-a = $S_ID
+	id-b = $P_ID
+	secret = "$3"
+} }
+EOF
+	swc --load-all --clear --file "$tmp/swanctl.conf" >>"$tmp/swanctl.log" 2>&1
+}
+swc() { ip netns exec "$NS_S" swanctl "$@" --uri "unix://$tmp/vici"; }
+
+ip netns exec "$NS_S" env STRONGSWAN_CONF="$tmp/strongswan.conf" charon-systemd >"$tmp/charon.stdout" 2>&1 &
+charon_pid=$!
+for _ in $(seq 50); do swc --stats >/dev/null 2>&1 && break; sleep 0.2; done
+swc --stats >/dev/null 2>&1 || { echo "FAIL: charon did not start"; cat "$tmp/charon.stdout"; exit 1; }
+
+# run_probe ROLE OUT PSK IKE ESP [extra args]
+run_probe() {
+	local role=$1 out=$2 psk=$3 ike=$4 esp=$5
+	shift 5
+	ip netns exec "$NS_P" "$probe" --role "$role" --local "$P" --remote "$S" --psk "$psk" \
+		--local-id "$P_ID" --remote-id "$S_ID" --ike "$ike" --esp "$esp" \
+		--local-ts "$P_TS" --remote-ts "$S_TS" --timeout 15 "$@" >"$out" 2>"$out.err"
+}
+field() { sed -n "s/.*\b$2=\([^ ]*\).*/\1/p" "$1" | head -n1; } # FILE KEY
+
+# check_both CASE OUT ENCR-ALG: the probe's SPIs against charon's SA list.
+check_both() {
+	local c=$1 out=$2 alg=$3
+	grep -q '^ike_up ' "$out" || { fail "case $c: probe reports no ike_up: $(cat "$out")"; return; }
+	grep -q '^child_up ' "$out" || { fail "case $c: probe reports no child_up: $(cat "$out")"; return; }
+	local spi_i spi_r spi_in spi_out raw
+	spi_i=$(field "$out" spi_i) spi_r=$(field "$out" spi_r)
+	spi_in=$(field "$out" spi_in) spi_out=$(field "$out" spi_out)
+	swc --list-sas --raw >"$tmp/sas.$c" 2>&1
+	swc --list-sas >"$tmp/sas.$c.txt" 2>&1
+	raw=$(cat "$tmp/sas.$c")
+	grep -q "state=ESTABLISHED" <<<"$raw" || { fail "case $c: charon has no ESTABLISHED IKE SA: $raw"; return; }
+	grep -q "initiator-spi=$spi_i" <<<"$raw" && grep -q "responder-spi=$spi_r" <<<"$raw" ||
+		{ fail "case $c: IKE SPIs $spi_i/$spi_r not in charon's SA: $raw"; return; }
+	grep -q "state=INSTALLED" <<<"$raw" || { fail "case $c: CHILD_SA not INSTALLED in charon: $raw"; return; }
+	# Crossed: what we receive on charon sends on.
+	grep -q "spi-in=$spi_out" <<<"$raw" && grep -q "spi-out=$spi_in" <<<"$raw" ||
+		{ fail "case $c: ESP SPIs in=$spi_in out=$spi_out do not match charon's: $raw"; return; }
+	grep -q "encr-alg=$alg" <<<"$raw" || { fail "case $c: charon's ESP is not $alg: $raw"; return; }
+	grep -q "mode=TUNNEL" <<<"$raw" || { fail "case $c: charon's CHILD_SA is not TUNNEL: $raw"; return; }
+	grep -q "local-ts=\[$S_TS\] remote-ts=\[$P_TS\]" <<<"$raw" || { fail "case $c: charon's TS differ: $raw"; return; }
+	# kernel-libipsec fakes a NAT (nat-fake=yes): both sides must agree on ESP-in-UDP.
+	grep -q "encap=yes" <<<"$raw" && [ "$(field "$out" encap)" = 1 ] ||
+		{ fail "case $c: UDP encapsulation differs (probe encap=$(field "$out" encap)): $raw"; return; }
+	ok "case $c: IKE $spi_i/$spi_r ESTABLISHED, ESP in=$spi_in out=$spi_out INSTALLED ($alg) on both sides"
+}
+
+# key_hashes FROM-LINE: sha256 of charon's last dumped CHILD keys per
+# direction, encryption then integrity key (RFC 7296 2.17 order).
+key_hashes() {
+	tail -n "+$1" "$tmp/charon.log" | "$py" -c '
+import hashlib, re, sys
+keys, cur, want = {}, None, 0
+for line in sys.stdin:
+    m = re.search(r"(encryption|integrity) (initiator|responder) key => (\d+) bytes", line)
+    if m:
+        cur, want = (m.group(1), m.group(2)), int(m.group(3))
+        keys[cur] = b""
+        if want == 0:
+            cur = None
+        continue
+    if cur:
+        h = re.search(r"\]\s+\d+: ((?:[0-9A-F]{2} ?)+)", line)
+        if not h:
+            cur = None
+            continue
+        keys[cur] += bytes.fromhex(h.group(1).replace(" ", ""))[: want - len(keys[cur])]
+        if len(keys[cur]) >= want:
+            cur = None
+for d in ("initiator", "responder"):
+    k = keys.get(("encryption", d))
+    if k is None:
+        sys.exit(1)
+    print(hashlib.sha256(k + keys.get(("integrity", d), b"")).hexdigest())
+'
+}
+
+# check_keys CASE OUT MARK: the probe's KEYMAT hashes equal charon's dump.
+check_keys() {
+	local hashes
+	if ! hashes=$(key_hashes "$3"); then
+		fail "case $1: charon dumped no CHILD_SA keys"
+		return
+	fi
+	set -- "$1" "$2" $hashes
+	if [ "$3" = "$(field "$2" key_i2r_sha256)" ] && [ "$4" = "$(field "$2" key_r2i_sha256)" ]; then
+		ok "case $1: ESP key material equals charon's (sha256 i->r $3, r->i $4)"
+	else
+		fail "case $1: ESP keys differ: charon i->r $3 r->i $4, probe $(field "$2" key_i2r_sha256) $(field "$2" key_r2i_sha256)"
+	fi
+}
+logmark() { echo $(($(wc -l <"$tmp/charon.log") + 1)); }
+
+terminate_all() {
+	swc --terminate --ike probe --force --timeout 2 >/dev/null 2>&1
+	sleep 0.3
+}
+
+# probe_initiates CASE IKE ESP ALG / charon_initiates CASE IKE ESP ALG: one
+# successful exchange with the given suite, checked from both sides.
+probe_initiates() {
+	local c=$1 out=$tmp/p$1 mark
+	mark=$(logmark)
+	run_probe initiator "$out" "$PSK" "$2" "$3" || fail "case $c: probe exit $? ($(cat "$out" "$out.err"))"
+	cat "$out"
+	check_both "$c" "$out" "$4"
+	check_keys "$c" "$out" "$mark"
+	terminate_all
+}
+charon_initiates() {
+	local c=$1 out=$tmp/p$1 mark ppid
+	mark=$(logmark)
+	run_probe responder "$out" "$PSK" "$2" "$3" --linger 3000 &
+	ppid=$!
+	sleep 0.5
+	swc --initiate --child net --timeout 10 >"$tmp/init$c.log" 2>&1 ||
+		fail "case $c: swanctl --initiate failed: $(tail -n 5 "$tmp/init$c.log")"
+	check_both "$c" "$out" "$4"
+	wait "$ppid" || fail "case $c: probe exit $? ($(cat "$out" "$out.err"))"
+	cat "$out"
+	check_keys "$c" "$out" "$mark"
+	terminate_all
+}
+
+# ---- case 1: probe initiator, GCM + group 19; case 2: charon initiator ------
+swan_conf aes256gcm16-prfsha256-ecp256 aes256gcm16 "$PSK" || { echo "FAIL: swanctl --load-all"; exit 1; }
+probe_initiates 1 aes256gcm16-prfsha256-ecp256 aes256gcm16 AES_GCM_16
+charon_initiates 2 aes256gcm16-prfsha256-ecp256 aes256gcm16 AES_GCM_16
+
+# ---- case 3: AES-CBC + HMAC-SHA2-256 + x25519, both directions -------------
+swan_conf aes256-sha256-x25519 aes256-sha256 "$PSK" || fail "case 3: swanctl --load-all"
+probe_initiates 3 aes256-sha256-x25519 aes256-sha256 AES_CBC
+charon_initiates 3r aes256-sha256-x25519 aes256-sha256 AES_CBC
+
+# ---- case 4: wrong PSK, both directions --------------------------------------
+swan_conf aes256gcm16-prfsha256-ecp256 aes256gcm16 "$PSK" || fail "case 4: swanctl --load-all"
+mark=$(logmark)
+run_probe initiator "$tmp/p4" "not the $PSK" aes256gcm16-prfsha256-ecp256 aes256gcm16 && fail "case 4: probe succeeded with a wrong PSK"
+cat "$tmp/p4"
+grep -q '^ike_down reason=peer_auth_failed' "$tmp/p4" || fail "case 4: probe did not report the peer's AUTHENTICATION_FAILED: $(cat "$tmp/p4")"
+swc --list-sas --raw >"$tmp/sas.4" 2>&1
+tail -n "+$mark" "$tmp/charon.log" | grep -q "MAC mismatched" || fail "case 4: charon did not log the PSK MAC mismatch"
+grep -q "state=ESTABLISHED" "$tmp/sas.4" && fail "case 4: charon established with a wrong PSK: $(cat "$tmp/sas.4")"
+grep -q '^child_up' "$tmp/p4" || grep -q "state=ESTABLISHED" "$tmp/sas.4" || ok "case 4: wrong PSK (probe initiator): no SA on either side"
+terminate_all
+mark=$(logmark)
+run_probe responder "$tmp/p4r" "not the $PSK" aes256gcm16-prfsha256-ecp256 aes256gcm16 &
+ppid=$!
+sleep 0.5
+swc --initiate --child net --timeout 6 >"$tmp/init4.log" 2>&1 && fail "case 4r: charon initiated with a wrong PSK"
+wait "$ppid" && fail "case 4r: probe succeeded with a wrong PSK"
+cat "$tmp/p4r"
+grep -q '^ike_down reason=auth_failed' "$tmp/p4r" || fail "case 4r: probe did not report auth_failed: $(cat "$tmp/p4r")"
+swc --list-sas --raw >"$tmp/sas.4r" 2>&1
+tail -n "+$mark" "$tmp/charon.log" | grep -q "received AUTHENTICATION_FAILED" ||
+	fail "case 4r: charon did not log our AUTHENTICATION_FAILED"
+if grep -q "state=ESTABLISHED" "$tmp/sas.4r"; then
+	fail "case 4r: charon established with a wrong PSK: $(cat "$tmp/sas.4r")"
+else
+	grep -q '^child_up' "$tmp/p4r" || ok "case 4r: wrong PSK (charon initiator): no SA on either side"
+fi
+
+if [ "$fails" -ne 0 ]; then
+	echo "--- charon.log (tail)"
+	tail -n 60 "$tmp/charon.log"
+	echo "FAIL: $fails check(s)"
+	exit 1
+fi
+echo "PASS"
