@@ -381,7 +381,7 @@ struct dh_group {
 static const struct dh_group dh_groups[] = {
 	{ XFORM_DH_MODP_2048, "DH", "modp_2048", 0, 256, 256 },
 	{ XFORM_DH_ECP_256, "EC", "P-256", NID_X9_62_prime256v1, 64, 32 },
-	{ IKE_DH_ECP_384, "EC", "P-384", NID_secp384r1, 96, 48 },
+	{ XFORM_DH_ECP_384, "EC", "P-384", NID_secp384r1, 96, 48 },
 	{ XFORM_DH_CURVE25519, "X25519", NULL, 0, 32, 32 },
 };
 

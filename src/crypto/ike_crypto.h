@@ -38,7 +38,6 @@
 #define IKE_SK_MAX_IV 16
 #define IKE_SK_MAX_ICV 32
 #define IKE_COOKIE_LEN 33 /* version octet + HMAC-SHA-256 */
-#define IKE_DH_ECP_384 20 /* 384-bit random ECP; not yet in crypto/xform.h */
 
 /* Reasons a peer's input is refused, for counters and rate-limited logs. */
 enum ike_crypto_reason {

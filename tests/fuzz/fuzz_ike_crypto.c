@@ -27,7 +27,7 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static const unsigned groups[] = { XFORM_DH_MODP_2048, XFORM_DH_ECP_256, IKE_DH_ECP_384, XFORM_DH_CURVE25519 };
+static const unsigned groups[] = { XFORM_DH_MODP_2048, XFORM_DH_ECP_256, XFORM_DH_ECP_384, XFORM_DH_CURVE25519 };
 
 static struct {
 	struct ike_sk *sk[2];

@@ -316,7 +316,7 @@ START_TEST(suites_and_support)
 		{ XFORM_INTEG, XFORM_INTEG_HMAC_MD5_96, 0, false },
 		{ XFORM_DH, XFORM_DH_MODP_2048, 0, true },
 		{ XFORM_DH, XFORM_DH_ECP_256, 0, true },
-		{ XFORM_DH, IKE_DH_ECP_384, 0, true },
+		{ XFORM_DH, XFORM_DH_ECP_384, 0, true },
 		{ XFORM_DH, XFORM_DH_CURVE25519, 0, true },
 		{ XFORM_DH, 2, 0, false },
 		{ XFORM_DH, 5, 0, false },
@@ -434,7 +434,7 @@ START_TEST(dh_rfc8031_x25519)
 }
 END_TEST
 
-static const unsigned all_groups[] = { XFORM_DH_MODP_2048, XFORM_DH_ECP_256, IKE_DH_ECP_384, XFORM_DH_CURVE25519 };
+static const unsigned all_groups[] = { XFORM_DH_MODP_2048, XFORM_DH_ECP_256, XFORM_DH_ECP_384, XFORM_DH_CURVE25519 };
 
 START_TEST(dh_round_trip)
 {
@@ -525,7 +525,7 @@ START_TEST(dh_invalid_peers)
 	ike_dh_free(dh);
 
 	/* P-384: a P-256 sized value is the wrong length; garbage is off the curve. */
-	ck_assert_int_eq(ike_dh_new(&dh, IKE_DH_ECP_384), 0);
+	ck_assert_int_eq(ike_dh_new(&dh, XFORM_DH_ECP_384), 0);
 	memset(v, 0x5a, 96);
 	expect_refused(dh, v, 96, IKE_CR_DH_NOT_ON_CURVE);
 	expect_refused(dh, v, 64, IKE_CR_DH_LENGTH);

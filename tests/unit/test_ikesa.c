@@ -81,7 +81,7 @@ static const struct {
 	uint16_t dh;
 	bool cbc;
 } suites[] = {
-	{ XFORM_DH_MODP_2048, false }, { XFORM_DH_ECP_256, false }, { IKE_DH_ECP_384, false },
+	{ XFORM_DH_MODP_2048, false }, { XFORM_DH_ECP_256, false }, { XFORM_DH_ECP_384, false },
 	{ XFORM_DH_CURVE25519, false }, { XFORM_DH_ECP_256, true },  { XFORM_DH_CURVE25519, true },
 };
 
