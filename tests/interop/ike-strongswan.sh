@@ -12,6 +12,9 @@
 #   2 charon initiator (swanctl --initiate) -> probe responder, same suite
 #   3 aes256-sha256-x25519 / ESP aes256-sha256, probe initiator
 #   4 wrong PSK, both directions: no SA on either side
+#   5 probe: empty INFORMATIONAL (liveness), then DELETE; charon answers both
+#   6 charon: DPD (dpd_delay 1s), then DELETE (swanctl --terminate); the probe answers both
+#   7 one IKE_AUTH datagram lost each way: our retransmission, our response cache
 # Root only; exits 77 without root, charon-systemd or swanctl.
 set -uo pipefail
 [ "$(id -u)" -eq 0 ] || { echo "SKIP: needs root"; exit 77; }
@@ -74,6 +77,7 @@ charon-systemd {
 		chd = 4 } }
 	journal { default = -1 }
 	install_routes = no
+	retransmit_timeout = 1.0
 	install_virtual_ip = no
 	plugins {
 		vici { socket = unix://$tmp/vici }
@@ -81,13 +85,14 @@ charon-systemd {
 }
 EOF
 
-swan_conf() { # IKE-PROPOSAL ESP-PROPOSAL PSK
+swan_conf() { # IKE-PROPOSAL ESP-PROPOSAL PSK [DPD-DELAY]
 	cat >"$tmp/swanctl.conf" <<EOF
 connections { probe {
 	version = 2
 	local_addrs = $S
 	remote_addrs = $P
 	proposals = $1
+	dpd_delay = ${4:-0s}
 	local { auth = psk
 		id = $S_ID }
 	remote { auth = psk
@@ -202,12 +207,12 @@ terminate_all() {
 	sleep 0.3
 }
 
-# probe_initiates CASE IKE ESP ALG / charon_initiates CASE IKE ESP ALG: one
+# probe_initiates CASE IKE ESP ALG [PROBE-ARGS] / charon_initiates ...: one
 # successful exchange with the given suite, checked from both sides.
 probe_initiates() {
 	local c=$1 out=$tmp/p$1 mark
 	mark=$(logmark)
-	run_probe initiator "$out" "$PSK" "$2" "$3" || fail "case $c: probe exit $? ($(cat "$out" "$out.err"))"
+	run_probe initiator "$out" "$PSK" "$2" "$3" "${@:5}" || fail "case $c: probe exit $? ($(cat "$out" "$out.err"))"
 	cat "$out"
 	check_both "$c" "$out" "$4"
 	check_keys "$c" "$out" "$mark"
@@ -216,7 +221,7 @@ probe_initiates() {
 charon_initiates() {
 	local c=$1 out=$tmp/p$1 mark ppid
 	mark=$(logmark)
-	run_probe responder "$out" "$PSK" "$2" "$3" --linger 3000 &
+	run_probe responder "$out" "$PSK" "$2" "$3" --linger 3000 "${@:5}" &
 	ppid=$!
 	sleep 0.5
 	swc --initiate --child net --timeout 10 >"$tmp/init$c.log" 2>&1 ||
@@ -265,6 +270,55 @@ if grep -q "state=ESTABLISHED" "$tmp/sas.4r"; then
 else
 	grep -q '^child_up' "$tmp/p4r" || ok "case 4r: wrong PSK (charon initiator): no SA on either side"
 fi
+
+
+# ---- case 5: our INFORMATIONAL exchanges: liveness check, then DELETE ------
+swan_conf aes256gcm16-prfsha256-ecp256 aes256gcm16 "$PSK" 1s || fail "case 5: swanctl --load-all"
+mark=$(logmark)
+run_probe initiator "$tmp/p5" "$PSK" aes256gcm16-prfsha256-ecp256 aes256gcm16 --dpd --delete ||
+	fail "case 5: probe exit $? ($(cat "$tmp/p5" "$tmp/p5.err"))"
+cat "$tmp/p5"
+grep -q '^dpd_ok' "$tmp/p5" || fail "case 5: our liveness check was not answered"
+grep -q '^ike_down reason=local_delete' "$tmp/p5" || fail "case 5: our DELETE did not complete"
+sleep 0.3
+swc --list-sas --raw >"$tmp/sas.5" 2>&1
+tail -n "+$mark" "$tmp/charon.log" | grep -q "received DELETE for IKE_SA" || fail "case 5: charon did not log our DELETE"
+if grep -q "state=" "$tmp/sas.5"; then
+	fail "case 5: charon still has an SA after our DELETE: $(cat "$tmp/sas.5")"
+else
+	grep -q '^dpd_ok' "$tmp/p5" && ok "case 5: charon answered our liveness check and deleted the IKE SA on our DELETE"
+fi
+
+# ---- case 6: charon's INFORMATIONAL exchanges: its DPD, then its DELETE -----
+mark=$(logmark)
+run_probe responder "$tmp/p6" "$PSK" aes256gcm16-prfsha256-ecp256 aes256gcm16 --linger 15000 --timeout 20 &
+ppid=$!
+sleep 0.5
+swc --initiate --child net --timeout 10 >"$tmp/init6.log" 2>&1 || fail "case 6: swanctl --initiate failed"
+sleep 3   # dpd_delay 1s, no ESP arrives: charon checks liveness
+swc --terminate --ike probe --timeout 5 >"$tmp/term6.log" 2>&1 || fail "case 6: charon's DELETE got no answer: $(tail -n 3 "$tmp/term6.log")"
+wait "$ppid" || fail "case 6: probe exit $? ($(cat "$tmp/p6" "$tmp/p6.err"))"
+cat "$tmp/p6"
+grep -q '^ike_down reason=peer_delete' "$tmp/p6" || fail "case 6: probe did not report charon's DELETE"
+dpd=$(field "$tmp/p6" dpd_answered)
+if [ "${dpd:-0}" -ge 1 ] && tail -n "+$mark" "$tmp/charon.log" | grep -q "parsed INFORMATIONAL response . \[ \]"; then
+	grep -q '^ike_down reason=peer_delete' "$tmp/p6" && ok "case 6: we answered charon's liveness check ($dpd) and its DELETE"
+else
+	fail "case 6: charon's liveness check was not answered (dpd_answered=$dpd)"
+fi
+
+# ---- case 7: a lost datagram each way (retransmission, response cache) -----
+# 7: our IKE_AUTH request is lost, the engine retransmits it (R7296-2.1.a).
+swan_conf aes256gcm16-prfsha256-ecp256 aes256gcm16 "$PSK" || fail "case 7: swanctl --load-all"
+probe_initiates 7 aes256gcm16-prfsha256-ecp256 aes256gcm16 AES_GCM_16 --drop-out 2
+[ "$(field "$tmp/p7" retransmits)" -ge 1 ] 2>/dev/null || fail "case 7: no retransmission counted: $(cat "$tmp/p7")"
+# 7r: our IKE_AUTH response is lost, charon retransmits its request (after
+# retransmit_timeout 1 s) and the engine answers from its cache (R7296-2.1.b).
+mark=$(logmark)
+charon_initiates 7r aes256gcm16-prfsha256-ecp256 aes256gcm16 AES_GCM_16 --drop-out 2
+[ "$(field "$tmp/p7r" cache_answers)" -ge 1 ] 2>/dev/null || fail "case 7r: no cached answer counted: $(cat "$tmp/p7r")"
+tail -n "+$mark" "$tmp/charon.log" | grep -q "retransmit 1 of request with message ID 1" ||
+	fail "case 7r: charon did not retransmit its IKE_AUTH request"
 
 if [ "$fails" -ne 0 ]; then
 	echo "--- charon.log (tail)"

@@ -9,10 +9,13 @@
  *   child_up spi_in=.. spi_out=.. mode=.. esp=encr/bits/integ encap=..
  *            key_i2r_sha256=.. key_r2i_sha256=..
  *   child_failed notify=N
- *   ike_down reason=NAME
+ *   dpd_ok                      (--dpd: our empty INFORMATIONAL was answered)
+ *   ike_down reason=TOKEN (engine's words)
+ *   stats retransmits=.. cache_answers=.. dpd_answered=.. dpd_ok=..
  * The key hashes cover each direction's KEYMAT as RFC 7296 2.17 orders it
  * (encryption key incl. salt, then integrity key), so they compare with the
- * peer's own dump. Exit 0 once a CHILD_SA is up (after --linger), 1 otherwise.
+ * peer's own dump. Exit 0 once a CHILD_SA is up (after --linger, or after
+ * the --delete exchange), 1 otherwise; an SA the peer deletes ends the run.
  *
  * NAT-T (R7296-2.23): the engine keeps the path it was created on, so the
  * probe does the float: an initiator that detected a NAT sends everything
@@ -54,6 +57,7 @@ struct probe {
 	struct ikesa *sa;
 	bool child_up, down;
 	uint64_t esp_dropped;
+	unsigned sent, drop_out;             /* --drop-out N: lose our Nth datagram */
 };
 
 static uint64_t now_ms(void)
@@ -174,6 +178,10 @@ static void parse_psk(const char *s, struct probe *pr)
 static int probe_send(void *arg, const uint8_t *msg, size_t len, const struct ikesa_path *path)
 {
 	struct probe *pr = arg;
+	if (++pr->sent == pr->drop_out) {
+		fprintf(stderr, "ike_probe: datagram %u lost on purpose\n", pr->sent);
+		return 0;
+	}
 	bool init = len > 18 && msg[18] == IKE_EXCH_SA_INIT;
 	if (!pr->floated && !init && pr->sa != NULL && (ikesa_nat_local(pr->sa) || ikesa_nat_remote(pr->sa)))
 		pr->floated = true;
@@ -409,7 +417,9 @@ static void usage(void)
 	fputs("usage: ike_probe --role initiator|responder --local ADDR --remote ADDR --psk PSK|0xHEX\n"
 	      "  --local-id ID --remote-id ID --ike SUITE [--ike ...] --esp SUITE [--esp ...]\n"
 	      "  --local-ts PFX/LEN --remote-ts PFX/LEN [--transport] [--port 500] [--natt-port 4500]\n"
-	      "  [--peer-port 500] [--peer-natt-port 4500] [--timeout SEC] [--linger MS] [--verbose]\n",
+	      "  [--peer-port 500] [--peer-natt-port 4500] [--timeout SEC] [--linger MS] [--verbose]\n"
+	      "  [--dpd] [--delete]   after the CHILD_SA: one empty INFORMATIONAL, then DELETE of the IKE SA\n"
+	      "  [--drop-out N]       do not transmit our Nth datagram (a loss, for retransmission)\n",
 	      stderr);
 	exit(2);
 }
@@ -423,9 +433,10 @@ int main(int argc, char **argv)
 	pr.peer_natt_port = 4500;
 	unsigned timeout_s = 20, linger_ms = 1500;
 	bool have_role = false, have_local = false, have_remote = false, verbose = false;
-	bool have_lts = false, have_rts = false;
+	bool have_lts = false, have_rts = false, want_dpd = false, want_delete = false;
 	enum { O_LOCAL = 256, O_REMOTE, O_PSK, O_LID, O_RID, O_IKE, O_ESP, O_LTS, O_RTS, O_TRANSPORT, O_PORT, O_NATT,
-	       O_PPORT, O_PNATT, O_TIMEOUT, O_LINGER, O_ROLE, O_VERBOSE };
+	       O_PPORT, O_PNATT, O_TIMEOUT, O_LINGER, O_ROLE, O_VERBOSE, O_DPD, O_DELETE,
+	       O_DROP_OUT };
 	static const struct option opts[] = {
 		{ "role", required_argument, NULL, O_ROLE },
 		{ "local", required_argument, NULL, O_LOCAL },
@@ -445,6 +456,9 @@ int main(int argc, char **argv)
 		{ "timeout", required_argument, NULL, O_TIMEOUT },
 		{ "linger", required_argument, NULL, O_LINGER },
 		{ "verbose", no_argument, NULL, O_VERBOSE },
+		{ "dpd", no_argument, NULL, O_DPD },
+		{ "delete", no_argument, NULL, O_DELETE },
+		{ "drop-out", required_argument, NULL, O_DROP_OUT },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct ikesa_params *p = &pr.params;
@@ -516,6 +530,15 @@ int main(int argc, char **argv)
 		case O_VERBOSE:
 			verbose = true;
 			break;
+		case O_DPD:
+			want_dpd = true;
+			break;
+		case O_DELETE:
+			want_delete = true;
+			break;
+		case O_DROP_OUT:
+			pr.drop_out = (unsigned)atoi(optarg);
+			break;
 		default:
 			usage();
 		}
@@ -540,9 +563,25 @@ int main(int argc, char **argv)
 	}
 
 	uint64_t deadline = now_ms() + (uint64_t)timeout_s * 1000u, linger_until = 0;
+	bool dpd_sent = false, dpd_done = !want_dpd, delete_sent = false;
 	for (;;) {
 		uint64_t t = now_ms();
-		if (pr.child_up && linger_until == 0)
+		if (pr.child_up && !pr.down) {
+			/* After the CHILD_SA: one liveness check, then DELETE (R7296-1.4.a, 1.4.1.a). */
+			if (want_dpd && !dpd_sent)
+				dpd_sent = ikesa_dpd(pr.sa, t) == 0;
+			if (dpd_sent && !dpd_done && ikesa_stats(pr.sa)->dpd_ok != 0) {
+				dpd_done = true;
+				printf("dpd_ok\n");
+				fflush(stdout);
+			}
+			if (want_delete && dpd_done && !delete_sent) {
+				if (ikesa_delete(pr.sa, t) != 0)
+					die("ikesa_delete refused");
+				delete_sent = true;
+			}
+		}
+		if (pr.child_up && dpd_done && !want_delete && linger_until == 0)
 			linger_until = t + linger_ms;
 		if (pr.down || t >= deadline || (linger_until != 0 && t >= linger_until))
 			break;
@@ -567,6 +606,9 @@ int main(int argc, char **argv)
 	}
 	if (pr.sa != NULL) {
 		const struct ikesa_stats *st = ikesa_stats(pr.sa);
+		printf("stats retransmits=%llu cache_answers=%llu dpd_answered=%llu dpd_ok=%llu\n",
+		       (unsigned long long)st->retransmits, (unsigned long long)st->cache_answers,
+		       (unsigned long long)st->dpd_answered, (unsigned long long)st->dpd_ok);
 		for (unsigned i = 1; i < IKESA_DROP_COUNT; i++)
 			if (st->drop[i] != 0)
 				fprintf(stderr, "ike_probe: drop %s=%llu\n", ikesa_drop_name((enum ikesa_drop)i),
