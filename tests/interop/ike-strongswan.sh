@@ -15,7 +15,11 @@
 #   5 probe: empty INFORMATIONAL (liveness), then DELETE; charon answers both
 #   6 charon: DPD (dpd_delay 1s), then DELETE (swanctl --terminate); the probe answers both
 #   7 one IKE_AUTH datagram lost each way: our retransmission, our response cache
+#   8 transport mode, host TS limited to the Mobility Header (135), both directions
+#     (negotiation only: kernel-libipsec cannot install transport mode)
 # Root only; exits 77 without root, charon-systemd or swanctl.
+# IKE_PCAP=FILE records the veth with tshark (decode with the keys charon
+# logs at ike level 4 if needed); KEEP_TMP=1 keeps charon.log and the outputs.
 set -uo pipefail
 [ "$(id -u)" -eq 0 ] || { echo "SKIP: needs root"; exit 77; }
 for t in charon-systemd swanctl ip; do
@@ -31,9 +35,10 @@ py=/usr/bin/python3
 id=$$$RANDOM
 NS_S=ikess$id NS_P=ikesp$id
 tmp=$(mktemp -d /tmp/ike-strongswan.XXXXXX)
-charon_pid=
+charon_pid= cap_pid=
 cleanup() {
 	[ -n "$charon_pid" ] && kill "$charon_pid" 2>/dev/null && wait "$charon_pid" 2>/dev/null
+	[ -n "$cap_pid" ] && kill -INT "$cap_pid" 2>/dev/null && wait "$cap_pid" 2>/dev/null
 	ip netns del "$NS_S" 2>/dev/null
 	ip netns del "$NS_P" 2>/dev/null
 	[ -n "${KEEP_TMP:-}" ] && { echo "kept $tmp"; return; }
@@ -61,6 +66,11 @@ ip -n "$NS_S" link set "ikev$id" up
 # local TS: without one the policy install fails ("error installing route").
 ip -n "$NS_S" addr add fd6e:20::1/128 dev lo nodad
 ip -n "$NS_P" link set "ikew$id" up
+if [ -n "${IKE_PCAP:-}" ] && command -v tshark >/dev/null; then
+	ip netns exec "$NS_S" tshark -q -i "ikev$id" -f udp -w "$IKE_PCAP" >/dev/null 2>&1 &
+	cap_pid=$!
+	sleep 2
+fi
 
 # chd 4 makes charon dump the CHILD_SA keys ("encryption initiator key").
 cat >"$tmp/strongswan.conf" <<EOF
@@ -98,9 +108,9 @@ connections { probe {
 	remote { auth = psk
 		id = $P_ID }
 	children { net {
-		local_ts = $S_TS
-		remote_ts = $P_TS
-		mode = tunnel
+		local_ts = ${SW_LTS:-$S_TS}
+		remote_ts = ${SW_RTS:-$P_TS}
+		mode = ${MODE:-tunnel}
 		esp_proposals = $2
 	} }
 } }
@@ -125,7 +135,7 @@ run_probe() {
 	shift 5
 	ip netns exec "$NS_P" "$probe" --role "$role" --local "$P" --remote "$S" --psk "$psk" \
 		--local-id "$P_ID" --remote-id "$S_ID" --ike "$ike" --esp "$esp" \
-		--local-ts "$P_TS" --remote-ts "$S_TS" --timeout 15 "$@" >"$out" 2>"$out.err"
+		--local-ts "${PR_LTS:-$P_TS}" --remote-ts "${PR_RTS:-$S_TS}" --timeout 15 "$@" >"$out" 2>"$out.err"
 }
 field() { sed -n "s/.*\b$2=\([^ ]*\).*/\1/p" "$1" | head -n1; } # FILE KEY
 
@@ -148,8 +158,10 @@ check_both() {
 	grep -q "spi-in=$spi_out" <<<"$raw" && grep -q "spi-out=$spi_in" <<<"$raw" ||
 		{ fail "case $c: ESP SPIs in=$spi_in out=$spi_out do not match charon's: $raw"; return; }
 	grep -q "encr-alg=$alg" <<<"$raw" || { fail "case $c: charon's ESP is not $alg: $raw"; return; }
-	grep -q "mode=TUNNEL" <<<"$raw" || { fail "case $c: charon's CHILD_SA is not TUNNEL: $raw"; return; }
-	grep -q "local-ts=\[$S_TS\] remote-ts=\[$P_TS\]" <<<"$raw" || { fail "case $c: charon's TS differ: $raw"; return; }
+	grep -q "mode=TUNNEL" <<<"$raw" && [ "$(field "$out" mode)" = tunnel ] ||
+		{ fail "case $c: mode is not tunnel on both sides (probe $(field "$out" mode)): $raw"; return; }
+	grep -qF "local-ts=[$S_TS] remote-ts=[$P_TS]" <<<"$raw" ||
+		{ fail "case $c: charon's TS differ: $raw"; return; }
 	# kernel-libipsec fakes a NAT (nat-fake=yes): both sides must agree on ESP-in-UDP.
 	grep -q "encap=yes" <<<"$raw" && [ "$(field "$out" encap)" = 1 ] ||
 		{ fail "case $c: UDP encapsulation differs (probe encap=$(field "$out" encap)): $raw"; return; }
@@ -319,6 +331,46 @@ charon_initiates 7r aes256gcm16-prfsha256-ecp256 aes256gcm16 AES_GCM_16 --drop-o
 [ "$(field "$tmp/p7r" cache_answers)" -ge 1 ] 2>/dev/null || fail "case 7r: no cached answer counted: $(cat "$tmp/p7r")"
 tail -n "+$mark" "$tmp/charon.log" | grep -q "retransmit 1 of request with message ID 1" ||
 	fail "case 7r: charon did not retransmit its IKE_AUTH request"
+
+# ---- case 8: transport mode between the two hosts, Mobility Header only ----
+# The shape RFC 4877 gives the BU/BA SAs (R3776-4.2.k): host TS, protocol 135.
+# kernel-libipsec installs tunnel mode only ("IPsec SA: unsupported mode"), so
+# charon negotiates but cannot install: checked is the negotiation (mode, TS,
+# keys) and that the IKE SA survives the failed CHILD_SA (R7296-1.2.b).
+MODE=transport SW_LTS="$S/128[135]" SW_RTS="$P/128[135]" PR_LTS=$P/128 PR_RTS=$S/128
+swan_conf aes256gcm16-prfsha256-ecp256 aes256gcm16 "$PSK" || fail "case 8: swanctl --load-all"
+# 8: probe initiator; charon answers IKE_AUTH with N(NO_PROPOSAL_CHOSEN) after the failed install.
+mark=$(logmark)
+run_probe initiator "$tmp/p8" "$PSK" aes256gcm16-prfsha256-ecp256 aes256gcm16 --transport --ts-proto 135
+cat "$tmp/p8"
+swc --list-sas --raw >"$tmp/sas.8" 2>&1
+log8=$(tail -n "+$mark" "$tmp/charon.log")
+if grep -q "parsed IKE_AUTH request 1 \[ IDi IDr AUTH N(USE_TRANSP) SA TSi TSr \]" <<<"$log8" &&
+	grep -q "IPsec SA: unsupported mode" <<<"$log8" && grep -q '^child_failed notify=14' "$tmp/p8" &&
+	grep -q "initiator-spi=$(field "$tmp/p8" spi_i) responder-spi=$(field "$tmp/p8" spi_r)" "$tmp/sas.8" &&
+	grep -q "state=ESTABLISHED" "$tmp/sas.8"; then
+	ok "case 8: transport + MH TS accepted by charon (libipsec cannot install it: NO_PROPOSAL_CHOSEN), IKE SA stays up on both sides"
+else
+	fail "case 8: transport negotiation: $(cat "$tmp/p8") / $(cat "$tmp/sas.8")"
+fi
+terminate_all
+# 8r: charon initiator; we agree to transport, our keys equal charon's.
+mark=$(logmark)
+run_probe responder "$tmp/p8r" "$PSK" aes256gcm16-prfsha256-ecp256 aes256gcm16 --transport --ts-proto 135 --linger 2000 &
+ppid=$!
+sleep 0.5
+swc --initiate --child net --timeout 10 >"$tmp/init8r.log" 2>&1
+wait "$ppid" || fail "case 8r: probe exit $? ($(cat "$tmp/p8r" "$tmp/p8r.err"))"
+cat "$tmp/p8r"
+if grep -q "^child_up .*mode=transport .*tsi=$S tsr=$P ts_proto=135 " "$tmp/p8r" &&
+	tail -n "+$mark" "$tmp/charon.log" | grep -q "received USE_TRANSPORT_MODE notify"; then
+	ok "case 8r: transport mode with MH selectors agreed both ways"
+else
+	fail "case 8r: transport mode not agreed: $(cat "$tmp/p8r")"
+fi
+check_keys 8r "$tmp/p8r" "$mark"
+terminate_all
+unset MODE SW_LTS SW_RTS PR_LTS PR_RTS
 
 if [ "$fails" -ne 0 ]; then
 	echo "--- charon.log (tail)"

@@ -317,10 +317,10 @@ static void probe_child_up(void *arg, const struct ikesa_child *c)
 	inet_ntop(AF_INET6, c->tsi.ts[0].start, ts_i, sizeof(ts_i));
 	inet_ntop(AF_INET6, c->tsr.ts[0].start, ts_r, sizeof(ts_r));
 	/* The initiator sends on the i->r SA (R7296-2.17: its keys come first). */
-	printf("child_up spi_in=%08x spi_out=%08x mode=%s esp=%u/%u/%u encap=%d tsi=%s tsr=%s keymat_len=%zu "
-	       "key_i2r_sha256=%s key_r2i_sha256=%s\n",
+	printf("child_up spi_in=%08x spi_out=%08x mode=%s esp=%u/%u/%u encap=%d tsi=%s tsr=%s ts_proto=%u "
+	       "keymat_len=%zu key_i2r_sha256=%s key_r2i_sha256=%s\n",
 	       c->spi_in, c->spi_out, c->transport ? "transport" : "tunnel", c->encr, c->key_bits, c->integ,
-	       c->udp_encap, ts_i, ts_r, c->keymat_len, c->initiator ? h_out : h_in, c->initiator ? h_in : h_out);
+	       c->udp_encap, ts_i, ts_r, c->tsi.ts[0].ip_proto, c->keymat_len, c->initiator ? h_out : h_in, c->initiator ? h_in : h_out);
 	fflush(stdout);
 	pr->child_up = true;
 }
@@ -419,7 +419,8 @@ static void usage(void)
 	      "  --local-ts PFX/LEN --remote-ts PFX/LEN [--transport] [--port 500] [--natt-port 4500]\n"
 	      "  [--peer-port 500] [--peer-natt-port 4500] [--timeout SEC] [--linger MS] [--verbose]\n"
 	      "  [--dpd] [--delete]   after the CHILD_SA: one empty INFORMATIONAL, then DELETE of the IKE SA\n"
-	      "  [--drop-out N]       do not transmit our Nth datagram (a loss, for retransmission)\n",
+	      "  [--drop-out N]       do not transmit our Nth datagram (a loss, for retransmission)\n"
+	      "  [--ts-proto N]       both traffic selectors for IP protocol N only (135: Mobility Header)\n",
 	      stderr);
 	exit(2);
 }
@@ -434,9 +435,10 @@ int main(int argc, char **argv)
 	unsigned timeout_s = 20, linger_ms = 1500;
 	bool have_role = false, have_local = false, have_remote = false, verbose = false;
 	bool have_lts = false, have_rts = false, want_dpd = false, want_delete = false;
+	uint8_t ts_proto = 0;
 	enum { O_LOCAL = 256, O_REMOTE, O_PSK, O_LID, O_RID, O_IKE, O_ESP, O_LTS, O_RTS, O_TRANSPORT, O_PORT, O_NATT,
 	       O_PPORT, O_PNATT, O_TIMEOUT, O_LINGER, O_ROLE, O_VERBOSE, O_DPD, O_DELETE,
-	       O_DROP_OUT };
+	       O_DROP_OUT, O_TS_PROTO };
 	static const struct option opts[] = {
 		{ "role", required_argument, NULL, O_ROLE },
 		{ "local", required_argument, NULL, O_LOCAL },
@@ -459,6 +461,7 @@ int main(int argc, char **argv)
 		{ "dpd", no_argument, NULL, O_DPD },
 		{ "delete", no_argument, NULL, O_DELETE },
 		{ "drop-out", required_argument, NULL, O_DROP_OUT },
+		{ "ts-proto", required_argument, NULL, O_TS_PROTO },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct ikesa_params *p = &pr.params;
@@ -539,6 +542,9 @@ int main(int argc, char **argv)
 		case O_DROP_OUT:
 			pr.drop_out = (unsigned)atoi(optarg);
 			break;
+		case O_TS_PROTO:
+			ts_proto = (uint8_t)atoi(optarg);
+			break;
 		default:
 			usage();
 		}
@@ -547,6 +553,7 @@ int main(int argc, char **argv)
 	    p->remote_id.len == 0 || p->n_ike == 0 || p->n_esp == 0 || !have_lts || !have_rts)
 		usage();
 	log_open(LOG_TO_STDERR, verbose ? LOG_LVL_DEBUG : LOG_LVL_NOTICE, verbose ? LOG_SUB_ALL : 0, "ike_probe");
+	pr.local_ts.ip_proto = pr.remote_ts.ip_proto = ts_proto;
 	p->tsi.n = p->tsr.n = 1;
 	p->tsi.ts[0] = pr.local_ts;
 	p->tsr.ts[0] = pr.remote_ts;
