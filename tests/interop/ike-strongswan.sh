@@ -17,6 +17,8 @@
 #   7 one IKE_AUTH datagram lost each way: our retransmission, our response cache
 #   8 transport mode, host TS limited to the Mobility Header (135), both directions
 #     (negotiation only: kernel-libipsec cannot install transport mode)
+#   9 INVALID_KE_PAYLOAD (ECP-256 guessed, X25519 wanted), both directions
+#  10 our responder demands a COOKIE, charon retries with it
 # Root only; exits 77 without root, charon-systemd or swanctl.
 # IKE_PCAP=FILE records the veth with tshark (decode with the keys charon
 # logs at ike level 4 if needed); KEEP_TMP=1 keeps charon.log and the outputs.
@@ -371,6 +373,27 @@ fi
 check_keys 8r "$tmp/p8r" "$mark"
 terminate_all
 unset MODE SW_LTS SW_RTS PR_LTS PR_RTS
+
+# ---- case 9: INVALID_KE_PAYLOAD round trip, both directions (R7296-1.2.a) -
+# 9: we guess ECP-256 first, charon wants X25519 and asks for it.
+swan_conf aes256gcm16-prfsha256-x25519 aes256gcm16 "$PSK" || fail "case 9: swanctl --load-all"
+mark=$(logmark)
+probe_initiates 9 aes256gcm16-prfsha256-ecp256 aes256gcm16 AES_GCM_16 --ike aes256gcm16-prfsha256-x25519
+{ grep -q "suite=20/256/0/5/31 " "$tmp/p9" && tail -n "+$mark" "$tmp/charon.log" | grep -q "generating IKE_SA_INIT response 0 \[ N(INVAL_KE) \]"; } ||
+	fail "case 9: no INVALID_KE_PAYLOAD round trip to X25519: $(cat "$tmp/p9")"
+# 9r: charon guesses ECP-256 first, we accept X25519 only and ask for it.
+swan_conf aes256gcm16-prfsha256-ecp256-x25519 aes256gcm16 "$PSK" || fail "case 9r: swanctl --load-all"
+mark=$(logmark)
+charon_initiates 9r aes256gcm16-prfsha256-x25519 aes256gcm16 AES_GCM_16
+{ grep -q "suite=20/256/0/5/31 " "$tmp/p9r" && tail -n "+$mark" "$tmp/charon.log" | grep -q "parsed IKE_SA_INIT response 0 \[ N(INVAL_KE) \]"; } ||
+	fail "case 9r: no INVALID_KE_PAYLOAD round trip to X25519: $(cat "$tmp/p9r")"
+
+# ---- case 10: our responder demands a cookie (R7296-2.6.a) ------------------
+swan_conf aes256gcm16-prfsha256-ecp256 aes256gcm16 "$PSK" || fail "case 10: swanctl --load-all"
+mark=$(logmark)
+charon_initiates 10 aes256gcm16-prfsha256-ecp256 aes256gcm16 AES_GCM_16 --cookie-threshold 0
+tail -n "+$mark" "$tmp/charon.log" | grep -q "parsed IKE_SA_INIT response 0 \[ N(COOKIE) \]" ||
+	fail "case 10: charon did not receive our COOKIE"
 
 if [ "$fails" -ne 0 ]; then
 	echo "--- charon.log (tail)"

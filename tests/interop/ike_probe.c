@@ -420,7 +420,8 @@ static void usage(void)
 	      "  [--peer-port 500] [--peer-natt-port 4500] [--timeout SEC] [--linger MS] [--verbose]\n"
 	      "  [--dpd] [--delete]   after the CHILD_SA: one empty INFORMATIONAL, then DELETE of the IKE SA\n"
 	      "  [--drop-out N]       do not transmit our Nth datagram (a loss, for retransmission)\n"
-	      "  [--ts-proto N]       both traffic selectors for IP protocol N only (135: Mobility Header)\n",
+	      "  [--ts-proto N]       both traffic selectors for IP protocol N only (135: Mobility Header)\n"
+	      "  [--cookie-threshold N]  responder: demand a cookie from N half-open SAs on (0: always)\n",
 	      stderr);
 	exit(2);
 }
@@ -438,7 +439,7 @@ int main(int argc, char **argv)
 	uint8_t ts_proto = 0;
 	enum { O_LOCAL = 256, O_REMOTE, O_PSK, O_LID, O_RID, O_IKE, O_ESP, O_LTS, O_RTS, O_TRANSPORT, O_PORT, O_NATT,
 	       O_PPORT, O_PNATT, O_TIMEOUT, O_LINGER, O_ROLE, O_VERBOSE, O_DPD, O_DELETE,
-	       O_DROP_OUT, O_TS_PROTO };
+	       O_DROP_OUT, O_TS_PROTO, O_COOKIE };
 	static const struct option opts[] = {
 		{ "role", required_argument, NULL, O_ROLE },
 		{ "local", required_argument, NULL, O_LOCAL },
@@ -462,6 +463,7 @@ int main(int argc, char **argv)
 		{ "delete", no_argument, NULL, O_DELETE },
 		{ "drop-out", required_argument, NULL, O_DROP_OUT },
 		{ "ts-proto", required_argument, NULL, O_TS_PROTO },
+		{ "cookie-threshold", required_argument, NULL, O_COOKIE },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct ikesa_params *p = &pr.params;
@@ -544,6 +546,9 @@ int main(int argc, char **argv)
 			break;
 		case O_TS_PROTO:
 			ts_proto = (uint8_t)atoi(optarg);
+			break;
+		case O_COOKIE:
+			p->cookie_threshold = (uint32_t)strtoul(optarg, NULL, 10);
 			break;
 		default:
 			usage();
