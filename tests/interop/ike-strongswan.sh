@@ -226,7 +226,7 @@ terminate_all() {
 probe_initiates() {
 	local c=$1 out=$tmp/p$1 mark
 	mark=$(logmark)
-	run_probe initiator "$out" "$PSK" "$2" "$3" "${@:5}" || fail "case $c: probe exit $? ($(cat "$out" "$out.err"))"
+	run_probe initiator "$out" "$PSK" "$2" "$3" --linger 300 "${@:5}" || fail "case $c: probe exit $? ($(cat "$out" "$out.err"))"
 	cat "$out"
 	check_both "$c" "$out" "$4"
 	check_keys "$c" "$out" "$mark"
@@ -235,7 +235,7 @@ probe_initiates() {
 charon_initiates() {
 	local c=$1 out=$tmp/p$1 mark ppid
 	mark=$(logmark)
-	run_probe responder "$out" "$PSK" "$2" "$3" --linger 3000 "${@:5}" &
+	run_probe responder "$out" "$PSK" "$2" "$3" --linger 2000 "${@:5}" &
 	ppid=$!
 	sleep 0.5
 	swc --initiate --child net --timeout 10 >"$tmp/init$c.log" 2>&1 ||
