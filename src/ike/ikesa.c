@@ -39,7 +39,7 @@ struct ikesa {
 	size_t req_len;
 	uint32_t req_id, next_req_id;
 	uint8_t req_exch;
-	bool req_pending, req_is_delete;
+	bool req_pending, req_is_delete, req_is_child_delete;
 	unsigned retx_sent;
 	uint32_t retx_delay_ms;
 	uint64_t retx_at, half_open_at;
@@ -50,6 +50,8 @@ struct ikesa {
 	/* Scratch: received message (decrypted in place), inner chain built. */
 	uint8_t rx[IKESA_MSG_MAX], plain[IKESA_MSG_MAX];
 	uint32_t child_spi_in;
+	uint32_t child_spi_out;        /* the peer's inbound SPI of our CHILD_SA */
+	bool child_live;               /* child_up reported and not deleted since */
 	struct ikesa_id peer_id;
 	bool nat_local, nat_remote, peer_frag;
 	uint64_t last_heard;
@@ -439,6 +441,7 @@ static int send_request(struct ikesa *sa, uint8_t exch, uint8_t first, size_t pl
 	sa->req_exch = exch;
 	sa->req_pending = true;
 	sa->req_is_delete = false;
+	sa->req_is_child_delete = false;
 	arm_retx(sa, now_ms);
 	send_bytes(sa, sa->req, sa->req_len);
 	return 0;
@@ -911,6 +914,8 @@ static void child_report(struct ikesa *sa, const struct ikesa_prop *esp, uint32_
 	ch.path = sa->path;
 	memset(i2r, 0, sizeof(i2r));
 	memset(r2i, 0, sizeof(r2i));
+	sa->child_spi_out = spi_peer;
+	sa->child_live = true;
 	if (sa->ops->child_up != NULL)
 		sa->ops->child_up(sa->arg, &ch);
 	memset(&ch, 0, sizeof(ch));
@@ -1212,19 +1217,67 @@ static int on_auth_response(struct ikesa *sa, const struct ike_chain *c, uint64_
 
 /* ---- INFORMATIONAL (R7296-1.4) ---- */
 
+/* The inner chain "Delete(ESP, our inbound SPI)" into sa->plain. */
+static int build_child_delete(struct ikesa *sa, uint8_t *first, size_t *plain_len)
+{
+	struct wbuf w;
+	struct ike_builder b;
+	uint8_t spi[4] = { (uint8_t)(sa->child_spi_in >> 24), (uint8_t)(sa->child_spi_in >> 16),
+			   (uint8_t)(sa->child_spi_in >> 8), (uint8_t)sa->child_spi_in };
+	inner_begin(sa, &b, &w);
+	ike_build_delete(&b, IKE_PROTO_ESP, 4, spi, 1);
+	return ike_build_inner_end(&b, first, plain_len);
+}
+
+/* Our CHILD_SA is gone (either side deleted it): tell the adapter. */
+static void child_gone(struct ikesa *sa)
+{
+	sa->child_live = false;
+	sa->st.child_deleted++;
+	if (sa->ops->child_down != NULL)
+		sa->ops->child_down(sa->arg, sa, sa->child_spi_in, sa->child_spi_out);
+}
+
+/* Does a Delete payload name our CHILD_SA (by the peer's inbound SPI,
+ * RFC 7296 3.11)? */
+static bool delete_names_child(const struct ikesa *sa, const struct ike_delete *d)
+{
+	if (d->proto != IKE_PROTO_ESP || d->spi_size != 4 || !sa->child_live)
+		return false;
+	for (unsigned k = 0; k < d->n_spi; k++) {
+		uint32_t spi;
+		if (ike_delete_spi32(d, k, &spi) == 0 && spi == sa->child_spi_out)
+			return true;
+	}
+	return false;
+}
+
 static int on_info_request(struct ikesa *sa, uint32_t msg_id, const struct ike_chain *c)
 {
-	bool delete_ike = false;
+	bool delete_ike = false, delete_child = false;
 	for (unsigned i = 0; i < c->n; i++) {
 		struct ike_delete d;
-		if (c->pl[i].type == IKE_PL_DELETE && ike_parse_delete(&c->pl[i], &d, NULL) == 0 &&
-		    d.proto == IKE_PROTO_IKE)
+		if (c->pl[i].type != IKE_PL_DELETE || ike_parse_delete(&c->pl[i], &d, NULL) != 0)
+			continue;
+		if (d.proto == IKE_PROTO_IKE)
 			delete_ike = true;
+		else
+			delete_child |= delete_names_child(sa, &d);
 	}
 	if (c->n == 0)
 		sa->st.dpd_answered++;
-	/* R7296-1.4.a: the answer to an IKE SA delete is empty. */
-	send_response(sa, IKE_EXCH_INFORMATIONAL, msg_id, IKE_PL_NONE, 0);
+	/* R7296-1.4.a: the answer to an IKE SA delete is empty. A CHILD_SA
+	 * delete is answered with a Delete for our inbound half of the pair
+	 * (R7296-1.4.1.a); SPIs we do not have are ignored. */
+	uint8_t first = IKE_PL_NONE;
+	size_t plain_len = 0;
+	if (delete_child && !delete_ike && build_child_delete(sa, &first, &plain_len) != 0) {
+		first = IKE_PL_NONE;
+		plain_len = 0;
+	}
+	send_response(sa, IKE_EXCH_INFORMATIONAL, msg_id, first, plain_len);
+	if (delete_child && !delete_ike)
+		child_gone(sa);
 	if (delete_ike)
 		go_down(sa, IKESA_DOWN_PEER_DELETE);
 	return 0;
@@ -1262,6 +1315,24 @@ int ikesa_dpd(struct ikesa *sa, uint64_t now_ms)
 int ikesa_delete(struct ikesa *sa, uint64_t now_ms)
 {
 	return info_request(sa, true, now_ms);
+}
+
+int ikesa_delete_child(struct ikesa *sa, uint64_t now_ms)
+{
+	if (sa->state != IKESA_ESTABLISHED)
+		return M6E_PROTO;
+	if (!sa->child_live)
+		return M6E_NOTFOUND;
+	if (sa->req_pending)
+		return M6E_AGAIN;
+	uint8_t first = 0;
+	size_t plain_len = 0;
+	int rc = build_child_delete(sa, &first, &plain_len);
+	if (rc == 0)
+		rc = send_request(sa, IKE_EXCH_INFORMATIONAL, first, plain_len, now_ms);
+	if (rc == 0)
+		sa->req_is_child_delete = true;
+	return rc;
 }
 
 /* ---- input ---- */
@@ -1314,10 +1385,15 @@ static int input_response(struct ikesa *sa, const uint8_t *msg, size_t len, cons
 	/* INFORMATIONAL: DPD or the answer to our DELETE. */
 	sa->req_pending = false;
 	sa->last_heard = now_ms;
-	if (sa->req_is_delete)
+	if (sa->req_is_delete) {
 		go_down(sa, IKESA_DOWN_LOCAL_DELETE);
-	else
+	} else if (sa->req_is_child_delete) {
+		/* The peer's answer names its half (R7296-1.4.1.a); either way
+		 * our CHILD_SA is gone now. */
+		child_gone(sa);
+	} else {
 		sa->st.dpd_ok++;
+	}
 	return 0;
 }
 

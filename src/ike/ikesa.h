@@ -207,6 +207,10 @@ struct ikesa_ops {
 	/* An error notify the peer sent about our CHILD_SA request (the IKE SA
 	 * stays up): TS_UNACCEPTABLE, NO_PROPOSAL_CHOSEN. May be NULL. */
 	void (*child_failed)(void *arg, const struct ikesa *sa, uint16_t notify);
+	/* The peer deleted our CHILD_SA (INFORMATIONAL Delete of its inbound
+	 * SPI, spi_out here); we answered with the Delete of spi_in
+	 * (R7296-1.4.1.a). Remove both ESP SAs. May be NULL. */
+	void (*child_down)(void *arg, const struct ikesa *sa, uint32_t spi_in, uint32_t spi_out);
 };
 
 /* Responder's stateless front: cookie secrets and the counters of what it
@@ -249,6 +253,11 @@ int ikesa_input(struct ikesa *sa, const uint8_t *msg, size_t len, const struct i
 int ikesa_dpd(struct ikesa *sa, uint64_t now_ms);
 /* INFORMATIONAL with Delete(IKE) (R7296-1.4.a, RFC 7296 1.4.1); CLOSED on the response. */
 int ikesa_delete(struct ikesa *sa, uint64_t now_ms);
+/* Delete our CHILD_SA (INFORMATIONAL with the Delete of our inbound SPI,
+ * R7296-1.4.1); the IKE SA stays. child_down fires when the peer answers.
+ * M6E_NOTFOUND without a CHILD_SA, M6E_PROTO when not established,
+ * M6E_AGAIN while a request is outstanding. */
+int ikesa_delete_child(struct ikesa *sa, uint64_t now_ms);
 
 uint64_t ikesa_next_timeout(const struct ikesa *sa);
 void ikesa_tick(struct ikesa *sa, uint64_t now_ms);
@@ -259,6 +268,7 @@ struct ikesa_stats {
 	uint64_t cache_answers;     /* retransmitted requests answered from the cache */
 	uint64_t dpd_answered;      /* empty INFORMATIONAL requests answered */
 	uint64_t dpd_ok;            /* our liveness checks answered */
+	uint64_t child_deleted;     /* CHILD_SA deleted by either side */
 };
 
 enum ikesa_state ikesa_state(const struct ikesa *sa);

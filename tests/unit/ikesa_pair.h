@@ -36,7 +36,8 @@ struct pair_side {
 	uint8_t psk[32];
 	size_t psk_len;
 	struct ikesa_path path;
-	unsigned n_sent, n_ike_up, n_ike_down, n_child_up, n_child_failed;
+	unsigned n_sent, n_ike_up, n_ike_down, n_child_up, n_child_failed, n_child_down;
+	uint32_t down_spi_in, down_spi_out;
 	enum ikesa_down down;
 	uint16_t child_failed;
 	struct ikesa_child child;
@@ -149,6 +150,15 @@ static inline void pair_ike_down(void *arg, const struct ikesa *sa, enum ikesa_d
 	s->down = reason;
 }
 
+static inline void pair_child_down(void *arg, const struct ikesa *sa, uint32_t spi_in, uint32_t spi_out)
+{
+	struct pair_side *s = arg;
+	(void)sa;
+	s->n_child_down++;
+	s->down_spi_in = spi_in;
+	s->down_spi_out = spi_out;
+}
+
 static inline void pair_child_up(void *arg, const struct ikesa_child *c)
 {
 	struct pair_side *s = arg;
@@ -173,6 +183,7 @@ static const struct ikesa_ops pair_ops = {
 	.ike_down = pair_ike_down,
 	.child_up = pair_child_up,
 	.child_failed = pair_child_failed,
+	.child_down = pair_child_down,
 };
 
 static inline struct in6_addr pair_addr(uint8_t b1, uint8_t b5, uint16_t last)

@@ -517,6 +517,47 @@ START_TEST(delete_from_responder)
 }
 END_TEST
 
+/* R7296-1.4.1.a: a CHILD_SA delete is answered with the Delete of the
+ * other half of the pair, both sides remove it, the IKE SA stays. */
+START_TEST(delete_child_paired)
+{
+	handshake();
+	assert_established();
+	uint32_t mn_in = mn()->child.spi_in, mn_out = mn()->child.spi_out;
+	/* The size of an empty INFORMATIONAL response, for comparison. */
+	struct pair_dgram req, resp, empty;
+	ck_assert_int_eq(ikesa_dpd(mn()->sa, ctx.now), 0);
+	ck_assert_int_eq(pair_pop(&ctx, &req), 0);
+	ck_assert_int_eq(pair_deliver(&ctx, PAIR_HA, req.b, req.len), 0);
+	ck_assert_int_eq(pair_pop(&ctx, &empty), 0);
+	ck_assert_int_eq(pair_deliver(&ctx, PAIR_MN, empty.b, empty.len), 0);
+	ck_assert_int_eq(ikesa_delete_child(mn()->sa, ctx.now), 0);
+	ck_assert_int_eq(pair_pop(&ctx, &req), 0);
+	ck_assert_int_eq(pair_deliver(&ctx, PAIR_HA, req.b, req.len), 0);
+	ck_assert_uint_eq(ha()->n_child_down, 1);
+	ck_assert_uint_eq(ha()->down_spi_in, mn_out); /* the HA's inbound half is what the MN sends to */
+	ck_assert_uint_eq(ha()->down_spi_out, mn_in);
+	/* The response carries a Delete(ESP, one SPI): 12 octets more than
+	 * the empty one (payload header, protocol/size/count, SPI). */
+	ck_assert_int_eq(pair_pop(&ctx, &resp), 0);
+	ck_assert_uint_ge(resp.len, empty.len + 12);
+	ck_assert_int_eq(pair_deliver(&ctx, PAIR_MN, resp.b, resp.len), 0);
+	ck_assert_uint_eq(mn()->n_child_down, 1);
+	ck_assert_uint_eq(mn()->down_spi_in, mn_in);
+	ck_assert_uint_eq(ikesa_stats(mn()->sa)->child_deleted, 1);
+	ck_assert_uint_eq(ikesa_stats(ha()->sa)->child_deleted, 1);
+	ck_assert_int_eq(ikesa_state(mn()->sa), IKESA_ESTABLISHED);
+	ck_assert_int_eq(ikesa_state(ha()->sa), IKESA_ESTABLISHED);
+	/* Nothing left to delete; liveness still works. */
+	ck_assert_int_eq(ikesa_delete_child(mn()->sa, ctx.now), M6E_NOTFOUND);
+	ck_assert_int_eq(ikesa_delete_child(ha()->sa, ctx.now), M6E_NOTFOUND);
+	ck_assert_int_eq(ikesa_dpd(ha()->sa, ctx.now), 0);
+	pair_pump(&ctx);
+	ck_assert_uint_eq(ikesa_stats(ha()->sa)->dpd_ok, 1);
+	ck_assert_uint_eq(mn()->n_child_down, 1);
+}
+END_TEST
+
 /* R7296-2.3.a: a request outside the window and a replayed old one. */
 START_TEST(message_id_window)
 {
@@ -597,6 +638,7 @@ static Suite *ikesa_suite_make(void)
 	tcase_add_test(tc, dpd_dead_peer);
 	tcase_add_test(tc, delete_from_initiator);
 	tcase_add_test(tc, delete_from_responder);
+	tcase_add_test(tc, delete_child_paired);
 	tcase_add_test(tc, message_id_window);
 	tcase_add_test(tc, half_open_expires);
 	tcase_add_test(tc, names);
