@@ -67,8 +67,7 @@ void ctl_count_drop(enum ctlproto_reason why)
 		stats_inc(&ctl_drops[why]);
 }
 
-static void textf(struct wbuf *w, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void textf(struct wbuf *w, const char *fmt, ...)
+void ctl_textf(struct wbuf *w, const char *fmt, ...)
 {
 	char line[1024];
 	va_list ap;
@@ -173,17 +172,17 @@ static void ctl_status_text(const struct ctl_status_info *st, const struct ctl *
 		strcat(role_list, ctl_role_names[i]);
 	}
 	uint64_t up = st->uptime_s;
-	textf(w, "mip6sec %s, pid %ld\n", st->version, st->pid);
-	textf(w, "role:       %s\n", role_list[0] ? role_list : "none");
-	textf(w, "uptime:     %" PRIu64 "d %02" PRIu64 ":%02" PRIu64 ":%02" PRIu64 "\n",
+	ctl_textf(w, "mip6sec %s, pid %ld\n", st->version, st->pid);
+	ctl_textf(w, "role:       %s\n", role_list[0] ? role_list : "none");
+	ctl_textf(w, "uptime:     %" PRIu64 "d %02" PRIu64 ":%02" PRIu64 ":%02" PRIu64 "\n",
 	      up / 86400, up / 3600 % 24, up / 60 % 60, up % 60);
 	ctl_fmt_time(st->config_loaded, when, sizeof(when));
-	textf(w, "config:     %s (generation %u, loaded %s)\n", st->config_file,
+	ctl_textf(w, "config:     %s (generation %u, loaded %s)\n", st->config_file,
 	      st->config_generation, when);
 	if (g)
-		textf(w, "log level:  %s\n", log_level_name(g->log_level));
-	textf(w, "control:    %s\n", st->control_socket);
-	textf(w, "reloads:    %u (%u failed), last: %s%s%s\n", st->reloads, st->reload_failures,
+		ctl_textf(w, "log level:  %s\n", log_level_name(g->log_level));
+	ctl_textf(w, "control:    %s\n", st->control_socket);
+	ctl_textf(w, "reloads:    %u (%u failed), last: %s%s%s\n", st->reloads, st->reload_failures,
 	      ctl_reload_name(st->last_reload),
 	      st->last_reload_error && st->last_reload_error[0] ? ": " : "",
 	      st->last_reload_error ? st->last_reload_error : "");
@@ -191,14 +190,14 @@ static void ctl_status_text(const struct ctl_status_info *st, const struct ctl *
 		if (!ctl->section[i].fn)
 			continue;
 		struct ctl_view v = { .text = w };
-		textf(w, "%s:\n", ctl->section[i].key);
+		ctl_textf(w, "%s:\n", ctl->section[i].key);
 		ctl->section[i].fn(ctl->section[i].arg, &v);
 	}
-	textf(w, "counters:\n");
+	ctl_textf(w, "counters:\n");
 	for (const struct stats_counter *c = stats_first(); c; c = c->next) {
 		char key[128];
 		snprintf(key, sizeof(key), "%s.%s", c->group, c->name);
-		textf(w, "  %-36s %" PRIu64 "\n", key, c->value);
+		ctl_textf(w, "  %-36s %" PRIu64 "\n", key, c->value);
 	}
 }
 
@@ -218,9 +217,9 @@ static int ctl_cmd_status(struct ctl *c, const struct ctl_request *req, struct w
 static int ctl_cmd_version(const struct ctl_request *req, struct wbuf *w)
 {
 	if (req->hdr.flags & CTL_F_JSON)
-		textf(w, "{\"version\":\"%s\",\"protocol\":%d}\n", PACKAGE_VERSION, CTL_VERSION);
+		ctl_textf(w, "{\"version\":\"%s\",\"protocol\":%d}\n", PACKAGE_VERSION, CTL_VERSION);
 	else
-		textf(w, "mip6sec %s (control protocol %d)\n", PACKAGE_VERSION, CTL_VERSION);
+		ctl_textf(w, "mip6sec %s (control protocol %d)\n", PACKAGE_VERSION, CTL_VERSION);
 	return CTL_S_OK;
 }
 
@@ -244,7 +243,7 @@ static int ctl_cmd_listing(struct ctl *c, const struct ctl_request *req, struct 
 		if (json_finish(&j) == M6E_INVAL)
 			return M6E_INVAL;
 	} else if (n == 0) {
-		textf(w, "none\n");
+		ctl_textf(w, "none\n");
 	}
 	return CTL_S_OK;
 }
@@ -253,14 +252,14 @@ static int ctl_cmd_reload(struct ctl *c, struct wbuf *w)
 {
 	char err[512] = "";
 	if (!c->ops.reload) {
-		textf(w, "reload is not available\n");
+		ctl_textf(w, "reload is not available\n");
 		return CTL_S_FAILED;
 	}
 	if (c->ops.reload(c->arg, err, sizeof(err)) < 0) {
-		textf(w, "%s\n", err[0] ? err : "unknown error");
+		ctl_textf(w, "%s\n", err[0] ? err : "unknown error");
 		return CTL_S_FAILED;
 	}
-	textf(w, "reload: ok\n");
+	ctl_textf(w, "reload: ok\n");
 	return CTL_S_OK;
 }
 
@@ -298,7 +297,7 @@ int ctl_set_status_section(struct ctl *c, const char *key, void (*fn)(void *arg,
 int ctl_error_response(struct wbuf *out, uint8_t command, uint8_t status, const char *msg)
 {
 	size_t off = ctlproto_begin(out);
-	textf(out, "%s\n", msg);
+	ctl_textf(out, "%s\n", msg);
 	return ctlproto_end(out, off, CTL_T_RESPONSE, command, 0, status);
 }
 

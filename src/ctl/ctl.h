@@ -75,6 +75,10 @@ struct ctl {
 	} section[CTL_SECTION_MAX];
 };
 
+/* Append one printf-formatted text line (cut at 1023 octets) to a listing
+ * or status body. */
+void ctl_textf(struct wbuf *w, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
 void ctl_init(struct ctl *c, const struct ctl_ops *ops, void *arg);
 /* Register the listing for CTL_CMD_BINDINGS, _SAS or _POLICIES (fn NULL
  * removes it); M6E_INVAL for any other command. */

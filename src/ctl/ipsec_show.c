@@ -4,7 +4,6 @@
  * array ctl opened, or text rows under one header line).
  */
 #include <inttypes.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,18 +18,6 @@
 #define POLICIES_HEADER \
 	"#    PRIO DIR  ACTION   ACTIVE SELECTORS                    " \
 	"                                              SA                   PACKETS    BYTES        NAME\n"
-
-__attribute__((format(printf, 2, 3))) static void textf(struct wbuf *w, const char *fmt, ...)
-{
-	char buf[512];
-	va_list ap;
-	va_start(ap, fmt);
-	int n = vsnprintf(buf, sizeof(buf), fmt, ap);
-	va_end(ap);
-	if (n < 0)
-		return;
-	wbuf_bytes(w, buf, (size_t)n < sizeof(buf) ? (size_t)n : sizeof(buf) - 1);
-}
 
 /* The filter as an SPI ("4097", "0x1001"), or false. */
 static bool filter_spi(const char *filter, uint32_t *spi)
@@ -119,7 +106,7 @@ static void sa_text(struct wbuf *w, const struct sa *sa, const char *name, int64
 	else
 		snprintf(life, sizeof(life), "%" PRId64 "s", left);
 	uint64_t drops = sa->cnt.auth_fail + sa->cnt.replay_drop + sa->cnt.other_drop;
-	textf(w, "%-16s 0x%08" PRIx32 "  %-4s %-10s %-30s %-52s %-10s %-7s %-10" PRIu64 " %-12" PRIu64
+	ctl_textf(w, "%-16s 0x%08" PRIx32 "  %-4s %-10s %-30s %-52s %-10s %-7s %-10" PRIu64 " %-12" PRIu64
 	      " %-6" PRIu64 " %s\n",
 	      name ? name : "-", sa->spi, sa_dir_name(sa->dir), sa_mode_name(sa->mode), aead_alg_name(sa->alg),
 	      ends, encap, sa_state_name(sa->state), sa->cnt.packets, sa->cnt.bytes, drops, life);
@@ -137,7 +124,7 @@ static void sas_row(struct sa *sa, const char *name, void *arg)
 		sa_json(x->v->j, sa, name, tname, left);
 	} else {
 		if (!x->rows)
-			textf(x->v->text, SAS_HEADER);
+			ctl_textf(x->v->text, SAS_HEADER);
 		sa_text(x->v->text, sa, name, left);
 	}
 	x->rows++;
@@ -241,7 +228,7 @@ static void pol_text(struct wbuf *w, const struct spd_entry *e, unsigned pos, co
 		snprintf(sa, sizeof(sa), "%s", sa_name);
 	else
 		snprintf(sa, sizeof(sa), "0x%08" PRIx32 "%s", e->protect.spi, e->protect.sa ? "" : " (none)");
-	textf(w, "%-4u %-4" PRIu32 " %-4s %-8s %-6s %-74s %-20s %-10" PRIu64 " %-12" PRIu64 " %s\n", pos,
+	ctl_textf(w, "%-4u %-4" PRIu32 " %-4s %-8s %-6s %-74s %-20s %-10" PRIu64 " %-12" PRIu64 " %s\n", pos,
 	      e->priority, spd_dir_name(e->dir), spd_action_name(e->action), e->active ? "yes" : "no", sel, sa,
 	      e->packets, e->bytes, e->name);
 }
@@ -261,7 +248,7 @@ static void pol_row(struct spd_entry *e, void *arg)
 		pol_json(x->v->j, e, x->pos, sa_name);
 	} else {
 		if (!x->rows)
-			textf(x->v->text, POLICIES_HEADER);
+			ctl_textf(x->v->text, POLICIES_HEADER);
 		pol_text(x->v->text, e, x->pos, sa_name);
 	}
 	x->rows++;

@@ -1,7 +1,6 @@
 #include "ctl/mip6_show.h"
 
 #include <inttypes.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -11,18 +10,6 @@
 #define BINDINGS_HEADER \
 	"HOME ADDRESS                             CARE-OF ADDRESS                          STATE        SEQ   " \
 	"LIFETIME  LEFT      FLAGS SA\n"
-
-__attribute__((format(printf, 2, 3))) static void textf(struct wbuf *w, const char *fmt, ...)
-{
-	char buf[512];
-	va_list ap;
-	va_start(ap, fmt);
-	int n = vsnprintf(buf, sizeof(buf), fmt, ap);
-	va_end(ap);
-	if (n < 0)
-		return;
-	wbuf_bytes(w, buf, (size_t)n < sizeof(buf) ? (size_t)n : sizeof(buf) - 1);
-}
 
 /* "AHLK": the flags of the accepted BU. */
 static void flags_fmt(uint16_t flags, char *out)
@@ -41,6 +28,15 @@ static void flags_fmt(uint16_t flags, char *out)
 	out[n] = '\0';
 }
 
+/* Seconds left, or null when there is no acknowledged binding (< 0). */
+static void json_left(struct json *j, int64_t left_s)
+{
+	if (left_s >= 0)
+		json_i64(j, "lifetime-left", left_s);
+	else
+		json_null(j, "lifetime-left");
+}
+
 static int64_t left_s(uint64_t until_ms, uint64_t now_ms)
 {
 	return until_ms > now_ms ? (int64_t)((until_ms - now_ms + 999) / 1000) : 0;
@@ -51,7 +47,7 @@ int mip6_show_bindings(const struct bcache *bc, uint64_t now_ms, mip6_show_sa_na
 {
 	int rows = 0;
 	if (!view->json)
-		textf(view->text, BINDINGS_HEADER);
+		ctl_textf(view->text, BINDINGS_HEADER);
 	for (size_t i = 0; i < bcache_count(bc); i++) {
 		const struct bcache_entry *e = bcache_at(bc, i);
 		char hoa[ADDR_STRLEN], coa[ADDR_STRLEN], fl[8];
@@ -80,7 +76,7 @@ int mip6_show_bindings(const struct bcache *bc, uint64_t now_ms, mip6_show_sa_na
 				json_null(view->j, "sa");
 			json_obj_end(view->j);
 		} else {
-			textf(view->text, "%-40s %-40s %-12s %-5u %-9u %-9" PRId64 " %-5s %s\n", hoa, coa,
+			ctl_textf(view->text, "%-40s %-40s %-12s %-5u %-9u %-9" PRId64 " %-5s %s\n", hoa, coa,
 			      bcache_state_name(e->state), (unsigned)e->seq, granted, left, fl, sa ? sa : "-");
 		}
 		rows++;
@@ -96,7 +92,7 @@ int mip6_show_bul(const struct mip6_show_bul_row *rows, size_t n, struct ctl_vie
 {
 	int written = 0;
 	if (!view->json)
-		textf(view->text, BUL_HEADER);
+		ctl_textf(view->text, BUL_HEADER);
 	for (size_t i = 0; i < n; i++) {
 		const struct mip6_show_bul_row *r = &rows[i];
 		char d[ADDR_STRLEN], h[ADDR_STRLEN], c[ADDR_STRLEN];
@@ -113,13 +109,10 @@ int mip6_show_bul(const struct mip6_show_bul_row *rows, size_t n, struct ctl_vie
 			json_str(view->j, "state", r->state);
 			json_u64(view->j, "sequence", r->sequence);
 			json_u64(view->j, "lifetime", r->lifetime_s);
-			if (r->lifetime_left_s >= 0)
-				json_i64(view->j, "lifetime-left", r->lifetime_left_s);
-			else
-				json_null(view->j, "lifetime-left");
+			json_left(view->j, r->lifetime_left_s);
 			json_obj_end(view->j);
 		} else {
-			textf(view->text, "%-40s %-40s %-40s %-14s %-5u %-9u %" PRId64 "\n", d, h, c, r->state,
+			ctl_textf(view->text, "%-40s %-40s %-40s %-14s %-5u %-9u %" PRId64 "\n", d, h, c, r->state,
 			      (unsigned)r->sequence, r->lifetime_s, r->lifetime_left_s);
 		}
 		written++;
@@ -145,11 +138,11 @@ void mip6_show_ha_status(const struct mip6_show_ha *s, struct ctl_view *view)
 		json_u64(view->j, "mpa-sent", s->mpa_sent);
 		return;
 	}
-	textf(view->text, "  address:    %s on %s\n", a, s->home_link);
-	textf(view->text, "  bindings:   %zu\n", s->bindings);
-	textf(view->text, "  BUs:        %" PRIu64 " received, %" PRIu64 " accepted, %" PRIu64 " rejected, %" PRIu64
+	ctl_textf(view->text, "  address:    %s on %s\n", a, s->home_link);
+	ctl_textf(view->text, "  bindings:   %zu\n", s->bindings);
+	ctl_textf(view->text, "  BUs:        %" PRIu64 " received, %" PRIu64 " accepted, %" PRIu64 " rejected, %" PRIu64
 	      " dropped\n", s->bu_received, s->bu_accepted, s->bu_rejected, s->bu_dropped);
-	textf(view->text, "  tunnelled:  %" PRIu64 " to mobile nodes, %" PRIu64 " from them\n", s->tunnelled_out,
+	ctl_textf(view->text, "  tunnelled:  %" PRIu64 " to mobile nodes, %" PRIu64 " from them\n", s->tunnelled_out,
 	      s->tunnelled_in);
 }
 
@@ -170,10 +163,7 @@ void mip6_show_mn_status(const struct mip6_show_mn *s, struct ctl_view *view)
 		json_str(view->j, "interface", s->interface);
 		json_str(view->j, "location", s->location);
 		json_str(view->j, "registration", s->registration);
-		if (s->lifetime_left_s >= 0)
-			json_i64(view->j, "lifetime-left", s->lifetime_left_s);
-		else
-			json_null(view->j, "lifetime-left"); /* no acknowledged binding */
+		json_left(view->j, s->lifetime_left_s);
 		json_u64(view->j, "sequence", s->sequence);
 		json_u64(view->j, "registrations", s->registrations);
 		json_u64(view->j, "handovers", s->handovers);
@@ -182,13 +172,13 @@ void mip6_show_mn_status(const struct mip6_show_mn *s, struct ctl_view *view)
 		json_u64(view->j, "tunnelled-in", s->tunnelled_in);
 		return;
 	}
-	textf(view->text, "  home:         %s (home agent %s)\n", hoa, ha);
-	textf(view->text, "  location:     %s%s%s\n", s->location, s->has_coa ? ", care-of " : "",
+	ctl_textf(view->text, "  home:         %s (home agent %s)\n", hoa, ha);
+	ctl_textf(view->text, "  location:     %s%s%s\n", s->location, s->has_coa ? ", care-of " : "",
 	      s->has_coa ? coa : "");
 	if (s->interface[0])
-		textf(view->text, "  interface:    %s\n", s->interface);
-	textf(view->text, "  registration: %s, sequence %u, lifetime left %" PRId64 " s\n", s->registration,
+		ctl_textf(view->text, "  interface:    %s\n", s->interface);
+	ctl_textf(view->text, "  registration: %s, sequence %u, lifetime left %" PRId64 " s\n", s->registration,
 	      (unsigned)s->sequence, s->lifetime_left_s);
-	textf(view->text, "  counts:       %" PRIu64 " registrations, %" PRIu64 " handovers, last %" PRId64
+	ctl_textf(view->text, "  counts:       %" PRIu64 " registrations, %" PRIu64 " handovers, last %" PRId64
 	      " ms\n", s->registrations, s->handovers, s->last_handover_ms);
 }
