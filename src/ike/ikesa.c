@@ -13,7 +13,42 @@
 #include "base/wbuf.h"
 #include "crypto/crypto.h"
 #include "crypto/xform.h"
+#include "ike/child.h"
 #include "ike/ikesa_crypto.h"
+
+/* What our outstanding request is, for its response. */
+enum req_kind {
+	REQ_OTHER = 0,     /* IKE_SA_INIT, IKE_AUTH, liveness */
+	REQ_DELETE_IKE,
+	REQ_DELETE_CHILD,  /* every child in CHILD_DELETING */
+	REQ_CREATE,        /* CREATE_CHILD_SA: struct pending_create */
+};
+
+enum create_kind { CREATE_NEW_CHILD, CREATE_REKEY_CHILD, CREATE_REKEY_IKE };
+
+/* Our outstanding CREATE_CHILD_SA (R7296-1.3): what to do with its answer. */
+struct pending_create {
+	enum create_kind kind;
+	uint32_t old_spi_in;           /* REKEY_CHILD: the pair being replaced */
+	uint32_t new_spi_in;           /* child: our SPI of the new pair */
+	uint8_t new_spi_ike[IKE_SPI_LEN]; /* REKEY_IKE: our SPI of the new IKE SA */
+	struct ike_ts_list tsi, tsr;
+	bool transport;
+	uint16_t dh;                   /* group of our KE, 0: none */
+	struct ikesa_dh *kex;
+	uint8_t ni[IKESA_NONCE_LEN];
+	unsigned ke_retries;
+};
+
+/* A peer's IKE SA rekey answered while ours was outstanding (R7296-2.8.2.a). */
+struct ike_collision {
+	struct ikesa *new_sa;          /* what the peer's exchange created (the adapter has it) */
+	uint8_t peer_ni[IKE_NONCE_MAX], our_nr[IKESA_NONCE_LEN];
+	size_t peer_ni_len;
+};
+
+/* A failed rekey is tried again this much later (if the SA still lives). */
+#define IKESA_REKEY_RETRY_MS 10000u
 
 struct ikesa {
 	struct ikesa_params p;
@@ -39,7 +74,8 @@ struct ikesa {
 	size_t req_len;
 	uint32_t req_id, next_req_id;
 	uint8_t req_exch;
-	bool req_pending, req_is_delete, req_is_child_delete;
+	bool req_pending;
+	enum req_kind req_kind;
 	unsigned retx_sent;
 	uint32_t retx_delay_ms;
 	uint64_t retx_at, half_open_at;
@@ -49,9 +85,16 @@ struct ikesa {
 	uint32_t peer_next_id;
 	/* Scratch: received message (decrypted in place), inner chain built. */
 	uint8_t rx[IKESA_MSG_MAX], plain[IKESA_MSG_MAX];
-	uint32_t child_spi_in;
-	uint32_t child_spi_out;        /* the peer's inbound SPI of our CHILD_SA */
-	bool child_live;               /* child_up reported and not deleted since */
+	uint32_t child_spi_in;         /* our SPI of the child IKE_AUTH negotiates */
+	struct child_table children;
+	struct pending_create pc;
+	/* IKE SA rekey: the SA that replaced this one (children moved there),
+	 * a collision being resolved, the lifetime timers. */
+	struct ikesa *rekeyed_to;
+	bool ike_coll_seen;
+	struct ike_collision ike_coll;
+	uint64_t ike_rekey_at, ike_expire_at;
+	uint64_t now_ms;               /* of the engine call running */
 	struct ikesa_id peer_id;
 	bool nat_local, nat_remote, peer_frag;
 	uint64_t last_heard;
@@ -83,6 +126,7 @@ static const char *const down_names[IKESA_DOWN_COUNT] = {
 	[IKESA_DOWN_LOCAL_DELETE] = "deleted locally",
 	[IKESA_DOWN_PEER_DELETE] = "deleted by peer",
 	[IKESA_DOWN_INTERNAL] = "internal error",
+	[IKESA_DOWN_REKEYED] = "rekeyed",
 };
 
 static const char *const drop_names[IKESA_DROP_COUNT] = {
@@ -150,7 +194,8 @@ static int drop(struct ikesa *sa, enum ikesa_drop why, int rc)
 
 /* Legal moves (ikesa.h state diagram); CLOSED is reachable from anywhere. */
 static const uint8_t legal_next[IKESA_STATE_COUNT] = {
-	[IKESA_IDLE] = 1u << IKESA_INIT_SENT | 1u << IKESA_INIT_DONE,
+	/* IDLE -> ESTABLISHED: an SA born of a rekey (R7296-1.3.2.a). */
+	[IKESA_IDLE] = 1u << IKESA_INIT_SENT | 1u << IKESA_INIT_DONE | 1u << IKESA_ESTABLISHED,
 	[IKESA_INIT_SENT] = 1u << IKESA_AUTH_SENT,
 	[IKESA_INIT_DONE] = 1u << IKESA_ESTABLISHED,
 	[IKESA_AUTH_SENT] = 1u << IKESA_ESTABLISHED,
@@ -169,6 +214,12 @@ static void ikesa_set_state(struct ikesa *sa, enum ikesa_state next)
 	LOG_INFO(LOG_SUB_IKE, "IKE SA %016llx/%016llx: %s -> %s", (unsigned long long)be64(sa->spi_i),
 		 (unsigned long long)be64(sa->spi_r), ikesa_state_name(sa->state), ikesa_state_name(next));
 	sa->state = next;
+	if (next == IKESA_ESTABLISHED) { /* R7296-2.8: each end enforces its own lifetime */
+		uint8_t r[2];
+		sa->ops->random(sa->arg, r, sizeof(r));
+		child_timers(sa->now_ms, sa->p.ike_lifetime_ms, sa->p.rekey_margin_ms, (uint16_t)(r[0] << 8 | r[1]),
+			     &sa->ike_rekey_at, &sa->ike_expire_at);
+	}
 }
 
 static void go_down(struct ikesa *sa, enum ikesa_down why)
@@ -214,75 +265,21 @@ static int id_from_wire(const struct ike_id *w, struct ikesa_id *id)
 	return 0;
 }
 
-/* ---- proposals (R7296-2.7, R7296-3.3) ---- */
-
-static bool xf_has(const struct ike_proposal *pp, uint8_t type, uint16_t id, uint16_t key_bits)
-{
-	for (unsigned i = 0; i < pp->n_xf; i++) {
-		const struct ike_transform *x = &pp->xf[i];
-		if (x->type == type && x->id == id && x->key_len == key_bits && x->unknown_attrs == 0)
-			return true;
-	}
-	return false;
-}
-
-static bool xf_has_type(const struct ike_proposal *pp, uint8_t type)
-{
-	for (unsigned i = 0; i < pp->n_xf; i++)
-		if (pp->xf[i].type == type)
-			return true;
-	return false;
-}
-
-/* RFC 7296 3.3.6: a proposal with a transform type we do not know is refused. */
-static bool known_types_only(const struct ike_proposal *pp)
-{
-	for (unsigned i = 0; i < pp->n_xf; i++)
-		if (pp->xf[i].type < XFORM_ENCR || pp->xf[i].type > XFORM_ESN)
-			return false;
-	return true;
-}
-
-static bool integ_ok(const struct ike_proposal *pp, uint16_t integ)
-{
-	if (integ == XFORM_INTEG_NONE) /* AEAD: no integrity, or explicitly NONE */
-		return !xf_has_type(pp, XFORM_INTEG) || xf_has(pp, XFORM_INTEG, XFORM_INTEG_NONE, 0);
-	return xf_has(pp, XFORM_INTEG, integ, 0);
-}
+/* ---- proposals (R7296-2.7, R7296-3.3); the ESP side is in child.c ---- */
 
 static bool ike_prop_fits(const struct ike_proposal *pp, const struct ikesa_prop *o)
 {
-	return pp->proto == IKE_PROTO_IKE && known_types_only(pp) &&
+	return pp->proto == IKE_PROTO_IKE && child_known_types_only(pp) &&
 	       ikesa_cx_supported(XFORM_ENCR, o->encr, o->key_bits) && ikesa_cx_supported(XFORM_PRF, o->prf, 0) &&
 	       ikesa_cx_supported(XFORM_DH, o->dh, 0) &&
 	       (o->integ == XFORM_INTEG_NONE || ikesa_cx_supported(XFORM_INTEG, o->integ, 0)) &&
-	       xf_has(pp, XFORM_ENCR, o->encr, o->key_bits) && xf_has(pp, XFORM_PRF, o->prf, 0) &&
-	       integ_ok(pp, o->integ) && xf_has(pp, XFORM_DH, o->dh, 0);
+	       child_xf_has(pp, XFORM_ENCR, o->encr, o->key_bits) && child_xf_has(pp, XFORM_PRF, o->prf, 0) &&
+	       child_integ_ok(pp, o->integ) && child_xf_has(pp, XFORM_DH, o->dh, 0);
 }
 
 static uint32_t spi32(const struct ike_proposal *pp)
 {
-	return (uint32_t)pp->spi[0] << 24 | (uint32_t)pp->spi[1] << 16 | (uint32_t)pp->spi[2] << 8 | pp->spi[3];
-}
-
-static bool esp_prop_fits(const struct ike_proposal *pp, const struct ikesa_prop *o)
-{
-	enum aead_alg alg;
-	/* DH in an IKE_AUTH child proposal is ignored: no PFS here (R7296-1.2). */
-	/* R4303-2.1.a: SPIs 1..255 are reserved, 0 means none. */
-	return pp->proto == IKE_PROTO_ESP && pp->spi_size == 4 && spi32(pp) >= 256 && known_types_only(pp) &&
-	       xform_to_aead(o->encr, o->key_bits, o->integ, &alg) == 0 &&
-	       xf_has(pp, XFORM_ENCR, o->encr, o->key_bits) && integ_ok(pp, o->integ) &&
-	       (!xf_has_type(pp, XFORM_ESN) || xf_has(pp, XFORM_ESN, XFORM_ESN_NO, 0));
-}
-
-static void add_xf(struct ike_proposal *pp, uint8_t type, uint16_t id, uint16_t key_bits)
-{
-	struct ike_transform *x = &pp->xf[pp->n_xf++];
-	memset(x, 0, sizeof(*x));
-	x->type = type;
-	x->id = id;
-	x->key_len = key_bits;
+	return child_spi32(pp);
 }
 
 static void fill_ike_prop(struct ike_proposal *pp, uint8_t num, const struct ikesa_prop *o)
@@ -290,27 +287,17 @@ static void fill_ike_prop(struct ike_proposal *pp, uint8_t num, const struct ike
 	memset(pp, 0, sizeof(*pp));
 	pp->num = num;
 	pp->proto = IKE_PROTO_IKE;
-	add_xf(pp, XFORM_ENCR, o->encr, o->key_bits);
-	add_xf(pp, XFORM_PRF, o->prf, 0);
+	child_add_xf(pp, XFORM_ENCR, o->encr, o->key_bits);
+	child_add_xf(pp, XFORM_PRF, o->prf, 0);
 	if (o->integ != XFORM_INTEG_NONE)
-		add_xf(pp, XFORM_INTEG, o->integ, 0);
-	add_xf(pp, XFORM_DH, o->dh, 0);
+		child_add_xf(pp, XFORM_INTEG, o->integ, 0);
+	child_add_xf(pp, XFORM_DH, o->dh, 0);
 }
 
+/* IKE_AUTH children carry no DH (R7296-1.2). */
 static void fill_esp_prop(struct ike_proposal *pp, uint8_t num, const struct ikesa_prop *o, uint32_t spi)
 {
-	memset(pp, 0, sizeof(*pp));
-	pp->num = num;
-	pp->proto = IKE_PROTO_ESP;
-	pp->spi_size = 4;
-	pp->spi[0] = (uint8_t)(spi >> 24);
-	pp->spi[1] = (uint8_t)(spi >> 16);
-	pp->spi[2] = (uint8_t)(spi >> 8);
-	pp->spi[3] = (uint8_t)spi;
-	add_xf(pp, XFORM_ENCR, o->encr, o->key_bits);
-	if (o->integ != XFORM_INTEG_NONE)
-		add_xf(pp, XFORM_INTEG, o->integ, 0);
-	add_xf(pp, XFORM_ESN, XFORM_ESN_NO, 0);
+	child_fill_esp(pp, num, o, 0, spi);
 }
 
 /* Responder: first peer proposal (the initiator's order, R7296-2.7) that one
@@ -319,16 +306,16 @@ static void fill_esp_prop(struct ike_proposal *pp, uint8_t num, const struct ike
 static int select_prop(const struct ike_sa *peer, const struct ikesa_prop *ours, size_t n_ours, bool esp,
 		       uint16_t ke_group, uint8_t *num)
 {
+	if (esp) /* IKE_AUTH: a DH in the child's proposal is ignored (R7296-1.2) */
+		return child_select_esp(peer, ours, n_ours, CHILD_DH_ANY, num, NULL);
 	for (unsigned i = 0; i < peer->n_prop; i++) {
 		int best = -1;
 		for (size_t j = 0; j < n_ours; j++) {
-			bool fits = esp ? esp_prop_fits(&peer->prop[i], &ours[j])
-					: ike_prop_fits(&peer->prop[i], &ours[j]);
-			if (!fits)
+			if (!ike_prop_fits(&peer->prop[i], &ours[j]))
 				continue;
 			if (best < 0)
 				best = (int)j;
-			if (esp || ours[j].dh == ke_group) {
+			if (ours[j].dh == ke_group) {
 				best = (int)j;
 				break;
 			}
@@ -345,42 +332,24 @@ static int select_prop(const struct ike_sa *peer, const struct ikesa_prop *ours,
  * exactly one transform of each type (R7296-3.3.a). */
 static int check_chosen(const struct ike_sa *resp, const struct ikesa_prop *ours, size_t n_ours, bool esp)
 {
+	if (esp)
+		return child_check_esp(resp, ours, n_ours, 0);
 	if (resp->n_prop != 1)
 		return -1;
 	const struct ike_proposal *pp = &resp->prop[0];
 	if (pp->num == 0 || pp->num > n_ours)
 		return -1;
 	const struct ikesa_prop *o = &ours[pp->num - 1];
-	unsigned want = esp ? 2u + (o->integ != XFORM_INTEG_NONE) : 3u + (o->integ != XFORM_INTEG_NONE);
-	bool fits = esp ? esp_prop_fits(pp, o) && xf_has_type(pp, XFORM_ESN) : ike_prop_fits(pp, o);
-	if (!fits || pp->n_xf != want)
+	if (!ike_prop_fits(pp, o) || pp->n_xf != 3u + (o->integ != XFORM_INTEG_NONE))
 		return -1;
 	return pp->num - 1;
 }
 
-/* ---- traffic selectors (R7296-2.9) ---- */
+/* ---- traffic selectors (R7296-2.9): child.c ---- */
 
-static bool ts_within(const struct ike_ts *in, const struct ike_ts *outer)
-{
-	size_t alen = in->type == IKE_TS_IPV6_ADDR_RANGE ? 16 : 4;
-	return in->type == outer->type && (outer->ip_proto == 0 || in->ip_proto == outer->ip_proto) &&
-	       in->start_port >= outer->start_port && in->end_port <= outer->end_port &&
-	       memcmp(in->start, outer->start, alen) >= 0 && memcmp(in->end, outer->end, alen) <= 0;
-}
-
-/* Every selector of narrowed sits inside one of proposed. */
 static bool ts_subset(const struct ike_ts_list *narrowed, const struct ike_ts_list *proposed)
 {
-	if (narrowed->n == 0)
-		return false;
-	for (unsigned i = 0; i < narrowed->n; i++) {
-		bool inside = false;
-		for (unsigned j = 0; j < proposed->n && !inside; j++)
-			inside = ts_within(&narrowed->ts[i], &proposed->ts[j]);
-		if (!inside)
-			return false;
-	}
-	return true;
+	return child_ts_subset(narrowed, proposed);
 }
 
 /* ---- sending ---- */
@@ -440,8 +409,7 @@ static int send_request(struct ikesa *sa, uint8_t exch, uint8_t first, size_t pl
 	sa->req_id = sa->next_req_id++;
 	sa->req_exch = exch;
 	sa->req_pending = true;
-	sa->req_is_delete = false;
-	sa->req_is_child_delete = false;
+	sa->req_kind = REQ_OTHER;
 	arm_retx(sa, now_ms);
 	send_bytes(sa, sa->req, sa->req_len);
 	return 0;
@@ -569,7 +537,7 @@ static uint32_t new_child_spi(struct ikesa *sa)
 	do { /* R4303-2.1.a: 1..255 are reserved */
 		random_bytes(sa->ops, sa->arg, b, sizeof(b));
 		v = (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3];
-	} while (v < 256);
+	} while (v < 256 || child_spi_taken(&sa->children, v));
 	return v;
 }
 
@@ -591,6 +559,7 @@ static struct ikesa *sa_alloc(const struct ikesa_params *p, const struct ikesa_o
 	sa->path = *path;
 	sa->initiator = initiator;
 	sa->retx_at = sa->half_open_at = IKESA_NEVER;
+	sa->ike_rekey_at = sa->ike_expire_at = IKESA_NEVER;
 	return sa;
 }
 
@@ -608,6 +577,7 @@ void ikesa_free(struct ikesa *sa)
 {
 	if (sa == NULL)
 		return;
+	ikesa_dh_free(sa->pc.kex);
 	ikesa_cx_free(sa->cx);
 	/* Nonces and the IKE_SA_INIT messages feed AUTH: wipe like keys. */
 	crypto_wipe(sa, sizeof(*sa));
@@ -883,52 +853,68 @@ static int peer_auth_ok(struct ikesa *sa, const struct ike_id *id, const struct 
 				       id->rest.ptr, id->rest.len, a->data.ptr, a->data.len);
 }
 
-static void child_report(struct ikesa *sa, const struct ikesa_prop *esp, uint32_t spi_peer, bool transport,
-			 const struct ike_ts_list *tsi, const struct ike_ts_list *tsr)
+static uint16_t random_u16(struct ikesa *sa)
+{
+	uint8_t r[2];
+	sa->ops->random(sa->arg, r, sizeof(r));
+	return (uint16_t)(r[0] << 8 | r[1]);
+}
+
+/* Put a negotiated pair into the table and report it (child_up). we_init:
+ * we initiated the exchange that made it; gir: its PFS secret or NULL. */
+static struct child_sa *child_install(struct ikesa *sa, const struct ikesa_prop *esp, uint16_t pfs_group,
+				      uint32_t spi_in, uint32_t spi_out, bool transport, const struct ike_ts_list *tsi,
+				      const struct ike_ts_list *tsr, bool we_init, const uint8_t *gir, size_t gir_len,
+				      const uint8_t *ni, size_t ni_len, const uint8_t *nr, size_t nr_len, uint32_t rekey_of)
 {
 	struct ikesa_child ch;
-	uint8_t i2r[IKESA_KEYMAT_MAX], r2i[IKESA_KEYMAT_MAX];
 	memset(&ch, 0, sizeof(ch));
-	if (xform_to_aead(esp->encr, esp->key_bits, esp->integ, &ch.alg) != 0)
-		return;
-	ch.keymat_len = aead_keymat_len(ch.alg);
-	if (ch.keymat_len == 0 || ch.keymat_len > IKESA_KEYMAT_MAX ||
-	    ikesa_cx_child_keymat(sa->cx, sa->ni, sa->ni_len, sa->nr, sa->nr_len, ch.keymat_len, i2r, r2i) != 0) {
-		LOG_ERR(LOG_SUB_IKE, "IKE SA %016llx: CHILD_SA keys not derived", (unsigned long long)be64(sa->spi_i));
-		return;
+	struct child_sa *c = child_slot(&sa->children);
+	if (c == NULL || child_keys(&ch, sa->cx, esp, we_init, gir, gir_len, ni, ni_len, nr, nr_len) != 0) {
+		LOG_ERR(LOG_SUB_IKE, "IKE SA %016llx: CHILD_SA %08x not installed (%s)",
+			(unsigned long long)be64(sa->spi_i), spi_in, c == NULL ? "table full" : "no keys");
+		memset(&ch, 0, sizeof(ch));
+		return NULL;
 	}
-	ch.initiator = sa->initiator;
+	c->spi_in = spi_in;
+	c->spi_out = spi_out;
+	c->suite = *esp;
+	c->suite.dh = pfs_group;
+	c->transport = transport;
+	c->tsi = *tsi;
+	c->tsr = *tsr;
+	c->created_ms = sa->now_ms;
+	child_timers(sa->now_ms, sa->p.child_lifetime_ms, sa->p.rekey_margin_ms, random_u16(sa), &c->rekey_at,
+		     &c->expire_at);
+	child_set_state(c, CHILD_INSTALLED);
+	ch.initiator = we_init;
 	ch.transport = transport;
 	ch.udp_encap = sa->nat_local || sa->nat_remote;
-	ch.spi_in = sa->child_spi_in;
-	ch.spi_out = spi_peer;
-	ch.encr = esp->encr;
-	ch.key_bits = esp->key_bits;
-	ch.integ = esp->integ;
-	/* R7296-2.17.a: the first half keys initiator -> responder. */
-	memcpy(ch.keymat_out, sa->initiator ? i2r : r2i, ch.keymat_len);
-	memcpy(ch.keymat_in, sa->initiator ? r2i : i2r, ch.keymat_len);
+	ch.spi_in = spi_in;
+	ch.spi_out = spi_out;
 	ch.tsi = *tsi;
 	ch.tsr = *tsr;
 	ch.peer_id = sa->peer_id;
 	ch.path = sa->path;
-	memset(i2r, 0, sizeof(i2r));
-	memset(r2i, 0, sizeof(r2i));
-	sa->child_spi_out = spi_peer;
-	sa->child_live = true;
+	ch.rekey_of = rekey_of;
+	ch.pfs_group = pfs_group;
 	if (sa->ops->child_up != NULL)
 		sa->ops->child_up(sa->arg, &ch);
 	memset(&ch, 0, sizeof(ch));
+	return c;
+}
+
+/* The first CHILD_SA, negotiated inside IKE_AUTH. */
+static void child_report(struct ikesa *sa, const struct ikesa_prop *esp, uint32_t spi_peer, bool transport,
+			 const struct ike_ts_list *tsi, const struct ike_ts_list *tsr)
+{
+	child_install(sa, esp, 0, sa->child_spi_in, spi_peer, transport, tsi, tsr, sa->initiator, NULL, 0, sa->ni,
+		      sa->ni_len, sa->nr, sa->nr_len, 0);
 }
 
 static int parse_ts_pair(const struct ike_chain *c, struct ike_ts_list *tsi, struct ike_ts_list *tsr)
 {
-	int i = ike_chain_find(c, IKE_PL_TSI, 0), r = ike_chain_find(c, IKE_PL_TSR, 0);
-	if (i < 0 || r < 0)
-		return M6E_NOTFOUND;
-	if (ike_parse_ts(&c->pl[i], tsi, NULL) != 0 || ike_parse_ts(&c->pl[r], tsr, NULL) != 0)
-		return M6E_INVAL;
-	return 0;
+	return child_parse_ts_pair(c, tsi, tsr);
 }
 
 static bool has_notify(const struct ike_chain *c, uint16_t type)
@@ -1217,52 +1203,92 @@ static int on_auth_response(struct ikesa *sa, const struct ike_chain *c, uint64_
 
 /* ---- INFORMATIONAL (R7296-1.4) ---- */
 
-/* The inner chain "Delete(ESP, our inbound SPI)" into sa->plain. */
-static int build_child_delete(struct ikesa *sa, uint8_t *first, size_t *plain_len)
+static void put_be32(uint8_t *b, uint32_t v)
+{
+	b[0] = (uint8_t)(v >> 24);
+	b[1] = (uint8_t)(v >> 16);
+	b[2] = (uint8_t)(v >> 8);
+	b[3] = (uint8_t)v;
+}
+
+/* The inner chain "Delete(ESP, spis)" into sa->plain (no payload for n 0). */
+static int build_child_delete(struct ikesa *sa, const uint32_t *spis, unsigned n, uint8_t *first, size_t *plain_len)
 {
 	struct wbuf w;
 	struct ike_builder b;
-	uint8_t spi[4] = { (uint8_t)(sa->child_spi_in >> 24), (uint8_t)(sa->child_spi_in >> 16),
-			   (uint8_t)(sa->child_spi_in >> 8), (uint8_t)sa->child_spi_in };
+	uint8_t raw[4 * IKESA_CHILD_MAX];
+	for (unsigned i = 0; i < n; i++)
+		put_be32(raw + 4 * i, spis[i]);
 	inner_begin(sa, &b, &w);
-	ike_build_delete(&b, IKE_PROTO_ESP, 4, spi, 1);
+	if (n > 0)
+		ike_build_delete(&b, IKE_PROTO_ESP, 4, raw, (uint16_t)n);
 	return ike_build_inner_end(&b, first, plain_len);
 }
 
-/* Our CHILD_SA is gone (either side deleted it): tell the adapter. */
-static void child_gone(struct ikesa *sa)
+/* A pair leaves the table (either side deleted it): tell the adapter. */
+static void child_gone(struct ikesa *sa, struct child_sa *c)
 {
-	sa->child_live = false;
+	uint32_t in = c->spi_in, out = c->spi_out;
 	sa->st.child_deleted++;
+	child_set_state(c, CHILD_FREE);
 	if (sa->ops->child_down != NULL)
-		sa->ops->child_down(sa->arg, sa, sa->child_spi_in, sa->child_spi_out);
+		sa->ops->child_down(sa->arg, sa, in, out);
 }
 
-/* Does a Delete payload name our CHILD_SA (by the peer's inbound SPI,
- * RFC 7296 3.11)? */
-static bool delete_names_child(const struct ikesa *sa, const struct ike_delete *d)
+/* Children move to the SA that replaced this one (R7296-2.8.2.a): no
+ * child_down, no child_up; a rekey of ours in flight is forgotten. */
+static void children_move(struct ikesa *to, struct ikesa *from)
 {
-	if (d->proto != IKE_PROTO_ESP || d->spi_size != 4 || !sa->child_live)
-		return false;
-	for (unsigned k = 0; k < d->n_spi; k++) {
-		uint32_t spi;
-		if (ike_delete_spi32(d, k, &spi) == 0 && spi == sa->child_spi_out)
-			return true;
+	for (unsigned i = 0; i < IKESA_CHILD_MAX; i++) {
+		struct child_sa *c = &from->children.c[i];
+		if (c->state == CHILD_FREE)
+			continue;
+		struct child_sa *d = child_slot(&to->children);
+		if (d == NULL)
+			break;
+		*d = *c;
+		if (d->state == CHILD_REKEYING)
+			d->state = CHILD_INSTALLED;
+		else if (d->state == CHILD_DELETING)
+			d->state = CHILD_DELETE_WANTED; /* ask again on the new SA */
+		memset(&d->coll, 0, sizeof(d->coll));
+		memset(c, 0, sizeof(*c));
 	}
-	return false;
+	from->rekeyed_to = to;
 }
 
 static int on_info_request(struct ikesa *sa, uint32_t msg_id, const struct ike_chain *c)
 {
-	bool delete_ike = false, delete_child = false;
+	bool delete_ike = false;
+	uint32_t answer[IKESA_CHILD_MAX];
+	struct child_sa *gone[IKESA_CHILD_MAX];
+	unsigned n_answer = 0, n_gone = 0;
 	for (unsigned i = 0; i < c->n; i++) {
 		struct ike_delete d;
 		if (c->pl[i].type != IKE_PL_DELETE || ike_parse_delete(&c->pl[i], &d, NULL) != 0)
 			continue;
-		if (d.proto == IKE_PROTO_IKE)
+		if (d.proto == IKE_PROTO_IKE) {
 			delete_ike = true;
-		else
-			delete_child |= delete_names_child(sa, &d);
+			continue;
+		}
+		if (d.proto != IKE_PROTO_ESP || d.spi_size != 4)
+			continue;
+		/* The peer names its inbound SPIs, our spi_out (RFC 7296 3.11). */
+		for (unsigned k = 0; k < d.n_spi; k++) {
+			uint32_t spi;
+			struct child_sa *ch;
+			if (ike_delete_spi32(&d, k, &spi) != 0 || (ch = child_by_spi_out(&sa->children, spi)) == NULL)
+				continue;
+			bool listed = false;
+			for (unsigned j = 0; j < n_gone; j++)
+				listed |= gone[j] == ch;
+			/* Both ends deleting at once: our Delete's answer removes
+			 * it, ours must not name it again (RFC 7296 1.4.1). */
+			if (listed || ch->state == CHILD_DELETING || n_gone == IKESA_CHILD_MAX)
+				continue;
+			gone[n_gone++] = ch;
+			answer[n_answer++] = ch->spi_in;
+		}
 	}
 	if (c->n == 0)
 		sa->st.dpd_answered++;
@@ -1271,15 +1297,20 @@ static int on_info_request(struct ikesa *sa, uint32_t msg_id, const struct ike_c
 	 * (R7296-1.4.1.a); SPIs we do not have are ignored. */
 	uint8_t first = IKE_PL_NONE;
 	size_t plain_len = 0;
-	if (delete_child && !delete_ike && build_child_delete(sa, &first, &plain_len) != 0) {
+	if (delete_ike || build_child_delete(sa, answer, n_answer, &first, &plain_len) != 0) {
 		first = IKE_PL_NONE;
 		plain_len = 0;
 	}
 	send_response(sa, IKE_EXCH_INFORMATIONAL, msg_id, first, plain_len);
-	if (delete_child && !delete_ike)
-		child_gone(sa);
-	if (delete_ike)
-		go_down(sa, IKESA_DOWN_PEER_DELETE);
+	for (unsigned j = 0; !delete_ike && j < n_gone; j++)
+		child_gone(sa, gone[j]);
+	if (delete_ike) {
+		/* A rekeyed SA's children live on in its successor; one whose
+		 * collision is still open goes to the peer's, the survivor. */
+		if (sa->ike_coll_seen && sa->rekeyed_to == NULL)
+			children_move(sa->ike_coll.new_sa, sa);
+		go_down(sa, sa->rekeyed_to != NULL ? IKESA_DOWN_REKEYED : IKESA_DOWN_PEER_DELETE);
+	}
 	return 0;
 }
 
@@ -1301,38 +1332,645 @@ static int info_request(struct ikesa *sa, bool delete_ike, uint64_t now_ms)
 		rc = send_request(sa, IKE_EXCH_INFORMATIONAL, first, plain_len, now_ms);
 	if (rc != 0)
 		return rc;
-	sa->req_is_delete = delete_ike;
-	if (delete_ike)
+	if (delete_ike) {
+		sa->req_kind = REQ_DELETE_IKE;
 		ikesa_set_state(sa, IKESA_DELETING);
+	}
 	return 0;
 }
 
 int ikesa_dpd(struct ikesa *sa, uint64_t now_ms)
 {
+	sa->now_ms = now_ms;
 	return info_request(sa, false, now_ms);
 }
 
 int ikesa_delete(struct ikesa *sa, uint64_t now_ms)
 {
+	sa->now_ms = now_ms;
 	return info_request(sa, true, now_ms);
 }
 
-int ikesa_delete_child(struct ikesa *sa, uint64_t now_ms)
+/* One Delete for every child waiting for it (window permitting). */
+static int send_child_deletes(struct ikesa *sa, uint64_t now_ms)
 {
-	if (sa->state != IKESA_ESTABLISHED)
-		return M6E_PROTO;
-	if (!sa->child_live)
-		return M6E_NOTFOUND;
-	if (sa->req_pending)
-		return M6E_AGAIN;
+	uint32_t spis[IKESA_CHILD_MAX];
+	unsigned n = 0;
+	for (unsigned i = 0; i < IKESA_CHILD_MAX; i++)
+		if (sa->children.c[i].state == CHILD_DELETE_WANTED)
+			spis[n++] = sa->children.c[i].spi_in;
+	if (n == 0)
+		return 0;
 	uint8_t first = 0;
 	size_t plain_len = 0;
-	int rc = build_child_delete(sa, &first, &plain_len);
+	int rc = build_child_delete(sa, spis, n, &first, &plain_len);
 	if (rc == 0)
 		rc = send_request(sa, IKE_EXCH_INFORMATIONAL, first, plain_len, now_ms);
+	if (rc != 0)
+		return rc;
+	sa->req_kind = REQ_DELETE_CHILD;
+	for (unsigned i = 0; i < IKESA_CHILD_MAX; i++)
+		if (sa->children.c[i].state == CHILD_DELETE_WANTED)
+			child_set_state(&sa->children.c[i], CHILD_DELETING);
+	return 0;
+}
+
+static void kick(struct ikesa *sa, uint64_t now_ms);
+
+int ikesa_delete_child(struct ikesa *sa, uint32_t spi_in, uint64_t now_ms)
+{
+	sa->now_ms = now_ms;
+	if (sa->state != IKESA_ESTABLISHED)
+		return M6E_PROTO;
+	struct child_sa *c = child_by_spi_in(&sa->children, spi_in);
+	if (c == NULL || c->state == CHILD_DELETING)
+		return M6E_NOTFOUND;
+	child_set_state(c, CHILD_DELETE_WANTED);
+	kick(sa, now_ms);
+	return 0;
+}
+
+/* ---- CREATE_CHILD_SA (RFC 7296 1.3, 2.8, 2.17, 2.18) ---- */
+
+/* Can we start a CREATE_CHILD_SA now? (R7296-1.3.2.a: not on an IKE SA
+ * being rekeyed; window of 1.) */
+static int create_allowed(const struct ikesa *sa)
+{
+	if (sa->state != IKESA_ESTABLISHED || sa->rekeyed_to != NULL)
+		return M6E_PROTO;
+	if (sa->req_pending)
+		return M6E_AGAIN;
+	return 0;
+}
+
+/* Build and send our request from sa->pc: fresh Ni, a fresh KE if pc.dh. */
+static int create_request(struct ikesa *sa, uint64_t now_ms)
+{
+	struct pending_create *pc = &sa->pc;
+	uint8_t pub[IKESA_MSG_MAX / 2];
+	size_t pub_len = 0;
+	ikesa_dh_free(pc->kex);
+	pc->kex = NULL;
+	if (pc->dh != 0) {
+		int rc = ikesa_dh_new(&pc->kex, pc->dh, pub, sizeof(pub), &pub_len);
+		if (rc != 0)
+			return rc;
+	}
+	random_bytes(sa->ops, sa->arg, pc->ni, sizeof(pc->ni));
+	struct ike_sa sa_pl;
+	memset(&sa_pl, 0, sizeof(sa_pl));
+	if (pc->kind == CREATE_REKEY_IKE) {
+		for (size_t i = 0; i < sa->p.n_ike; i++) {
+			fill_ike_prop(&sa_pl.prop[i], (uint8_t)(i + 1), &sa->p.ike[i]);
+			sa_pl.prop[i].spi_size = IKE_SPI_LEN; /* R7296-1.3.2.a: the new SPIi */
+			memcpy(sa_pl.prop[i].spi, pc->new_spi_ike, IKE_SPI_LEN);
+		}
+		sa_pl.n_prop = (uint8_t)sa->p.n_ike;
+	} else {
+		for (size_t i = 0; i < sa->p.n_esp; i++)
+			child_fill_esp(&sa_pl.prop[i], (uint8_t)(i + 1), &sa->p.esp[i], pc->dh, pc->new_spi_in);
+		sa_pl.n_prop = (uint8_t)sa->p.n_esp;
+	}
+	struct wbuf w;
+	struct ike_builder b;
+	uint8_t first = 0;
+	size_t plain_len = 0;
+	inner_begin(sa, &b, &w);
+	if (pc->kind == CREATE_REKEY_CHILD) { /* R7296-1.3.3.a: the SPI we receive on */
+		uint8_t spi[4];
+		put_be32(spi, pc->old_spi_in);
+		ike_build_notify(&b, IKE_PROTO_ESP, spi, 4, IKE_N_REKEY_SA, NULL, 0);
+	}
+	if (pc->kind != CREATE_REKEY_IKE && pc->transport)
+		ike_build_notify(&b, IKE_PROTO_NONE, NULL, 0, IKE_N_USE_TRANSPORT_MODE, NULL, 0);
+	ike_build_sa(&b, &sa_pl);
+	ike_build_nonce(&b, pc->ni, sizeof(pc->ni));
+	if (pc->dh != 0)
+		ike_build_ke(&b, pc->dh, pub, pub_len);
+	if (pc->kind != CREATE_REKEY_IKE) {
+		ike_build_ts(&b, IKE_PL_TSI, &pc->tsi);
+		ike_build_ts(&b, IKE_PL_TSR, &pc->tsr);
+	}
+	int rc = ike_build_inner_end(&b, &first, &plain_len);
 	if (rc == 0)
-		sa->req_is_child_delete = true;
+		rc = send_request(sa, IKE_EXCH_CREATE_CHILD_SA, first, plain_len, now_ms);
+	if (rc == 0)
+		sa->req_kind = REQ_CREATE;
 	return rc;
+}
+
+static void pc_begin(struct ikesa *sa, enum create_kind kind)
+{
+	ikesa_dh_free(sa->pc.kex);
+	memset(&sa->pc, 0, sizeof(sa->pc));
+	sa->pc.kind = kind;
+}
+
+int ikesa_create_child(struct ikesa *sa, const struct ikesa_child_req *req, uint64_t now_ms)
+{
+	sa->now_ms = now_ms;
+	int rc = create_allowed(sa);
+	if (rc != 0)
+		return rc;
+	if (sa->p.n_esp == 0 || req->tsi.n == 0 || req->tsr.n == 0)
+		return M6E_INVAL;
+	if (child_count(&sa->children) >= IKESA_CHILD_MAX)
+		return M6E_NOSPACE;
+	pc_begin(sa, CREATE_NEW_CHILD);
+	sa->pc.new_spi_in = new_child_spi(sa);
+	sa->pc.tsi = req->tsi;
+	sa->pc.tsr = req->tsr;
+	sa->pc.transport = req->transport;
+	sa->pc.dh = req->pfs ? sa->suite.dh : 0;
+	return create_request(sa, now_ms);
+}
+
+static int rekey_child_start(struct ikesa *sa, struct child_sa *c, uint64_t now_ms)
+{
+	if (child_count(&sa->children) >= IKESA_CHILD_MAX)
+		return M6E_NOSPACE; /* the new pair needs a slot before the old one goes */
+	pc_begin(sa, CREATE_REKEY_CHILD);
+	sa->pc.old_spi_in = c->spi_in;
+	sa->pc.new_spi_in = new_child_spi(sa);
+	/* R7296-2.8.a: same selectors and mode as the pair it replaces. */
+	sa->pc.tsi = c->tsi;
+	sa->pc.tsr = c->tsr;
+	sa->pc.transport = c->transport;
+	sa->pc.dh = sa->p.pfs ? sa->suite.dh : 0;
+	int rc = create_request(sa, now_ms);
+	if (rc == 0) {
+		child_set_state(c, CHILD_REKEYING);
+		memset(&c->coll, 0, sizeof(c->coll));
+	}
+	return rc;
+}
+
+int ikesa_rekey_child(struct ikesa *sa, uint32_t spi_in, uint64_t now_ms)
+{
+	sa->now_ms = now_ms;
+	int rc = create_allowed(sa);
+	if (rc != 0)
+		return rc;
+	struct child_sa *c = child_by_spi_in(&sa->children, spi_in);
+	if (c == NULL || c->state != CHILD_INSTALLED)
+		return M6E_NOTFOUND;
+	return rekey_child_start(sa, c, now_ms);
+}
+
+int ikesa_rekey_ike(struct ikesa *sa, uint64_t now_ms)
+{
+	sa->now_ms = now_ms;
+	if (sa->ops->ike_rekeyed == NULL)
+		return M6E_UNSUPP;
+	int rc = create_allowed(sa);
+	if (rc != 0)
+		return rc;
+	pc_begin(sa, CREATE_REKEY_IKE);
+	new_spi64(sa->ops, sa->arg, sa->pc.new_spi_ike);
+	sa->pc.dh = sa->suite.dh; /* R7296-2.18.a: always a new DH */
+	return create_request(sa, now_ms);
+}
+
+/* The payloads of a CREATE_CHILD_SA message (either direction). */
+struct create_payloads {
+	struct ike_sa sa;
+	struct ike_span nonce;
+	bool has_ke;
+	struct ike_ke ke;
+};
+
+static int create_payloads(const struct ike_chain *c, struct create_payloads *cp)
+{
+	int i_sa = ike_chain_find(c, IKE_PL_SA, 0), i_n = ike_chain_find(c, IKE_PL_NONCE, 0);
+	int i_ke = ike_chain_find(c, IKE_PL_KE, 0);
+	memset(cp, 0, sizeof(*cp));
+	if (i_sa < 0 || i_n < 0)
+		return M6E_NOTFOUND;
+	if (ike_parse_sa(&c->pl[i_sa], &cp->sa, NULL) != 0 || ike_parse_nonce(&c->pl[i_n], &cp->nonce, NULL) != 0)
+		return M6E_INVAL;
+	cp->has_ke = i_ke >= 0;
+	if (cp->has_ke && ike_parse_ke(&c->pl[i_ke], &cp->ke, NULL) != 0)
+		return M6E_INVAL;
+	return 0;
+}
+
+/* A fresh DH pair for the peer's KE: our KE data and g^ir. */
+static int respond_dh(uint16_t group, const struct ike_ke *ke, uint8_t *pub, size_t *pub_len, uint8_t *gir,
+		      size_t *gir_len)
+{
+	struct ikesa_dh *dh = NULL;
+	if (ke->data.len != ikesa_cx_dh_public_len(group))
+		return M6E_INVAL; /* R7296-3.4.a */
+	int rc = ikesa_dh_new(&dh, group, pub, IKESA_MSG_MAX / 2, pub_len);
+	if (rc == 0)
+		rc = ikesa_dh_secret(dh, ke->data.ptr, ke->data.len, gir, gir_len, NULL);
+	ikesa_dh_free(dh);
+	return rc;
+}
+
+/* An error notify as the whole answer to a CREATE_CHILD_SA request. */
+static int create_refuse(struct ikesa *sa, uint32_t msg_id, uint16_t type, const void *data, size_t len)
+{
+	struct wbuf w;
+	struct ike_builder b;
+	uint8_t first = 0;
+	size_t plain_len = 0;
+	sa->st.child_refused++;
+	LOG_RL(LOG_LVL_NOTICE, LOG_SUB_IKE, "IKE SA %016llx: CREATE_CHILD_SA refused: %s",
+	       (unsigned long long)be64(sa->spi_i), ike_notify_name(type));
+	inner_begin(sa, &b, &w);
+	ike_build_notify(&b, IKE_PROTO_NONE, NULL, 0, type, data, len);
+	int rc = ike_build_inner_end(&b, &first, &plain_len);
+	if (rc == 0)
+		rc = send_response(sa, IKE_EXCH_CREATE_CHILD_SA, msg_id, first, plain_len);
+	return rc;
+}
+
+static int refuse_ke(struct ikesa *sa, uint32_t msg_id, uint16_t group)
+{
+	uint8_t g[2] = { (uint8_t)(group >> 8), (uint8_t)group }; /* R7296-1.3.a */
+	return create_refuse(sa, msg_id, IKE_N_INVALID_KE_PAYLOAD, g, sizeof(g));
+}
+
+/* Responder: a new or rekeyed CHILD_SA (R7296-1.3.1, 1.3.3). */
+static int on_create_child(struct ikesa *sa, uint32_t msg_id, const struct ike_chain *c,
+			   const struct create_payloads *cp)
+{
+	struct child_sa *old = NULL;
+	struct ike_notify n;
+	if (ike_chain_find_notify(c, IKE_N_REKEY_SA, &n) == 0) {
+		uint32_t spi = n.spi_size == 4 ? (uint32_t)n.spi[0] << 24 | (uint32_t)n.spi[1] << 16 |
+							 (uint32_t)n.spi[2] << 8 | n.spi[3]
+					       : 0;
+		/* The initiator names its inbound SPI: our spi_out. */
+		old = n.proto == IKE_PROTO_ESP ? child_by_spi_out(&sa->children, spi) : NULL;
+		if (old == NULL) /* R7296-2.8.1.a: gone already; the sender ignores this */
+			return create_refuse(sa, msg_id, IKE_N_CHILD_SA_NOT_FOUND, NULL, 0);
+		/* Being closed or replaced already: try later (RFC 7296 2.25.1). */
+		if (old->state != CHILD_INSTALLED && old->state != CHILD_REKEYING)
+			return create_refuse(sa, msg_id, IKE_N_TEMPORARY_FAILURE, NULL, 0);
+	}
+	if (child_count(&sa->children) >= IKESA_CHILD_MAX)
+		return create_refuse(sa, msg_id, IKE_N_NO_ADDITIONAL_SAS, NULL, 0);
+	uint8_t num = 0;
+	uint16_t ke_group = cp->has_ke ? cp->ke.group : 0, want = 0;
+	int idx = child_select_esp(&cp->sa, sa->p.esp, sa->p.n_esp, ke_group, &num, &want);
+	if (idx < 0 && want != 0)
+		return refuse_ke(sa, msg_id, want);
+	if (idx < 0)
+		return create_refuse(sa, msg_id, IKE_N_NO_PROPOSAL_CHOSEN, NULL, 0);
+	const struct ikesa_prop *esp = &sa->p.esp[idx];
+	uint32_t spi_peer = 0;
+	for (unsigned i = 0; i < cp->sa.n_prop; i++)
+		if (cp->sa.prop[i].num == num)
+			spi_peer = child_spi32(&cp->sa.prop[i]);
+	struct ike_ts_list ptsi, ptsr, tsi, tsr;
+	if (child_parse_ts_pair(c, &ptsi, &ptsr) != 0)
+		return create_refuse(sa, msg_id, IKE_N_INVALID_SYNTAX, NULL, 0);
+	bool transport = has_notify(c, IKE_N_USE_TRANSPORT_MODE), asked = transport;
+	memset(&tsi, 0, sizeof(tsi));
+	memset(&tsr, 0, sizeof(tsr));
+	if (sa->ops->ts_policy == NULL) {
+		tsi = ptsi;
+		tsr = ptsr;
+	} else if (sa->ops->ts_policy(sa->arg, &sa->peer_id, &ptsi, &ptsr, &transport, &tsi, &tsr) != 0) {
+		return create_refuse(sa, msg_id, IKE_N_TS_UNACCEPTABLE, NULL, 0); /* R3776-4.2.k */
+	}
+	if (!child_ts_subset(&tsi, &ptsi) || !child_ts_subset(&tsr, &ptsr)) /* R7296-2.9.a */
+		return create_refuse(sa, msg_id, IKE_N_TS_UNACCEPTABLE, NULL, 0);
+	transport = transport && asked; /* R7296-1.3.1.a */
+
+	uint8_t pub[IKESA_MSG_MAX / 2], gir[IKESA_DH_SECRET_MAX], nr[IKESA_NONCE_LEN];
+	size_t pub_len = 0, gir_len = 0;
+	if (ke_group != 0 && respond_dh(ke_group, &cp->ke, pub, &pub_len, gir, &gir_len) != 0) {
+		crypto_wipe(gir, sizeof(gir));
+		return create_refuse(sa, msg_id, IKE_N_INVALID_SYNTAX, NULL, 0);
+	}
+	random_bytes(sa->ops, sa->arg, nr, sizeof(nr));
+	uint32_t spi_in = new_child_spi(sa);
+	struct ike_sa sa_pl;
+	memset(&sa_pl, 0, sizeof(sa_pl));
+	child_fill_esp(&sa_pl.prop[0], num, esp, ke_group, spi_in);
+	sa_pl.n_prop = 1;
+	struct wbuf w;
+	struct ike_builder b;
+	uint8_t first = 0;
+	size_t plain_len = 0;
+	inner_begin(sa, &b, &w);
+	if (transport)
+		ike_build_notify(&b, IKE_PROTO_NONE, NULL, 0, IKE_N_USE_TRANSPORT_MODE, NULL, 0);
+	ike_build_sa(&b, &sa_pl);
+	ike_build_nonce(&b, nr, sizeof(nr));
+	if (ke_group != 0)
+		ike_build_ke(&b, ke_group, pub, pub_len);
+	ike_build_ts(&b, IKE_PL_TSI, &tsi);
+	ike_build_ts(&b, IKE_PL_TSR, &tsr);
+	int rc = ike_build_inner_end(&b, &first, &plain_len);
+	if (rc == 0) /* R7296-2.8.b: inbound ready before the answer leaves; the adapter installs on child_up */
+		rc = send_response(sa, IKE_EXCH_CREATE_CHILD_SA, msg_id, first, plain_len);
+	struct child_sa *made = NULL;
+	if (rc == 0)
+		made = child_install(sa, esp, ke_group, spi_in, spi_peer, transport, &tsi, &tsr, false,
+				     ke_group ? gir : NULL, gir_len, cp->nonce.ptr, cp->nonce.len, nr, sizeof(nr),
+				     old != NULL ? old->spi_in : 0);
+	crypto_wipe(gir, sizeof(gir));
+	if (made == NULL)
+		return rc != 0 ? rc : M6E_NOSPACE;
+	sa->st.child_created++;
+	if (old == NULL)
+		return 0;
+	sa->st.child_rekeyed++;
+	if (old->state == CHILD_REKEYING) {
+		/* Both ends rekey this pair (R7296-2.8.1.a): settled when our
+		 * own answer arrives. */
+		old->coll.seen = true;
+		old->coll.new_spi_in = spi_in;
+		memcpy(old->coll.peer_ni, cp->nonce.ptr, cp->nonce.len);
+		old->coll.peer_ni_len = cp->nonce.len;
+		memcpy(old->coll.our_nr, nr, sizeof(nr));
+		return 0;
+	}
+	child_set_state(old, CHILD_REKEYED); /* its Delete comes from the initiator */
+	return 0;
+}
+
+/* A new IKE SA from a rekey: keys derived, ESTABLISHED, message IDs 0. */
+static struct ikesa *ike_successor(struct ikesa *sa, bool we_init, const struct ikesa_prop *suite,
+				   const uint8_t spi_i[IKE_SPI_LEN], const uint8_t spi_r[IKE_SPI_LEN], const uint8_t *gir,
+				   size_t gir_len, const uint8_t *ni, size_t ni_len, const uint8_t *nr, size_t nr_len)
+{
+	struct ikesa *n = sa_alloc(&sa->p, sa->ops, sa->arg, &sa->path, we_init);
+	if (n == NULL)
+		return NULL;
+	memcpy(n->spi_i, spi_i, IKE_SPI_LEN);
+	memcpy(n->spi_r, spi_r, IKE_SPI_LEN);
+	n->suite = *suite;
+	n->ni_len = ni_len;
+	memcpy(n->ni, ni, ni_len);
+	n->nr_len = nr_len;
+	memcpy(n->nr, nr, nr_len);
+	/* R7296-2.18.a: SKEYSEED from the old SK_d; R7296-1.3.2.a: the rekey's
+	 * initiator is the new original initiator. */
+	if (ikesa_cx_derive_rekey(n->cx, sa->cx, suite->encr, suite->key_bits, suite->integ, suite->prf, gir, gir_len,
+				  ni, ni_len, nr, nr_len, spi_i, spi_r, we_init) != 0) {
+		ikesa_free(n);
+		return NULL;
+	}
+	n->peer_id = sa->peer_id;
+	n->nat_local = sa->nat_local;
+	n->nat_remote = sa->nat_remote;
+	n->peer_frag = sa->peer_frag;
+	n->last_heard = sa->now_ms;
+	n->now_ms = sa->now_ms;
+	ikesa_set_state(n, IKESA_ESTABLISHED);
+	return n;
+}
+
+/* Responder: the peer rekeys the IKE SA (R7296-1.3.2.a). */
+static int on_create_ike(struct ikesa *sa, uint32_t msg_id, const struct create_payloads *cp)
+{
+	if (sa->ops->ike_rekeyed == NULL)
+		return create_refuse(sa, msg_id, IKE_N_NO_ADDITIONAL_SAS, NULL, 0);
+	if (!cp->has_ke) /* R7296-2.18.a */
+		return create_refuse(sa, msg_id, IKE_N_INVALID_SYNTAX, NULL, 0);
+	uint8_t num = 0;
+	int idx = select_prop(&cp->sa, sa->p.ike, sa->p.n_ike, false, cp->ke.group, &num);
+	const struct ike_proposal *pp = NULL;
+	for (unsigned i = 0; idx >= 0 && i < cp->sa.n_prop; i++)
+		if (cp->sa.prop[i].num == num)
+			pp = &cp->sa.prop[i];
+	if (pp == NULL || pp->spi_size != IKE_SPI_LEN || spi_zero(pp->spi))
+		return create_refuse(sa, msg_id, IKE_N_NO_PROPOSAL_CHOSEN, NULL, 0);
+	const struct ikesa_prop *suite = &sa->p.ike[idx];
+	if (suite->dh != cp->ke.group)
+		return refuse_ke(sa, msg_id, suite->dh);
+	uint8_t pub[IKESA_MSG_MAX / 2], gir[IKESA_DH_SECRET_MAX], nr[IKESA_NONCE_LEN], spi_r[IKE_SPI_LEN];
+	size_t pub_len = 0, gir_len = 0;
+	int rc = respond_dh(suite->dh, &cp->ke, pub, &pub_len, gir, &gir_len);
+	if (rc != 0) {
+		crypto_wipe(gir, sizeof(gir));
+		return create_refuse(sa, msg_id, IKE_N_INVALID_SYNTAX, NULL, 0);
+	}
+	random_bytes(sa->ops, sa->arg, nr, sizeof(nr));
+	new_spi64(sa->ops, sa->arg, spi_r);
+	struct ikesa *n = ike_successor(sa, false, suite, pp->spi, spi_r, gir, gir_len, cp->nonce.ptr, cp->nonce.len,
+					nr, sizeof(nr));
+	crypto_wipe(gir, sizeof(gir));
+	if (n == NULL)
+		return create_refuse(sa, msg_id, IKE_N_NO_PROPOSAL_CHOSEN, NULL, 0);
+	struct ike_sa sa_pl;
+	memset(&sa_pl, 0, sizeof(sa_pl));
+	fill_ike_prop(&sa_pl.prop[0], num, suite);
+	sa_pl.prop[0].spi_size = IKE_SPI_LEN;
+	memcpy(sa_pl.prop[0].spi, spi_r, IKE_SPI_LEN);
+	sa_pl.n_prop = 1;
+	struct wbuf w;
+	struct ike_builder b;
+	uint8_t first = 0;
+	size_t plain_len = 0;
+	inner_begin(sa, &b, &w);
+	ike_build_sa(&b, &sa_pl);
+	ike_build_nonce(&b, nr, sizeof(nr));
+	ike_build_ke(&b, suite->dh, pub, pub_len);
+	rc = ike_build_inner_end(&b, &first, &plain_len);
+	if (rc == 0)
+		rc = send_response(sa, IKE_EXCH_CREATE_CHILD_SA, msg_id, first, plain_len);
+	if (rc != 0) {
+		ikesa_free(n);
+		return rc;
+	}
+	bool colliding = sa->req_pending && sa->req_kind == REQ_CREATE && sa->pc.kind == CREATE_REKEY_IKE;
+	if (colliding) { /* R7296-2.8.2.a: children stay until our own answer settles it */
+		sa->ike_coll_seen = true;
+		sa->ike_coll.new_sa = n;
+		memcpy(sa->ike_coll.peer_ni, cp->nonce.ptr, cp->nonce.len);
+		sa->ike_coll.peer_ni_len = cp->nonce.len;
+		memcpy(sa->ike_coll.our_nr, nr, sizeof(nr));
+	} else {
+		children_move(n, sa);
+	}
+	LOG_INFO(LOG_SUB_IKE, "IKE SA %016llx: rekeyed by the peer into %016llx/%016llx%s",
+		 (unsigned long long)be64(sa->spi_i), (unsigned long long)be64(n->spi_i),
+		 (unsigned long long)be64(n->spi_r), colliding ? " (collision)" : "");
+	sa->ops->ike_rekeyed(sa->arg, sa, n);
+	return 0;
+}
+
+static int on_create_request(struct ikesa *sa, uint32_t msg_id, const struct ike_chain *c)
+{
+	struct create_payloads cp;
+	/* R7296-2.8.2.a: an SA already replaced or being deleted takes no more. */
+	if (sa->state != IKESA_ESTABLISHED || sa->rekeyed_to != NULL)
+		return create_refuse(sa, msg_id, IKE_N_TEMPORARY_FAILURE, NULL, 0);
+	if (create_payloads(c, &cp) != 0 || cp.sa.n_prop == 0)
+		return create_refuse(sa, msg_id, IKE_N_INVALID_SYNTAX, NULL, 0);
+	if (cp.sa.prop[0].proto == IKE_PROTO_IKE)
+		return on_create_ike(sa, msg_id, &cp);
+	return on_create_child(sa, msg_id, c, &cp);
+}
+
+/* Initiator: a collision of CHILD_SA rekeys settled (R7296-2.8.1.a). */
+static void child_collision(struct ikesa *sa, struct child_sa *old, struct child_sa *ours, const uint8_t *nr,
+			    size_t nr_len)
+{
+	bool we_lose = ikesa_cx_rekey_we_lose(sa->pc.ni, sizeof(sa->pc.ni), nr, nr_len, old->coll.peer_ni,
+					      old->coll.peer_ni_len, old->coll.our_nr, sizeof(old->coll.our_nr));
+	LOG_INFO(LOG_SUB_IKE, "CHILD_SA %08x: rekey collision, %s pair %08x survives", old->spi_in,
+		 we_lose ? "the peer's" : "our", we_lose ? old->coll.new_spi_in : ours->spi_in);
+	sa->st.collisions++;
+	memset(&old->coll, 0, sizeof(old->coll));
+	if (we_lose) {
+		/* Ours is redundant: we created it, we delete it; the peer,
+		 * initiator of the survivor, deletes the old pair. */
+		child_set_state(ours, CHILD_DELETE_WANTED);
+		child_set_state(old, CHILD_REKEYED);
+	} else {
+		child_set_state(old, CHILD_DELETE_WANTED); /* the peer deletes its redundant pair */
+	}
+}
+
+/* A rekey or creation of ours ended without a new pair. */
+static void create_failed(struct ikesa *sa, uint16_t notify)
+{
+	struct pending_create *pc = &sa->pc;
+	struct ikesa *home = sa->rekeyed_to != NULL ? sa->rekeyed_to : sa;
+	if (pc->kind == CREATE_NEW_CHILD) {
+		if (sa->ops->child_failed != NULL)
+			sa->ops->child_failed(sa->arg, sa, notify);
+		return;
+	}
+	if (pc->kind == CREATE_REKEY_IKE) {
+		if (sa->ike_coll_seen) { /* the peer's rekey survives alone */
+			sa->ike_coll_seen = false;
+			children_move(sa->ike_coll.new_sa, sa);
+		} else {
+			sa->ike_rekey_at = sa->now_ms + IKESA_REKEY_RETRY_MS;
+		}
+		return;
+	}
+	struct child_sa *old = child_by_spi_in(&home->children, pc->old_spi_in);
+	if (old == NULL || old->state != CHILD_REKEYING)
+		return; /* R7296-2.8.1.a: CHILD_SA_NOT_FOUND for a pair gone meanwhile is ignored */
+	if (old->coll.seen) { /* the peer's rekey of it survives alone */
+		memset(&old->coll, 0, sizeof(old->coll));
+		child_set_state(old, CHILD_REKEYED);
+		return;
+	}
+	child_set_state(old, CHILD_INSTALLED);
+	old->rekey_at = sa->now_ms + IKESA_REKEY_RETRY_MS < old->expire_at ? sa->now_ms + IKESA_REKEY_RETRY_MS
+									      : IKESA_NEVER;
+	if (notify != IKE_N_CHILD_SA_NOT_FOUND && sa->ops->child_failed != NULL)
+		sa->ops->child_failed(sa->arg, sa, notify);
+}
+
+/* Initiator: the answer to our CHILD_SA creation or rekey. 0 with the
+ * pair installed, else the notify to report (0: malformed answer). */
+static uint16_t create_child_done(struct ikesa *sa, const struct ike_chain *c, const struct create_payloads *cp)
+{
+	struct pending_create *pc = &sa->pc;
+	struct ikesa *home = sa->rekeyed_to != NULL ? sa->rekeyed_to : sa;
+	struct ike_ts_list tsi, tsr;
+	int idx = child_check_esp(&cp->sa, sa->p.esp, sa->p.n_esp, pc->dh);
+	bool transport = has_notify(c, IKE_N_USE_TRANSPORT_MODE);
+	/* R7296-2.9.a: narrowing only; R7296-1.3.1.a: no transport unasked. */
+	if (idx < 0 || child_spi32(&cp->sa.prop[0]) < 256 || child_parse_ts_pair(c, &tsi, &tsr) != 0 ||
+	    !child_ts_subset(&tsi, &pc->tsi) || !child_ts_subset(&tsr, &pc->tsr) || (transport && !pc->transport) ||
+	    cp->has_ke != (pc->dh != 0) || (cp->has_ke && cp->ke.group != pc->dh))
+		return 0;
+	uint8_t gir[IKESA_DH_SECRET_MAX];
+	size_t gir_len = 0;
+	if (pc->dh != 0 && ikesa_dh_secret(pc->kex, cp->ke.data.ptr, cp->ke.data.len, gir, &gir_len, NULL) != 0) {
+		crypto_wipe(gir, sizeof(gir));
+		return 0;
+	}
+	struct child_sa *made = child_install(home, &sa->p.esp[idx], pc->dh, pc->new_spi_in,
+					      child_spi32(&cp->sa.prop[0]), transport, &tsi, &tsr, true,
+					      pc->dh ? gir : NULL, gir_len, pc->ni, sizeof(pc->ni), cp->nonce.ptr,
+					      cp->nonce.len, pc->kind == CREATE_REKEY_CHILD ? pc->old_spi_in : 0);
+	crypto_wipe(gir, sizeof(gir));
+	if (made == NULL)
+		return IKE_N_NO_ADDITIONAL_SAS;
+	sa->st.child_created++;
+	if (pc->kind != CREATE_REKEY_CHILD)
+		return 0;
+	sa->st.child_rekeyed++;
+	struct child_sa *old = child_by_spi_in(&home->children, pc->old_spi_in);
+	if (old == NULL || old->state != CHILD_REKEYING)
+		return 0; /* deleted meanwhile: the new pair simply stays */
+	if (old->coll.seen)
+		child_collision(home, old, made, cp->nonce.ptr, cp->nonce.len);
+	else
+		child_set_state(old, CHILD_DELETE_WANTED); /* make before break: new pair up first */
+	return 0;
+}
+
+/* Initiator: the answer to our IKE SA rekey (R7296-1.3.2.a, 2.8.2.a). */
+static bool create_ike_done(struct ikesa *sa, const struct create_payloads *cp, uint64_t now_ms)
+{
+	struct pending_create *pc = &sa->pc;
+	int idx = check_chosen(&cp->sa, sa->p.ike, sa->p.n_ike, false);
+	if (idx < 0 || cp->sa.prop[0].spi_size != IKE_SPI_LEN || spi_zero(cp->sa.prop[0].spi) || !cp->has_ke ||
+	    cp->ke.group != pc->dh || sa->p.ike[idx].dh != pc->dh)
+		return false;
+	uint8_t gir[IKESA_DH_SECRET_MAX];
+	size_t gir_len = 0;
+	struct ikesa *n = NULL;
+	if (ikesa_dh_secret(pc->kex, cp->ke.data.ptr, cp->ke.data.len, gir, &gir_len, NULL) == 0)
+		n = ike_successor(sa, true, &sa->p.ike[idx], pc->new_spi_ike, cp->sa.prop[0].spi, gir, gir_len, pc->ni,
+				  sizeof(pc->ni), cp->nonce.ptr, cp->nonce.len);
+	crypto_wipe(gir, sizeof(gir));
+	if (n == NULL)
+		return false;
+	bool we_lose = false;
+	if (sa->ike_coll_seen) {
+		we_lose = ikesa_cx_rekey_we_lose(pc->ni, sizeof(pc->ni), cp->nonce.ptr, cp->nonce.len,
+						 sa->ike_coll.peer_ni, sa->ike_coll.peer_ni_len, sa->ike_coll.our_nr,
+						 sizeof(sa->ike_coll.our_nr));
+		sa->st.collisions++;
+		sa->ike_coll_seen = false;
+		LOG_INFO(LOG_SUB_IKE, "IKE SA %016llx: rekey collision, %s new SA survives",
+			 (unsigned long long)be64(sa->spi_i), we_lose ? "the peer's" : "our");
+	}
+	children_move(we_lose ? sa->ike_coll.new_sa : n, sa);
+	sa->ops->ike_rekeyed(sa->arg, sa, n);
+	if (we_lose) /* ours is redundant: we created it, we delete it; the peer deletes this one */
+		info_request(n, true, now_ms);
+	else /* R7296-2.8.a: the Delete of the old IKE SA is its last request */
+		info_request(sa, true, now_ms);
+	return true;
+}
+
+static int on_create_response(struct ikesa *sa, const struct ike_chain *c, uint64_t now_ms)
+{
+	struct pending_create *pc = &sa->pc;
+	struct create_payloads cp;
+	for (unsigned i = 0; i < c->n; i++) {
+		struct ike_notify n;
+		if (c->pl[i].type != IKE_PL_NOTIFY || ike_parse_notify(&c->pl[i], &n, NULL) != 0 ||
+		    !ike_notify_is_error(n.type))
+			continue;
+		uint16_t group = 0;
+		/* R7296-1.3.a: once more with the group the peer names, if ours. */
+		if (n.type == IKE_N_INVALID_KE_PAYLOAD && ike_notify_invalid_ke_group(&n, &group) == 0 &&
+		    pc->dh != 0 && group != pc->dh && pc->ke_retries == 0 && ikesa_cx_supported(XFORM_DH, group, 0)) {
+			pc->ke_retries++;
+			pc->dh = group;
+			if (create_request(sa, now_ms) == 0)
+				return 0;
+		}
+		create_failed(sa, n.type);
+		return 0;
+	}
+	bool ok;
+	if (create_payloads(c, &cp) != 0)
+		ok = false;
+	else if (pc->kind == CREATE_REKEY_IKE)
+		ok = create_ike_done(sa, &cp, now_ms);
+	else
+		ok = create_child_done(sa, c, &cp) == 0;
+	if (!ok)
+		create_failed(sa, 0);
+	return 0;
 }
 
 /* ---- input ---- */
@@ -1382,15 +2020,19 @@ static int input_response(struct ikesa *sa, const uint8_t *msg, size_t len, cons
 		return rc;
 	if (m->hdr.exchange == IKE_EXCH_AUTH)
 		return on_auth_response(sa, &c, now_ms);
-	/* INFORMATIONAL: DPD or the answer to our DELETE. */
 	sa->req_pending = false;
 	sa->last_heard = now_ms;
-	if (sa->req_is_delete) {
-		go_down(sa, IKESA_DOWN_LOCAL_DELETE);
-	} else if (sa->req_is_child_delete) {
-		/* The peer's answer names its half (R7296-1.4.1.a); either way
-		 * our CHILD_SA is gone now. */
-		child_gone(sa);
+	if (m->hdr.exchange == IKE_EXCH_CREATE_CHILD_SA)
+		return on_create_response(sa, &c, now_ms);
+	/* INFORMATIONAL: DPD or the answer to our DELETE. */
+	if (sa->req_kind == REQ_DELETE_IKE) {
+		go_down(sa, sa->rekeyed_to != NULL ? IKESA_DOWN_REKEYED : IKESA_DOWN_LOCAL_DELETE);
+	} else if (sa->req_kind == REQ_DELETE_CHILD) {
+		/* The peer's answer names its halves (R7296-1.4.1.a); either
+		 * way the pairs we asked about are gone now. */
+		for (unsigned i = 0; i < IKESA_CHILD_MAX; i++)
+			if (sa->children.c[i].state == CHILD_DELETING)
+				child_gone(sa, &sa->children.c[i]);
 	} else {
 		sa->st.dpd_ok++;
 	}
@@ -1421,9 +2063,10 @@ static int input_request(struct ikesa *sa, const struct ike_msg *m, size_t len, 
 		return drop(sa, IKESA_DROP_MSG_ID, M6E_PROTO);
 	bool expect_auth = !sa->initiator && sa->state == IKESA_INIT_DONE;
 	bool expect_info = sa->state == IKESA_ESTABLISHED || sa->state == IKESA_DELETING;
-	if ((m->hdr.exchange == IKE_EXCH_AUTH && !expect_auth) ||
-	    (m->hdr.exchange == IKE_EXCH_INFORMATIONAL && !expect_info) ||
-	    (m->hdr.exchange != IKE_EXCH_AUTH && m->hdr.exchange != IKE_EXCH_INFORMATIONAL))
+	bool known = m->hdr.exchange == IKE_EXCH_AUTH || m->hdr.exchange == IKE_EXCH_INFORMATIONAL ||
+		     m->hdr.exchange == IKE_EXCH_CREATE_CHILD_SA;
+	if (!known || (m->hdr.exchange == IKE_EXCH_AUTH && !expect_auth) ||
+	    (m->hdr.exchange != IKE_EXCH_AUTH && !expect_info))
 		return drop(sa, IKESA_DROP_EXCHANGE, M6E_PROTO);
 	struct ike_chain c;
 	int rc = open_sk(sa, m, len, &c);
@@ -1432,6 +2075,8 @@ static int input_request(struct ikesa *sa, const struct ike_msg *m, size_t len, 
 	if (m->hdr.exchange == IKE_EXCH_AUTH)
 		return on_auth_request(sa, id, &c, now_ms);
 	sa->last_heard = now_ms;
+	if (m->hdr.exchange == IKE_EXCH_CREATE_CHILD_SA)
+		return on_create_request(sa, id, &c);
 	return on_info_request(sa, id, &c);
 }
 
@@ -1439,6 +2084,7 @@ int ikesa_input(struct ikesa *sa, const uint8_t *msg, size_t len, const struct i
 {
 	struct ike_msg m;
 	(void)path; /* MOBIKE will look at it; today the SA keeps its path */
+	sa->now_ms = now_ms;
 	if (sa->state == IKESA_CLOSED || sa->state == IKESA_IDLE)
 		return drop(sa, IKESA_DROP_STATE, M6E_PROTO);
 	if (len > sizeof(sa->rx))
@@ -1452,18 +2098,77 @@ int ikesa_input(struct ikesa *sa, const uint8_t *msg, size_t len, const struct i
 	/* R7296-3.1.a: I is set exactly in what the original initiator sends. */
 	if (!!(m.hdr.flags & IKE_FLAG_I) == sa->initiator)
 		return drop(sa, IKESA_DROP_FLAGS, M6E_PROTO);
-	if (m.hdr.flags & IKE_FLAG_R)
-		return input_response(sa, msg, len, &m, now_ms);
-	return input_request(sa, &m, len, now_ms);
+	int rc = m.hdr.flags & IKE_FLAG_R ? input_response(sa, msg, len, &m, now_ms)
+					  : input_request(sa, &m, len, now_ms);
+	kick(sa, now_ms); /* queued work may go now that the window is free */
+	return rc;
 }
 
 /* ---- timers ---- */
+
+/* When the SA has something of its own to start (a queued Delete, a rekey,
+ * an expiry); only while no request of ours is outstanding. */
+static uint64_t work_due(const struct ikesa *sa)
+{
+	if (sa->state != IKESA_ESTABLISHED || sa->req_pending || sa->rekeyed_to != NULL)
+		return IKESA_NEVER;
+	uint64_t t = sa->ike_expire_at;
+	if (sa->ops->ike_rekeyed != NULL && sa->ike_rekey_at < t)
+		t = sa->ike_rekey_at;
+	for (unsigned i = 0; i < IKESA_CHILD_MAX; i++) {
+		const struct child_sa *c = &sa->children.c[i];
+		if (c->state == CHILD_DELETE_WANTED)
+			return 0;
+		if (c->state == CHILD_INSTALLED && c->rekey_at < t)
+			t = c->rekey_at;
+		if (c->state != CHILD_FREE && c->state != CHILD_DELETING && c->expire_at < t)
+			t = c->expire_at;
+	}
+	return t;
+}
+
+/* Start what is due, one request at a time (window of 1). Deletes first,
+ * then the IKE SA's own rekey (R7296-1.3.2.a: no CHILD_SA work on an SA
+ * about to be rekeyed), then the children's rekeys. */
+static void kick(struct ikesa *sa, uint64_t now_ms)
+{
+	if (work_due(sa) > now_ms)
+		return;
+	sa->now_ms = now_ms;
+	for (unsigned i = 0; i < IKESA_CHILD_MAX; i++) {
+		struct child_sa *c = &sa->children.c[i];
+		if (c->state != CHILD_FREE && c->state != CHILD_DELETING && c->state != CHILD_DELETE_WANTED &&
+		    c->expire_at <= now_ms) { /* R7296-2.8.a: an expired SA is not used */
+			sa->st.child_expired++;
+			child_set_state(c, CHILD_DELETE_WANTED);
+		}
+	}
+	if (send_child_deletes(sa, now_ms) != 0 || sa->req_pending)
+		return;
+	if (sa->ike_expire_at <= now_ms) {
+		info_request(sa, true, now_ms);
+		return;
+	}
+	if (sa->ops->ike_rekeyed != NULL && sa->ike_rekey_at <= now_ms) {
+		if (ikesa_rekey_ike(sa, now_ms) != 0)
+			sa->ike_rekey_at = IKESA_NEVER; /* the hard lifetime ends it */
+		return;
+	}
+	for (unsigned i = 0; i < IKESA_CHILD_MAX; i++) {
+		struct child_sa *c = &sa->children.c[i];
+		if (c->state == CHILD_INSTALLED && c->rekey_at <= now_ms) {
+			if (rekey_child_start(sa, c, now_ms) != 0)
+				c->rekey_at = IKESA_NEVER;
+			return;
+		}
+	}
+}
 
 uint64_t ikesa_next_timeout(const struct ikesa *sa)
 {
 	if (sa->state == IKESA_CLOSED)
 		return IKESA_NEVER;
-	uint64_t t = sa->req_pending ? sa->retx_at : IKESA_NEVER;
+	uint64_t t = sa->req_pending ? sa->retx_at : work_due(sa);
 	return sa->half_open_at < t ? sa->half_open_at : t;
 }
 
@@ -1471,14 +2176,20 @@ void ikesa_tick(struct ikesa *sa, uint64_t now_ms)
 {
 	if (sa->state == IKESA_CLOSED)
 		return;
+	sa->now_ms = now_ms;
 	if (sa->half_open_at <= now_ms) {
 		go_down(sa, IKESA_DOWN_TIMEOUT);
 		return;
 	}
-	if (!sa->req_pending || sa->retx_at > now_ms)
+	if (!sa->req_pending) {
+		kick(sa, now_ms);
+		return;
+	}
+	if (sa->retx_at > now_ms)
 		return;
 	if (sa->retx_sent >= IKESA_RETX_TRIES) { /* R7296-2.4.b: give up, the peer is gone */
-		go_down(sa, sa->state == IKESA_DELETING ? IKESA_DOWN_LOCAL_DELETE : IKESA_DOWN_TIMEOUT);
+		enum ikesa_down why = sa->state == IKESA_DELETING ? IKESA_DOWN_LOCAL_DELETE : IKESA_DOWN_TIMEOUT;
+		go_down(sa, sa->rekeyed_to != NULL ? IKESA_DOWN_REKEYED : why);
 		return;
 	}
 	sa->retx_sent++;
@@ -1511,3 +2222,18 @@ bool ikesa_nat_local(const struct ikesa *sa) { return sa->nat_local; }
 bool ikesa_nat_remote(const struct ikesa *sa) { return sa->nat_remote; }
 bool ikesa_peer_fragmentation(const struct ikesa *sa) { return sa->peer_frag; }
 uint64_t ikesa_last_heard(const struct ikesa *sa) { return sa->last_heard; }
+
+size_t ikesa_children(const struct ikesa *sa, struct ikesa_child_info *out, size_t cap)
+{
+	size_t n = 0;
+	for (unsigned i = 0; i < IKESA_CHILD_MAX; i++) {
+		const struct child_sa *c = &sa->children.c[i];
+		if (c->state == CHILD_FREE)
+			continue;
+		if (n < cap)
+			out[n] = (struct ikesa_child_info){ c->spi_in, c->spi_out, child_state_name(c->state), c->transport,
+							    c->created_ms, c->rekey_at, c->expire_at };
+		n++;
+	}
+	return n;
+}

@@ -82,6 +82,7 @@
 #define IKESA_KEYMAT_MAX 64      /* per direction: AES-256 key + HMAC key, or key + salt */
 #define IKESA_INIT_RETRIES 4     /* COOKIE / INVALID_KE round trips before giving up */
 #define IKESA_NEVER UINT64_MAX
+#define IKESA_CHILD_MAX 8        /* CHILD_SAs per IKE SA (RFC 4877 needs several) */
 
 /* One suite of ours, one transform per type. IKE: encr, key_bits, integ
  * (XFORM_INTEG_NONE with GCM), prf, dh. ESP: encr, key_bits, integ; prf and
@@ -123,6 +124,21 @@ struct ikesa_params {
 	/* Responder: demand a cookie once the adapter's half-open count
 	 * reaches this (0: always; UINT32_MAX: never). */
 	uint32_t cookie_threshold;
+	/* Rekeying (R7296-2.8): our rekeys of CHILD_SAs carry a KE of the IKE
+	 * SA's group (PFS). Lifetimes in ms from creation, 0: none; an SA is
+	 * rekeyed at lifetime - rekey_margin_ms - up to margin/2 of jitter
+	 * (rekey_margin_ms 0: never by itself); a child that reaches its
+	 * lifetime unrekeyed is deleted, an IKE SA too. */
+	bool pfs;
+	uint64_t child_lifetime_ms, ike_lifetime_ms, rekey_margin_ms;
+};
+
+/* A CHILD_SA to create on an established IKE SA (CREATE_CHILD_SA,
+ * RFC 7296 1.3.1). */
+struct ikesa_child_req {
+	struct ike_ts_list tsi, tsr;
+	bool transport;                          /* send USE_TRANSPORT_MODE */
+	bool pfs;                                /* KE of the IKE SA's DH group */
 };
 
 /* What child_up reports: everything to create the two ESP SAs. "in" is
@@ -139,6 +155,16 @@ struct ikesa_child {
 	struct ike_ts_list tsi, tsr;              /* as narrowed by the responder */
 	struct ikesa_id peer_id;
 	struct ikesa_path path;
+	uint32_t rekey_of;       /* spi_in of the pair this one replaces, 0 if new */
+	uint16_t pfs_group;      /* DH group of its KEYMAT, 0 without PFS */
+};
+
+/* What ikesa_children() lists: one line per pair in the table. */
+struct ikesa_child_info {
+	uint32_t spi_in, spi_out;
+	const char *state;       /* installed, rekeying, rekeyed, delete-wanted, deleting */
+	bool transport;
+	uint64_t created_ms, rekey_at, expire_at;
 };
 
 enum ikesa_state {
@@ -162,6 +188,7 @@ enum ikesa_down {
 	IKESA_DOWN_LOCAL_DELETE,     /* ikesa_delete() finished */
 	IKESA_DOWN_PEER_DELETE,      /* the peer deleted the IKE SA */
 	IKESA_DOWN_INTERNAL,         /* crypto or buffer failure on our side */
+	IKESA_DOWN_REKEYED,          /* replaced by a new IKE SA (ike_rekeyed); children moved */
 	IKESA_DOWN_COUNT
 };
 
@@ -211,6 +238,13 @@ struct ikesa_ops {
 	 * SPI, spi_out here); we answered with the Delete of spi_in
 	 * (R7296-1.4.1.a). Remove both ESP SAs. May be NULL. */
 	void (*child_down)(void *arg, const struct ikesa *sa, uint32_t spi_in, uint32_t spi_out);
+	/* The IKE SA was rekeyed (R7296-1.3.2.a): new_sa, ESTABLISHED, takes
+	 * over old_sa's CHILD_SAs (no child_down/child_up for them) and is the
+	 * adapter's from now on (index it by its SPIs, ikesa_free() it). old_sa
+	 * is deleted afterwards and ends CLOSED with IKESA_DOWN_REKEYED. new_sa
+	 * inherits old_sa's ops and arg. May be NULL: then no IKE rekey is
+	 * started and a peer's is refused with NO_ADDITIONAL_SAS. */
+	void (*ike_rekeyed)(void *arg, struct ikesa *old_sa, struct ikesa *new_sa);
 };
 
 /* Responder's stateless front: cookie secrets and the counters of what it
@@ -253,11 +287,31 @@ int ikesa_input(struct ikesa *sa, const uint8_t *msg, size_t len, const struct i
 int ikesa_dpd(struct ikesa *sa, uint64_t now_ms);
 /* INFORMATIONAL with Delete(IKE) (R7296-1.4.a, RFC 7296 1.4.1); CLOSED on the response. */
 int ikesa_delete(struct ikesa *sa, uint64_t now_ms);
-/* Delete our CHILD_SA (INFORMATIONAL with the Delete of our inbound SPI,
- * R7296-1.4.1); the IKE SA stays. child_down fires when the peer answers.
- * M6E_NOTFOUND without a CHILD_SA, M6E_PROTO when not established,
- * M6E_AGAIN while a request is outstanding. */
-int ikesa_delete_child(struct ikesa *sa, uint64_t now_ms);
+/* Delete the CHILD_SA whose inbound SPI is spi_in (INFORMATIONAL with the
+ * Delete of it, R7296-1.4.1); the IKE SA stays. child_down fires when the
+ * peer answers. M6E_NOTFOUND without that CHILD_SA, M6E_PROTO when not
+ * established; while a request is outstanding the Delete is queued and
+ * sent when the window frees (0). */
+int ikesa_delete_child(struct ikesa *sa, uint32_t spi_in, uint64_t now_ms);
+
+/* A new CHILD_SA (CREATE_CHILD_SA, R7296-1.3.1) with our ESP proposals;
+ * child_up on success, child_failed(notify) when refused (the IKE SA
+ * stays, R7296-1.3.1.c). M6E_PROTO when not established or the IKE SA is
+ * being rekeyed (R7296-1.3.2.a), M6E_AGAIN while a request is
+ * outstanding, M6E_NOSPACE with IKESA_CHILD_MAX children. */
+int ikesa_create_child(struct ikesa *sa, const struct ikesa_child_req *req, uint64_t now_ms);
+/* Rekey the CHILD_SA spi_in (N(REKEY_SA), R7296-1.3.3.a; PFS per
+ * params.pfs): child_up of the new pair (rekey_of = spi_in), then our
+ * Delete of the old one and its child_down. Errors as above, M6E_NOTFOUND
+ * for a pair that is not installed. Also what the adapter calls on a soft
+ * byte limit. */
+int ikesa_rekey_child(struct ikesa *sa, uint32_t spi_in, uint64_t now_ms);
+/* Rekey the IKE SA (R7296-1.3.2.a, 2.18): ops->ike_rekeyed with the new
+ * SA, then Delete(IKE) on this one. M6E_UNSUPP without ops->ike_rekeyed. */
+int ikesa_rekey_ike(struct ikesa *sa, uint64_t now_ms);
+
+/* The CHILD_SA table: up to cap entries into out, the count returned. */
+size_t ikesa_children(const struct ikesa *sa, struct ikesa_child_info *out, size_t cap);
 
 uint64_t ikesa_next_timeout(const struct ikesa *sa);
 void ikesa_tick(struct ikesa *sa, uint64_t now_ms);
@@ -269,6 +323,11 @@ struct ikesa_stats {
 	uint64_t dpd_answered;      /* empty INFORMATIONAL requests answered */
 	uint64_t dpd_ok;            /* our liveness checks answered */
 	uint64_t child_deleted;     /* CHILD_SA deleted by either side */
+	uint64_t child_created;     /* CHILD_SAs created by CREATE_CHILD_SA, either side */
+	uint64_t child_rekeyed;     /* CHILD_SAs replaced by a rekey, either side */
+	uint64_t child_refused;     /* CREATE_CHILD_SA requests we refused */
+	uint64_t collisions;        /* simultaneous rekeys resolved (R7296-2.8.1.a, 2.8.2.a) */
+	uint64_t child_expired;     /* children deleted at their hard lifetime */
 };
 
 enum ikesa_state ikesa_state(const struct ikesa *sa);

@@ -171,12 +171,82 @@ int ikesa_cx_debug_sk(const struct ikesa_cx *cx, uint8_t *ei, uint8_t *er, size_
 	return 0;
 }
 
-int ikesa_cx_child_keymat(const struct ikesa_cx *cx, const uint8_t *ni, size_t ni_len, const uint8_t *nr,
-			  size_t nr_len, size_t dir_len, uint8_t *i2r, uint8_t *r2i)
+int ikesa_cx_child_keymat(const struct ikesa_cx *cx, const uint8_t *gir, size_t gir_len, const uint8_t *ni,
+			  size_t ni_len, const uint8_t *nr, size_t nr_len, size_t dir_len, uint8_t *i2r, uint8_t *r2i)
 {
 	const struct ike_keys *k = &cx->keys;
-	return ike_child_keymat(k->suite.prf, k->sk_d, k->prf_len, NULL, 0, ni, ni_len, nr, nr_len, dir_len, i2r,
-				r2i);
+	return ike_child_keymat(k->suite.prf, k->sk_d, k->prf_len, gir, gir_len, ni, ni_len, nr, nr_len, dir_len,
+				i2r, r2i);
+}
+
+struct ikesa_dh {
+	struct ike_dh *dh;
+};
+
+int ikesa_dh_new(struct ikesa_dh **out, unsigned group, uint8_t *pub, size_t cap, size_t *len)
+{
+	struct ikesa_dh *d = calloc(1, sizeof(*d));
+	if (d == NULL)
+		return M6E_NOMEM;
+	int rc = ike_dh_new(&d->dh, group);
+	if (rc == 0)
+		rc = ike_dh_public(d->dh, pub, cap);
+	if (rc != 0) {
+		ikesa_dh_free(d);
+		return rc;
+	}
+	*len = ike_dh_public_len(group);
+	*out = d;
+	return 0;
+}
+
+void ikesa_dh_free(struct ikesa_dh *dh)
+{
+	if (dh == NULL)
+		return;
+	ike_dh_free(dh->dh);
+	free(dh);
+}
+
+int ikesa_dh_secret(struct ikesa_dh *dh, const uint8_t *peer_ke, size_t peer_ke_len, uint8_t *gir, size_t *gir_len,
+		    int *why)
+{
+	enum ike_crypto_reason r = IKE_CR_OK;
+	int rc = ike_dh_compute(dh->dh, peer_ke, peer_ke_len, gir, IKESA_DH_SECRET_MAX, &r);
+	if (why != NULL)
+		*why = (int)r;
+	if (rc == 0)
+		*gir_len = ike_dh_secret_len(ike_dh_group(dh->dh));
+	return rc;
+}
+
+int ikesa_cx_derive_rekey(struct ikesa_cx *cx, const struct ikesa_cx *old, unsigned encr, unsigned key_bits,
+			  unsigned integ, unsigned prf, const uint8_t *gir, size_t gir_len, const uint8_t *ni,
+			  size_t ni_len, const uint8_t *nr, size_t nr_len, const uint8_t spii[8], const uint8_t spir[8],
+			  bool original_initiator)
+{
+	uint8_t skeyseed[IKE_PRF_MAX];
+	struct ike_suite s = { .encr = encr, .key_bits = key_bits, .integ = integ, .prf = prf };
+	const struct ike_keys *ok = &old->keys;
+	int rc = M6E_INVAL;
+	if (cx->sk != NULL || old->sk == NULL || !ike_suite_valid(&s))
+		goto out;
+	/* The old PRF keys SKEYSEED; the new suite's PRF keys the rest. */
+	rc = ike_skeyseed_rekey(ok->suite.prf, ok->sk_d, ok->prf_len, gir, gir_len, ni, ni_len, nr, nr_len, skeyseed);
+	if (rc == 0)
+		rc = ike_keys_derive(&cx->keys, &s, skeyseed, ike_prf_len(ok->suite.prf), ni, ni_len, nr, nr_len, spii,
+				     spir);
+	if (rc == 0)
+		rc = ike_sk_new(&cx->sk, &cx->keys, original_initiator);
+out:
+	crypto_wipe(skeyseed, sizeof(skeyseed));
+	return rc;
+}
+
+bool ikesa_cx_rekey_we_lose(const uint8_t *our_ni, size_t our_ni_len, const uint8_t *our_nr, size_t our_nr_len,
+			    const uint8_t *peer_ni, size_t peer_ni_len, const uint8_t *peer_nr, size_t peer_nr_len)
+{
+	return ike_rekey_we_lose(our_ni, our_ni_len, our_nr, our_nr_len, peer_ni, peer_ni_len, peer_nr, peer_nr_len);
 }
 
 int ikesa_cx_natd(const uint8_t spii[8], const uint8_t spir[8], const uint8_t ip[16], uint16_t port,

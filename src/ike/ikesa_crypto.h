@@ -62,9 +62,39 @@ int ikesa_cx_auth_psk_check(const struct ikesa_cx *cx, bool of_initiator, const 
 int ikesa_cx_debug_sk(const struct ikesa_cx *cx, uint8_t *ei, uint8_t *er, size_t *encr_len, uint8_t *ai,
 		      uint8_t *ar, size_t *integ_len);
 
-/* CHILD_SA KEYMAT without PFS: dir_len octets each direction. */
-int ikesa_cx_child_keymat(const struct ikesa_cx *cx, const uint8_t *ni, size_t ni_len, const uint8_t *nr,
-			  size_t nr_len, size_t dir_len, uint8_t *i2r, uint8_t *r2i);
+/* CHILD_SA KEYMAT = prf+(SK_d, [g^ir |] Ni | Nr) (R7296-2.17.a): dir_len
+ * octets each direction; gir NULL without PFS. */
+int ikesa_cx_child_keymat(const struct ikesa_cx *cx, const uint8_t *gir, size_t gir_len, const uint8_t *ni,
+			  size_t ni_len, const uint8_t *nr, size_t nr_len, size_t dir_len, uint8_t *i2r, uint8_t *r2i);
+
+/*
+ * A Diffie-Hellman exchange of its own, for CREATE_CHILD_SA (PFS, IKE SA
+ * rekey): the initiator keeps one per outstanding request, the responder
+ * makes and drops one inside the handling of a request, so a collision
+ * (both at once) never mixes the two. Wiped on free.
+ */
+struct ikesa_dh;
+#define IKESA_DH_SECRET_MAX 256
+/* Fresh pair for group; our KE data into pub[cap], its length to *len. */
+int ikesa_dh_new(struct ikesa_dh **out, unsigned group, uint8_t *pub, size_t cap, size_t *len);
+void ikesa_dh_free(struct ikesa_dh *dh);
+/* g^ir from the peer's KE data (validated, R6989-2.3.a) into
+ * gir[IKESA_DH_SECRET_MAX]; *why (may be NULL) the refusal reason. */
+int ikesa_dh_secret(struct ikesa_dh *dh, const uint8_t *peer_ke, size_t peer_ke_len, uint8_t *gir, size_t *gir_len,
+		    int *why);
+
+/* IKE SA rekey (R7296-2.18.a): SKEYSEED = prf_old(SK_d(old), g^ir | Ni | Nr),
+ * then the new suite's SK_* with the new SPIs into cx (which has no keys yet).
+ * original_initiator: we initiated the rekey (R7296-1.3.2.a). */
+int ikesa_cx_derive_rekey(struct ikesa_cx *cx, const struct ikesa_cx *old, unsigned encr, unsigned key_bits,
+			  unsigned integ, unsigned prf, const uint8_t *gir, size_t gir_len, const uint8_t *ni,
+			  size_t ni_len, const uint8_t *nr, size_t nr_len, const uint8_t spii[8], const uint8_t spir[8],
+			  bool original_initiator);
+
+/* Simultaneous rekey (R7296-2.8.1.a, algorithms.md 8): true if the lowest of
+ * the four nonces is in our exchange, so what we created is redundant. */
+bool ikesa_cx_rekey_we_lose(const uint8_t *our_ni, size_t our_ni_len, const uint8_t *our_nr, size_t our_nr_len,
+			    const uint8_t *peer_ni, size_t peer_ni_len, const uint8_t *peer_nr, size_t peer_nr_len);
 
 /* NAT_DETECTION_*_IP hash over an IPv6 address and port (host order). */
 int ikesa_cx_natd(const uint8_t spii[8], const uint8_t spir[8], const uint8_t ip[16], uint16_t port,

@@ -1,5 +1,6 @@
 # src/ike: the IKEv2 engines (docs/IKE.md). ikesa: one IKE SA, pure.
-libm6_a_SOURCES += src/ike/ikesa.c src/ike/ikesa.h src/ike/ikesa_crypto.c src/ike/ikesa_crypto.h
+libm6_a_SOURCES += src/ike/ikesa.c src/ike/ikesa.h src/ike/ikesa_crypto.c src/ike/ikesa_crypto.h \
+	src/ike/child.c src/ike/child.h
 
 check_PROGRAMS += tests/unit/test_ikesa
 TESTS += tests/unit/test_ikesa

@@ -18,6 +18,9 @@
 #include "ike/ikesa.h"
 
 #define PAIR_QUEUE 32
+#define PAIR_SA_MAX 8       /* IKE SAs per side: the first one and its rekeyed successors */
+#define PAIR_LIVE_MAX 16
+#define PAIR_FORCE_MAX 8
 #define PAIR_MN 0
 #define PAIR_HA 1
 
@@ -42,6 +45,17 @@ struct pair_side {
 	uint16_t child_failed;
 	struct ikesa_child child;
 	uint64_t sent_at[16];
+	/* Every IKE SA of this side (sa is the newest); ike_rekeyed adds. */
+	struct ikesa *all[PAIR_SA_MAX];
+	unsigned n_all, n_rekeyed;
+	/* The pairs reported up and not down, in child_up order; gap: a
+	 * child_down left none while another was expected (make before break). */
+	struct ikesa_child live[PAIR_LIVE_MAX];
+	unsigned n_live;
+	bool gap;
+	/* Nonces (IKESA_NONCE_LEN draws) filled with these octets, in order. */
+	uint8_t force_nonce[PAIR_FORCE_MAX];
+	unsigned n_force, n_forced;
 	/* Responder policy: the home address this identity may protect. */
 	struct in6_addr allowed_hoa;
 };
@@ -95,6 +109,10 @@ static inline void pair_random(void *arg, void *buf, size_t len)
 {
 	struct pair_side *s = arg;
 	uint8_t *p = buf;
+	if (len == IKESA_NONCE_LEN && s->n_forced < s->n_force) {
+		memset(buf, s->force_nonce[s->n_forced++], len);
+		return;
+	}
 	for (size_t i = 0; i < len; i++)
 		p[i] = (uint8_t)(pair_xorshift(&s->rng) >> 24);
 }
@@ -157,6 +175,14 @@ static inline void pair_child_down(void *arg, const struct ikesa *sa, uint32_t s
 	s->n_child_down++;
 	s->down_spi_in = spi_in;
 	s->down_spi_out = spi_out;
+	for (unsigned i = 0; i < s->n_live; i++)
+		if (s->live[i].spi_in == spi_in) {
+			memmove(&s->live[i], &s->live[i + 1], (s->n_live - i - 1) * sizeof(s->live[0]));
+			s->n_live--;
+			if (s->n_live == 0)
+				s->gap = true;
+			break;
+		}
 }
 
 static inline void pair_child_up(void *arg, const struct ikesa_child *c)
@@ -164,6 +190,20 @@ static inline void pair_child_up(void *arg, const struct ikesa_child *c)
 	struct pair_side *s = arg;
 	s->n_child_up++;
 	s->child = *c;
+	if (s->n_live < PAIR_LIVE_MAX)
+		s->live[s->n_live++] = *c;
+}
+
+static inline void pair_ike_rekeyed(void *arg, struct ikesa *old_sa, struct ikesa *new_sa)
+{
+	struct pair_side *s = arg;
+	(void)old_sa;
+	s->n_rekeyed++;
+	if (s->n_all < PAIR_SA_MAX)
+		s->all[s->n_all++] = new_sa;
+	else
+		ikesa_free(new_sa); /* a test gone wild; not expected */
+	s->sa = new_sa;
 }
 
 static inline void pair_child_failed(void *arg, const struct ikesa *sa, uint16_t notify)
@@ -184,6 +224,7 @@ static const struct ikesa_ops pair_ops = {
 	.child_up = pair_child_up,
 	.child_failed = pair_child_failed,
 	.child_down = pair_child_down,
+	.ike_rekeyed = pair_ike_rekeyed,
 };
 
 static inline struct in6_addr pair_addr(uint8_t b1, uint8_t b5, uint16_t last)
@@ -259,17 +300,38 @@ static inline int pair_init(struct pair_ctx *c, uint64_t seed)
 
 static inline void pair_fini(struct pair_ctx *c)
 {
-	ikesa_free(c->side[0].sa);
-	ikesa_free(c->side[1].sa);
+	for (int w = 0; w < 2; w++)
+		for (unsigned i = 0; i < c->side[w].n_all; i++)
+			ikesa_free(c->side[w].all[i]);
 	ikesa_gate_free(c->gate);
 	memset(c, 0, sizeof(*c));
 }
 
 static inline int pair_start(struct pair_ctx *c)
 {
-	int rc = ikesa_new_initiator(&c->side[PAIR_MN].sa, &c->params[PAIR_MN], &pair_ops, &c->side[PAIR_MN],
-				     &c->side[PAIR_MN].path);
-	return rc != 0 ? rc : ikesa_start(c->side[PAIR_MN].sa, c->now);
+	struct pair_side *s = &c->side[PAIR_MN];
+	int rc = ikesa_new_initiator(&s->sa, &c->params[PAIR_MN], &pair_ops, s, &s->path);
+	if (rc != 0)
+		return rc;
+	s->all[s->n_all++] = s->sa;
+	return ikesa_start(s->sa, c->now);
+}
+
+/* The side's SA a datagram belongs to, by SPIs as an adapter would: an
+ * exact match first, then one still without SPIr; the newest SA when the
+ * header does not parse (the engine then counts the drop). */
+static inline struct ikesa *pair_find(struct pair_side *s, const uint8_t *b, size_t len)
+{
+	struct ike_hdr h;
+	if (ike_parse_hdr(b, len, &h, NULL) != 0)
+		return s->sa;
+	for (unsigned i = 0; i < s->n_all; i++)
+		if (ikesa_spi_i(s->all[i]) == h.spi_i && ikesa_spi_r(s->all[i]) == h.spi_r)
+			return s->all[i];
+	for (unsigned i = 0; i < s->n_all; i++)
+		if (ikesa_spi_i(s->all[i]) == h.spi_i && (ikesa_spi_r(s->all[i]) == 0 || h.spi_r == 0))
+			return s->all[i];
+	return s->sa;
 }
 
 /* Hand one datagram to its side: the responder's gate for an IKE_SA_INIT
@@ -282,12 +344,12 @@ static inline int pair_deliver(struct pair_ctx *c, int to, const uint8_t *b, siz
 		c->accept_rc = ikesa_accept(c->gate, &c->params[PAIR_HA], &pair_ops, s, c->half_open, b, len,
 					    &s->path, c->now, &sa);
 		if (c->accept_rc == 0)
-			s->sa = sa;
+			s->sa = s->all[s->n_all++] = sa;
 		return c->accept_rc;
 	}
 	if (s->sa == NULL)
 		return M6E_NOTFOUND;
-	return ikesa_input(s->sa, b, len, &s->path, c->now);
+	return ikesa_input(pair_find(s, b, len), b, len, &s->path, c->now);
 }
 
 /* Pop the next datagram (0) or M6E_NOTFOUND when the network is empty. */
@@ -314,14 +376,16 @@ static inline bool pair_advance(struct pair_ctx *c, uint64_t limit)
 {
 	uint64_t t = IKESA_NEVER;
 	for (int w = 0; w < 2; w++)
-		if (c->side[w].sa != NULL && ikesa_next_timeout(c->side[w].sa) < t)
-			t = ikesa_next_timeout(c->side[w].sa);
+		for (unsigned i = 0; i < c->side[w].n_all; i++)
+			if (ikesa_next_timeout(c->side[w].all[i]) < t)
+				t = ikesa_next_timeout(c->side[w].all[i]);
 	if (t == IKESA_NEVER || t > limit)
 		return false;
-	c->now = t;
+	if (t > c->now)
+		c->now = t;
 	for (int w = 0; w < 2; w++)
-		if (c->side[w].sa != NULL)
-			ikesa_tick(c->side[w].sa, c->now);
+		for (unsigned i = 0; i < c->side[w].n_all; i++)
+			ikesa_tick(c->side[w].all[i], c->now);
 	return true;
 }
 

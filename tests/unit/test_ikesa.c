@@ -531,7 +531,7 @@ START_TEST(delete_child_paired)
 	ck_assert_int_eq(pair_deliver(&ctx, PAIR_HA, req.b, req.len), 0);
 	ck_assert_int_eq(pair_pop(&ctx, &empty), 0);
 	ck_assert_int_eq(pair_deliver(&ctx, PAIR_MN, empty.b, empty.len), 0);
-	ck_assert_int_eq(ikesa_delete_child(mn()->sa, ctx.now), 0);
+	ck_assert_int_eq(ikesa_delete_child(mn()->sa, mn_in, ctx.now), 0);
 	ck_assert_int_eq(pair_pop(&ctx, &req), 0);
 	ck_assert_int_eq(pair_deliver(&ctx, PAIR_HA, req.b, req.len), 0);
 	ck_assert_uint_eq(ha()->n_child_down, 1);
@@ -549,8 +549,8 @@ START_TEST(delete_child_paired)
 	ck_assert_int_eq(ikesa_state(mn()->sa), IKESA_ESTABLISHED);
 	ck_assert_int_eq(ikesa_state(ha()->sa), IKESA_ESTABLISHED);
 	/* Nothing left to delete; liveness still works. */
-	ck_assert_int_eq(ikesa_delete_child(mn()->sa, ctx.now), M6E_NOTFOUND);
-	ck_assert_int_eq(ikesa_delete_child(ha()->sa, ctx.now), M6E_NOTFOUND);
+	ck_assert_int_eq(ikesa_delete_child(mn()->sa, mn_in, ctx.now), M6E_NOTFOUND);
+	ck_assert_int_eq(ikesa_delete_child(ha()->sa, mn_out, ctx.now), M6E_NOTFOUND);
 	ck_assert_int_eq(ikesa_dpd(ha()->sa, ctx.now), 0);
 	pair_pump(&ctx);
 	ck_assert_uint_eq(ikesa_stats(ha()->sa)->dpd_ok, 1);
