@@ -158,6 +158,9 @@ static bool esp_dh_ok(const struct ike_proposal *pp, uint16_t dh)
 bool child_esp_fits(const struct ike_proposal *pp, const struct ikesa_prop *o, uint16_t dh)
 {
 	enum aead_alg alg;
+	/* Our suite with a group: PFS with exactly that group (CREATE_CHILD_SA). */
+	if (dh != CHILD_DH_ANY && o->dh != 0 && dh != o->dh)
+		return false;
 	/* R4303-2.1.a: SPIs 1..255 are reserved, 0 means none. */
 	return pp->proto == IKE_PROTO_ESP && pp->spi_size == 4 && child_spi32(pp) >= 256 &&
 	       child_known_types_only(pp) && xform_to_aead(o->encr, o->key_bits, o->integ, &alg) == 0 &&
@@ -215,7 +218,7 @@ int child_check_esp(const struct ike_sa *resp, const struct ikesa_prop *ours, si
 	if (pp->num == 0 || pp->num > n_ours)
 		return -1;
 	const struct ikesa_prop *o = &ours[pp->num - 1];
-	unsigned want = 2u + (o->integ != XFORM_INTEG_NONE) + (dh != 0);
+	unsigned want = 2u + (o->integ != XFORM_INTEG_NONE) + (dh != 0 && dh != CHILD_DH_ANY);
 	if (!child_esp_fits(pp, o, dh) || !child_xf_has_type(pp, XFORM_ESN) || pp->n_xf != want)
 		return -1;
 	return pp->num - 1;

@@ -84,7 +84,8 @@ void child_add_xf(struct ike_proposal *pp, uint8_t type, uint16_t id, uint16_t k
 
 /* ESP proposal pp fits our suite o; dh: the KE group of the request (0:
  * none, then pp must not demand one; CHILD_DH_ANY: IKE_AUTH, where DH
- * transforms are ignored, R7296-1.2). */
+ * transforms are ignored, R7296-1.2). o->dh != 0 is our PFS policy for
+ * CREATE_CHILD_SA: that group and no other, and not without one. */
 #define CHILD_DH_ANY 0xffffu
 bool child_esp_fits(const struct ike_proposal *pp, const struct ikesa_prop *o, uint16_t dh);
 /* Our ESP proposal num with spi; dh != 0 adds that group (PFS). */

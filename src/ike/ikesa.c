@@ -1427,8 +1427,15 @@ static int create_request(struct ikesa *sa, uint64_t now_ms)
 		}
 		sa_pl.n_prop = (uint8_t)sa->p.n_ike;
 	} else {
-		for (size_t i = 0; i < sa->p.n_esp; i++)
-			child_fill_esp(&sa_pl.prop[i], (uint8_t)(i + 1), &sa->p.esp[i], pc->dh, pc->new_spi_in);
+		for (size_t i = 0; i < sa->p.n_esp; i++) {
+			struct ike_proposal *pp = &sa_pl.prop[i];
+			child_fill_esp(pp, (uint8_t)(i + 1), &sa->p.esp[i], pc->dh, pc->new_spi_in);
+			/* R7296-1.3.a: the KE's group first, our other IKE groups
+			 * after it, so a peer may ask for one of those instead. */
+			for (size_t g = 0; pc->dh != 0 && g < sa->p.n_ike; g++)
+				if (!child_xf_has(pp, XFORM_DH, sa->p.ike[g].dh, 0) && pp->n_xf < IKE_MAX_TRANSFORMS)
+					child_add_xf(pp, XFORM_DH, sa->p.ike[g].dh, 0);
+		}
 		sa_pl.n_prop = (uint8_t)sa->p.n_esp;
 	}
 	struct wbuf w;
@@ -1459,6 +1466,15 @@ static int create_request(struct ikesa *sa, uint64_t now_ms)
 	return rc;
 }
 
+/* The KE group of a CREATE_CHILD_SA of ours: our ESP suite's if it names
+ * one (policy), else the IKE SA's when PFS is wanted. */
+static uint16_t pfs_group(const struct ikesa *sa, bool want)
+{
+	if (sa->p.n_esp > 0 && sa->p.esp[0].dh != 0)
+		return sa->p.esp[0].dh;
+	return want ? sa->suite.dh : 0;
+}
+
 static void pc_begin(struct ikesa *sa, enum create_kind kind)
 {
 	ikesa_dh_free(sa->pc.kex);
@@ -1481,7 +1497,7 @@ int ikesa_create_child(struct ikesa *sa, const struct ikesa_child_req *req, uint
 	sa->pc.tsi = req->tsi;
 	sa->pc.tsr = req->tsr;
 	sa->pc.transport = req->transport;
-	sa->pc.dh = req->pfs ? sa->suite.dh : 0;
+	sa->pc.dh = pfs_group(sa, req->pfs);
 	return create_request(sa, now_ms);
 }
 
@@ -1496,7 +1512,7 @@ static int rekey_child_start(struct ikesa *sa, struct child_sa *c, uint64_t now_
 	sa->pc.tsi = c->tsi;
 	sa->pc.tsr = c->tsr;
 	sa->pc.transport = c->transport;
-	sa->pc.dh = sa->p.pfs ? sa->suite.dh : 0;
+	sa->pc.dh = pfs_group(sa, sa->p.pfs || c->suite.dh != 0);
 	int rc = create_request(sa, now_ms);
 	if (rc == 0) {
 		child_set_state(c, CHILD_REKEYING);
@@ -1940,6 +1956,15 @@ static bool create_ike_done(struct ikesa *sa, const struct create_payloads *cp, 
 	return true;
 }
 
+/* A group our CREATE_CHILD_SA offered: one of our IKE suites' (create_request). */
+static bool ke_group_offered(const struct ikesa *sa, uint16_t group)
+{
+	for (size_t i = 0; i < sa->p.n_ike; i++)
+		if (sa->p.ike[i].dh == group)
+			return true;
+	return false;
+}
+
 static int on_create_response(struct ikesa *sa, const struct ike_chain *c, uint64_t now_ms)
 {
 	struct pending_create *pc = &sa->pc;
@@ -1952,7 +1977,7 @@ static int on_create_response(struct ikesa *sa, const struct ike_chain *c, uint6
 		uint16_t group = 0;
 		/* R7296-1.3.a: once more with the group the peer names, if ours. */
 		if (n.type == IKE_N_INVALID_KE_PAYLOAD && ike_notify_invalid_ke_group(&n, &group) == 0 &&
-		    pc->dh != 0 && group != pc->dh && pc->ke_retries == 0 && ikesa_cx_supported(XFORM_DH, group, 0)) {
+		    pc->dh != 0 && group != pc->dh && pc->ke_retries == 0 && ke_group_offered(sa, group)) {
 			pc->ke_retries++;
 			pc->dh = group;
 			if (create_request(sa, now_ms) == 0)

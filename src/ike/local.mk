@@ -21,3 +21,11 @@ tests_tshark_ikesapcap_SOURCES = tests/tshark/ikesapcap.c tests/unit/ikesa_pair.
 tests_tshark_ikesapcap_LDADD = libm6.a $(M6_LIBS)
 TESTS += tests/tshark/ikesa-tshark.sh
 EXTRA_DIST += tests/tshark/ikesa-tshark.sh
+
+# CHILD_SAs beyond the first and rekeying of CHILD and IKE SAs (tier 2).
+check_PROGRAMS += tests/unit/test_ikechild
+TESTS += tests/unit/test_ikechild
+tests_unit_test_ikechild_SOURCES = tests/unit/test_ikechild.c tests/unit/ikesa_pair.h tests/unit/testutil.c \
+	tests/unit/testutil.h
+tests_unit_test_ikechild_CFLAGS = $(TEST_CFLAGS)
+tests_unit_test_ikechild_LDADD = $(TEST_LDADD)
