@@ -1,0 +1,12 @@
+# src/ike/mip6ike: RFC 4877 policy between the IKE engine and Mobile IPv6
+# (docs/IKE.md "RFC 4877 over IKEv2"). Pure: plans, PAD, CP answer, slots.
+libm6_a_SOURCES += src/ike/mip6ike.c src/ike/mip6ike.h
+
+# Tier 1 (plans of the shipped configs, PAD, CP, classify, TS bytes) and
+# tier 2 (two ikesa engines with mip6ike_ha_ts_policy as the HA's policy).
+check_PROGRAMS += tests/unit/test_mip6ike
+TESTS += tests/unit/test_mip6ike
+tests_unit_test_mip6ike_SOURCES = tests/unit/test_mip6ike.c tests/unit/testutil.c tests/unit/testutil.h \
+	tests/unit/ikesa_pair.h
+tests_unit_test_mip6ike_CFLAGS = $(TEST_CFLAGS)
+tests_unit_test_mip6ike_LDADD = $(TEST_LDADD)
