@@ -10,3 +10,10 @@ tests_unit_test_mip6ike_SOURCES = tests/unit/test_mip6ike.c tests/unit/testutil.
 	tests/unit/ikesa_pair.h
 tests_unit_test_mip6ike_CFLAGS = $(TEST_CFLAGS)
 tests_unit_test_mip6ike_LDADD = $(TEST_LDADD)
+
+# tshark decodes the plan's TSi/TSr (MH type / ICMPv6 type in the ports).
+check_PROGRAMS += tests/tshark/mip6ike_tspcap
+tests_tshark_mip6ike_tspcap_SOURCES = tests/tshark/mip6ike_tspcap.c tests/tshark/pcap_udp6.h
+tests_tshark_mip6ike_tspcap_LDADD = libm6.a $(M6_LIBS)
+TESTS += tests/tshark/mip6ike-tshark.sh
+EXTRA_DIST += tests/tshark/mip6ike-tshark.sh
