@@ -17,3 +17,11 @@ tests_tshark_mip6ike_tspcap_SOURCES = tests/tshark/mip6ike_tspcap.c tests/tshark
 tests_tshark_mip6ike_tspcap_LDADD = libm6.a $(M6_LIBS)
 TESTS += tests/tshark/mip6ike-tshark.sh
 EXTRA_DIST += tests/tshark/mip6ike-tshark.sh
+
+# The HA policy on peer-chosen TSi/TSr and CFG_REQUESTs: accepted means a
+# subset, the peer's own home address, the slot classify finds
+# (tests/fuzz/fuzz_mip6ike.c; seeds from tests/fuzz/mkcorpus_mip6ike.py).
+check_PROGRAMS += tests/fuzz/replay_mip6ike
+TESTS += tests/fuzz/replay_mip6ike
+tests_fuzz_replay_mip6ike_SOURCES = tests/fuzz/fuzz_mip6ike.c tests/fuzz/replay.c
+EXTRA_DIST += tests/fuzz/mkcorpus_mip6ike.py
