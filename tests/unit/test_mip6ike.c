@@ -699,15 +699,18 @@ static void t2_run(void)
 {
 	struct pair_side *m = &ctx.side[PAIR_MN], *h = &ctx.side[PAIR_HA];
 	ck_assert_int_eq(ikesa_new_initiator(&m->sa, &ctx.params[PAIR_MN], &t2_ops, m, &m->path), 0);
+	m->all[m->n_all++] = m->sa; /* pair_fini() frees what all[] holds */
 	ck_assert_int_eq(ikesa_start(m->sa, ctx.now), 0);
 	static struct pair_dgram d;
 	for (unsigned i = 0; i < 16 && pair_pop(&ctx, &d) == 0; i++) {
 		struct pair_side *s = &ctx.side[d.to];
-		if (d.to == PAIR_HA && h->sa == NULL)
-			ikesa_accept(ctx.gate, &ctx.params[PAIR_HA], &t2_ops, s, 0, d.b, d.len, &s->path, ctx.now,
-				     &h->sa);
-		else if (s->sa != NULL)
+		if (d.to == PAIR_HA && h->sa == NULL) {
+			if (ikesa_accept(ctx.gate, &ctx.params[PAIR_HA], &t2_ops, s, 0, d.b, d.len, &s->path, ctx.now,
+					 &h->sa) == 0)
+				h->all[h->n_all++] = h->sa;
+		} else if (s->sa != NULL) {
 			ikesa_input(s->sa, d.b, d.len, &s->path, ctx.now);
+		}
 	}
 }
 
