@@ -77,12 +77,18 @@ START_TEST(test_empty_config_defaults)
 	/* ipsec exists without its section and carries its defaults. */
 	const struct conf_ipsec *ip = conf_ipsec(c);
 	ck_assert_uint_eq(ip->replay_window, 64);
-	ck_assert_uint_eq(ip->n_esp_proposals, 4);
-	ck_assert_str_eq(ip->esp_proposals[0], "aes256gcm16");
-	ck_assert_uint_eq(ip->esp[0].encr, 20); /* ENCR_AES_GCM_16 */
-	ck_assert_uint_eq(ip->esp[0].encr_keybits, 256);
-	ck_assert_uint_eq(ip->esp[2].encr, 12); /* aes256-sha256: ENCR_AES_CBC */
-	ck_assert_uint_eq(ip->esp[2].integ, 12); /* AUTH_HMAC_SHA2_256_128 */
+	conf_free(c);
+	/* ike.esp-proposals: AEAD only by default (RFC 8221 5). */
+	c = load("ike = { identity = \"a.example\"; auth = \"psk\"; };", &e);
+	ck_assert_msg(c != NULL, "%s: %s", e.key, e.msg);
+	const struct conf_ike *ike = conf_ike(c);
+	ck_assert_uint_eq(ike->n_esp_proposals, 2);
+	ck_assert_str_eq(ike->esp_proposals[0], "aes256gcm16");
+	ck_assert_uint_eq(ike->esp[0].encr, 20); /* ENCR_AES_GCM_16 */
+	ck_assert_uint_eq(ike->esp[0].encr_keybits, 256);
+	ck_assert_uint_eq(ike->esp[1].encr, 20);
+	ck_assert_uint_eq(ike->esp[1].encr_keybits, 128);
+	ck_assert_uint_eq(ike->esp[1].integ, 0);
 	conf_free(c);
 }
 END_TEST
@@ -445,10 +451,13 @@ static const struct {
 	{"mn sa to wrong ha", MN_BASE "ipsec = { manual-sa = ( { name = \"a\"; spi = 300; direction = \"out\"; source = \"2001:db8:1::100\";\n"
 				      " destination = \"2001:db8:1::2\"; mode = \"transport\"; traffic = \"bu-ba\"; " SA_KEYS " } ); };",
 	 4, "ipsec.manual-sa[0].destination", "not mobile-node.ha-address"},
-	{"esp proposal without integrity", "ipsec = { esp-proposals = [\"aes128\"]; };", 1, "ipsec.esp-proposals[0]",
-	 "needs an integrity algorithm"},
-	{"esp aead with integrity", "ipsec = { esp-proposals = [\"aes128gcm16-sha256\"]; };", 1,
-	 "ipsec.esp-proposals[0]", "takes no integrity"},
+	{"esp proposal without integrity", "ike = { identity = \"a.example\"; auth = \"psk\"; esp-proposals = [\"aes128\"]; };",
+	 1, "ike.esp-proposals[0]", "needs an integrity algorithm"},
+	{"esp aead with integrity",
+	 "ike = { identity = \"a.example\"; auth = \"psk\"; esp-proposals = [\"aes128gcm16-sha256\"]; };", 1,
+	 "ike.esp-proposals[0]", "takes no integrity"},
+	{"esp proposals moved", "ipsec = { esp-proposals = [\"aes128gcm16\"]; };", 1, "ipsec.esp-proposals",
+	 "moved to ike.esp-proposals"},
 	{"ike null", "ike = { identity = \"a.example\"; auth = \"psk\"; proposals = [\"null-sha256-modp2048\"]; };", 1,
 	 "ike.proposals[0]", "RFC 8247 2.1"},
 	{"ike no dh", "ike = { identity = \"a.example\"; auth = \"psk\"; proposals = [\"aes128-sha256\"]; };", 1,

@@ -135,7 +135,8 @@ static void pass(struct node *from, struct node *to, const char *src, const char
 	/* SPI | Seq | IV (16) | ciphertext | ICV (16), R4303-2.a layout. */
 	ck_assert_uint_eq(o.len, 8 + 16 + (len + 2 + 15) / 16 * 16 + 16);
 	ck_assert_uint_eq(o.len % 16, 8);
-	struct fwd_in in = { .udp = encap_udp, .src = from->outer, .dst = to->outer };
+	struct fwd_in in = { .udp = encap_udp, .src = from->outer, .dst = to->outer, .sport = o.port,
+			     .dport = o.port };
 	const struct ipsecdb_tunnel *t = NULL;
 	size_t off, ilen;
 	ck_assert_int_eq(fwdpath_in(to->db, &in, buf + o.off, o.len, &t, &off, &ilen, &v), 0);
@@ -265,7 +266,8 @@ static size_t sealed_echo(uint8_t *buf, const char *src, const char *dst)
 START_TEST(in_refused)
 {
 	static uint8_t buf[FWD_BUF_SIZE], keep[FWD_BUF_SIZE];
-	struct fwd_in in = { .udp = encap_udp, .src = A.outer, .dst = B.outer };
+	uint16_t port = encap_udp ? 4500 : 0;
+	struct fwd_in in = { .udp = encap_udp, .src = A.outer, .dst = B.outer, .sport = port, .dport = port };
 	const struct ipsecdb_tunnel *t;
 	size_t off, ilen, len;
 	struct fwd_verdict v;

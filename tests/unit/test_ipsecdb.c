@@ -586,7 +586,7 @@ static const char pol_json_mn1_bu_out[] =
 	"\"name\":\"mn1-bu-out\",\"selector\":\"2001:db8:1::1/128 -> 2001:db8:1::100/128 mh type ba\","
 	"\"selectors\":{\"source\":\"2001:db8:1::1/128\",\"destination\":\"2001:db8:1::100/128\",\"protocol\":135,"
 	"\"sport\":null,\"dport\":null,\"mh_type\":6,\"icmp_type\":null,\"icmp_code\":null,\"interface\":null},"
-	"\"sa\":{\"name\":\"mn1-bu-out\",\"spi\":4098,\"mode\":\"transport\",\"present\":true},"
+	"\"sa\":{\"name\":\"mn1-bu-out\",\"spi\":4098,\"mode\":\"transport\",\"present\":true,\"larval\":false},"
 	"\"packets\":2,\"bytes\":128}]\n";
 
 START_TEST(show_policies)
