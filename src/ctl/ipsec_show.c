@@ -72,13 +72,13 @@ static void sa_json(struct json *j, const struct sa *sa, const char *name, const
 	json_str(j, "source", addr_fmt(&sa->src, src, sizeof(src)));
 	json_str(j, "destination", addr_fmt(&sa->dst, dst, sizeof(dst)));
 	json_str(j, "encapsulation", sa->udp_encap ? "udp" : "esp");
-	if (sa->udp_encap)
+	if (sa->udp_encap) {
 		json_u64(j, "udp_port", sa->encap_dport);
+		json_u64(j, "udp_source_port", sa->encap_sport); /* with NAT, maybe not udp_port */
+	}
 	if (tunnel)
 		json_str(j, "tunnel", tunnel);
 	json_bool(j, "manual", sa->manual);
-	if (sa->udp_encap)
-		json_u64(j, "udp_source_port", sa->encap_sport);
 	json_str(j, "state", sa_state_name(sa->state));
 	json_u64(j, "packets", sa->cnt.packets);
 	json_u64(j, "bytes", sa->cnt.bytes);

@@ -243,24 +243,31 @@ int fwdpath_in(struct ipsecdb *db, const struct fwd_in *in, uint8_t *pkt, size_t
 	int rc;
 	if (in->udp && (rc = udp_classify(in, pkt, len, v)) != 0)
 		return rc;
-	struct sa *sa = NULL;
+	/* The SA is bound to its outer addresses, encapsulation and ports (for
+	 * an IKE-keyed tunnel what IKE saw, maybe a NAT's): the same keys
+	 * arriving any other way are not this tunnel's traffic. Checked before
+	 * the ICV so such packets move neither the window nor the counters. */
+	struct rbuf r;
+	uint32_t spi;
+	rbuf_init(&r, pkt, len);
+	struct sa *sa = rbuf_u32(&r, &spi) == 0 ? sad_lookup(ipsecdb_sad(db), SA_DIR_IN, spi) : NULL;
+	const struct ipsecdb_tunnel *tun = ipsecdb_sa_tunnel(db, sa);
+	if (sa && !tun)
+		return drop(v, FWD_DROP_NO_TUNNEL, M6E_NOTFOUND);
+	if (sa && (sa->udp_encap != in->udp || !addr_eq(&in->src, &sa->src) || !addr_eq(&in->dst, &sa->dst) ||
+		   (in->udp && (in->sport != sa->encap_sport || in->dport != sa->encap_dport))))
+		return drop(v, FWD_DROP_OUTER, M6E_PERM);
 	struct esp_result res;
-	/* SPI lookup, replay check, ICV, window update, padding: the engine's
-	 * order (R4303-3.4.2.a, R4303-3.4.3.a, R4303-3.4.4.a). */
-	rc = esp_open_sad(ipsecdb_sad(db), NULL, pkt, len, &sa, &res);
+	/* Replay check, ICV, window update, padding: the engine's order
+	 * (R4303-3.4.2.a, R4303-3.4.3.a, R4303-3.4.4.a); an unknown SPI is
+	 * the engine's to refuse and count. */
+	rc = sa ? esp_open(sa, NULL, pkt, len, &res) : esp_open_sad(ipsecdb_sad(db), NULL, pkt, len, &sa, &res);
 	if (rc != 0) {
 		v->esp = res.drop;
 		return drop(v, FWD_DROP_ESP, rc);
 	}
-	const struct ipsecdb_tunnel *tun = ipsecdb_sa_tunnel(db, sa);
 	if (!tun)
 		return drop(v, FWD_DROP_NO_TUNNEL, M6E_NOTFOUND);
-	/* The SA is bound to its outer addresses, encapsulation and ports (for
-	 * an IKE-keyed tunnel what IKE saw, maybe a NAT's): the same keys
-	 * arriving any other way are not this tunnel's traffic. */
-	if (sa->udp_encap != in->udp || !addr_eq(&in->src, &sa->src) || !addr_eq(&in->dst, &sa->dst) ||
-	    (in->udp && (in->sport != sa->encap_sport || in->dport != sa->encap_dport)))
-		return drop(v, FWD_DROP_OUTER, M6E_PERM);
 	if (res.next_header != ESP_NH_IPV6)
 		return drop(v, FWD_DROP_NOT_IPV6, M6E_PROTO);
 	struct spd_pkt sp;
