@@ -765,6 +765,83 @@ static int child_sa_new(const struct ipsecdb *db, const struct ipsecdb_child *c,
 	return sa_new(&p, now_ms, sa);
 }
 
+/* Room for one more child record. */
+static int children_reserve(struct ipsecdb *db)
+{
+	if (db->n_children < db->cap_children)
+		return 0;
+	size_t cap = db->cap_children ? 2 * db->cap_children : 8;
+	struct ipsecdb_child_rec *v = realloc(db->children, cap * sizeof(*v));
+	if (!v)
+		return M6E_NOMEM;
+	db->children = v;
+	db->cap_children = cap;
+	return 0;
+}
+
+/* Both SAs into db's SAD; on failure neither is (and both stay the
+ * caller's). */
+static int sad_add_pair(struct sad *sad, struct sa *in, struct sa *out)
+{
+	int rc = sad_add(sad, in);
+	if (rc == 0 && (rc = sad_add(sad, out)) < 0)
+		sad_remove(sad, in);
+	return rc;
+}
+
+/* Make the pair (already in db's SAD) tunnel t's newest: IN entries naming
+ * in, the OUT entries on out (make-before-break: the older pairs' IN
+ * entries stay until they are removed). Needs children_reserve(). */
+static int child_attach(struct ipsecdb *db, struct ipsecdb_tunnel *t, struct sa *in, struct sa *out)
+{
+	int rc = tunnel_entries(db->spd, t, SPD_DIR_IN, SPD_PROTECT, in);
+	if (rc < 0) {
+		spd_del_sa(db->spd, in);
+		return rc;
+	}
+	in->user = out->user = t; /* ipsecdb_sa_tunnel() */
+	spd_set_group_sa(db->spd, t->ifid, SPD_DIR_OUT, out);
+	t->out_sa = out;
+	t->in_sas[t->n_in_sas++] = in;
+	struct ipsecdb_child_rec *r = &db->children[db->n_children++];
+	*r = (struct ipsecdb_child_rec){ .in = in, .out = out, .tunnel = (size_t)(t - db->tunnels),
+					 .seq = ++db->child_seq };
+	snprintf(r->name_in, sizeof(r->name_in), "%s-ike-in", t->name);
+	snprintf(r->name_out, sizeof(r->name_out), "%s-ike-out", t->name);
+	return 0;
+}
+
+/* Undo child_attach() for db->children[idx] and take its SAs out of the
+ * SAD (they become the caller's): its IN entries go, and the OUT entries
+ * fall back to the newest remaining pair of the tunnel, or larval. */
+static void child_detach(struct ipsecdb *db, size_t idx, struct sa **in, struct sa **out)
+{
+	struct ipsecdb_child_rec gone = db->children[idx];
+	struct ipsecdb_tunnel *t = &db->tunnels[gone.tunnel];
+	spd_del_sa(db->spd, gone.in);
+	for (size_t i = 0; i < t->n_in_sas; i++)
+		if (t->in_sas[i] == gone.in) {
+			memmove(&t->in_sas[i], &t->in_sas[i + 1], (t->n_in_sas - i - 1) * sizeof(t->in_sas[0]));
+			t->n_in_sas--;
+			break;
+		}
+	memmove(&db->children[idx], &db->children[idx + 1], (db->n_children - idx - 1) * sizeof(db->children[0]));
+	db->n_children--;
+	if (t->out_sa == gone.out) {
+		const struct ipsecdb_child_rec *newest = NULL;
+		for (size_t i = 0; i < db->n_children; i++)
+			if (db->children[i].tunnel == gone.tunnel && (!newest || db->children[i].seq > newest->seq))
+				newest = &db->children[i];
+		t->out_sa = newest ? newest->out : NULL;
+		spd_set_group_sa(db->spd, t->ifid, SPD_DIR_OUT, t->out_sa);
+	}
+	sad_remove(db->sad, gone.in);
+	sad_remove(db->sad, gone.out);
+	gone.in->user = gone.out->user = NULL;
+	*in = gone.in;
+	*out = gone.out;
+}
+
 int ipsecdb_child_install(struct ipsecdb *db, const char *tunnel, const struct ipsecdb_child *c, uint64_t now_ms,
 			  char *err, size_t errlen)
 {
@@ -787,44 +864,21 @@ int ipsecdb_child_install(struct ipsecdb *db, const char *tunnel, const struct i
 	if (sad_lookup(db->sad, SA_DIR_IN, c->spi_in) || sad_lookup(db->sad, SA_DIR_OUT, c->spi_out))
 		return child_fail(err, errlen, M6E_EXISTS, "%s: SPI 0x%08x in or 0x%08x out already installed",
 				  t->name, c->spi_in, c->spi_out);
-	if (db->n_children == db->cap_children) {
-		size_t cap = db->cap_children ? 2 * db->cap_children : 8;
-		struct ipsecdb_child_rec *v = realloc(db->children, cap * sizeof(*v));
-		if (!v)
-			return child_fail(err, errlen, M6E_NOMEM, "out of memory");
-		db->children = v;
-		db->cap_children = cap;
-	}
+	if ((rc = children_reserve(db)) < 0)
+		return child_fail(err, errlen, rc, "out of memory");
 	if ((rc = child_sa_new(db, c, false, now_ms, &in)) < 0 || (rc = child_sa_new(db, c, true, now_ms, &out)) < 0) {
 		/* sa_new refuses reserved SPIs, unknown algorithms, wrong key lengths. */
-		child_fail(err, errlen, rc == M6E_NOMEM ? rc : M6E_INVAL, "%s: cannot create the SA pair: %s", t->name,
-			   err_str(rc));
 		rc = rc == M6E_NOMEM ? rc : M6E_INVAL;
+		child_fail(err, errlen, rc, "%s: cannot create the SA pair: %s", t->name, err_str(rc));
 		goto fail_free;
 	}
-	if ((rc = sad_add(db->sad, in)) < 0)
+	if ((rc = sad_add_pair(db->sad, in, out)) < 0)
 		goto fail_free;
-	if ((rc = sad_add(db->sad, out)) < 0) {
-		sad_remove(db->sad, in);
-		goto fail_free;
-	}
-	in->user = out->user = t; /* ipsecdb_sa_tunnel() */
-	if ((rc = tunnel_entries(db->spd, t, SPD_DIR_IN, SPD_PROTECT, in)) < 0) {
-		spd_del_sa(db->spd, in);
+	if ((rc = child_attach(db, t, in, out)) < 0) {
 		sad_remove(db->sad, in);
 		sad_remove(db->sad, out);
 		goto fail_free;
 	}
-	/* Make-before-break: new traffic leaves on the new SA at once, the old
-	 * inbound SA keeps its IN entries until its pair is removed. */
-	spd_set_group_sa(db->spd, t->ifid, SPD_DIR_OUT, out);
-	t->out_sa = out;
-	t->in_sas[t->n_in_sas++] = in;
-	struct ipsecdb_child_rec *r = &db->children[db->n_children++];
-	*r = (struct ipsecdb_child_rec){ .in = in, .out = out, .tunnel = (size_t)(t - db->tunnels),
-					 .seq = ++db->child_seq };
-	snprintf(r->name_in, sizeof(r->name_in), "%s-ike-in", t->name);
-	snprintf(r->name_out, sizeof(r->name_out), "%s-ike-out", t->name);
 	char l[ADDR_STRLEN], rm[ADDR_STRLEN];
 	LOG_INFO(LOG_SUB_IPSEC, "%s: CHILD_SA in 0x%08x out 0x%08x %s, %s [%s]:%u <-> [%s]:%u", t->name, in->spi,
 		 out->spi, aead_alg_name(in->alg), c->udp_encap ? "ESP-in-UDP" : "ESP",
@@ -844,32 +898,44 @@ int ipsecdb_child_remove(struct ipsecdb *db, uint32_t spi_in)
 	struct ipsecdb_child_rec *r = child_find(db, spi_in);
 	if (!r)
 		return M6E_NOTFOUND;
-	struct ipsecdb_child_rec gone = *r;
-	struct ipsecdb_tunnel *t = &db->tunnels[gone.tunnel];
-	spd_del_sa(db->spd, gone.in);
-	for (size_t i = 0; i < t->n_in_sas; i++)
-		if (t->in_sas[i] == gone.in) {
-			memmove(&t->in_sas[i], &t->in_sas[i + 1], (t->n_in_sas - i - 1) * sizeof(t->in_sas[0]));
-			t->n_in_sas--;
-			break;
-		}
-	size_t idx = (size_t)(r - db->children);
-	memmove(r, r + 1, (db->n_children - idx - 1) * sizeof(*r));
-	db->n_children--;
-	if (t->out_sa == gone.out) {
-		/* Fall back to the newest remaining pair of this tunnel, or larval. */
-		const struct ipsecdb_child_rec *newest = NULL;
-		for (size_t i = 0; i < db->n_children; i++)
-			if (db->children[i].tunnel == gone.tunnel && (!newest || db->children[i].seq > newest->seq))
-				newest = &db->children[i];
-		t->out_sa = newest ? newest->out : NULL;
-		spd_set_group_sa(db->spd, t->ifid, SPD_DIR_OUT, t->out_sa);
-	}
-	LOG_INFO(LOG_SUB_IPSEC, "%s: CHILD_SA in 0x%08x out 0x%08x removed; out now %s", t->name, gone.in->spi,
-		 gone.out->spi, t->out_sa ? "the newest remaining pair" : "larval");
-	sad_del(db->sad, gone.in);
-	sad_del(db->sad, gone.out);
+	struct sa *in, *out;
+	const struct ipsecdb_tunnel *t = &db->tunnels[r->tunnel];
+	child_detach(db, (size_t)(r - db->children), &in, &out);
+	LOG_INFO(LOG_SUB_IPSEC, "%s: CHILD_SA in 0x%08x out 0x%08x removed; out now %s", t->name, in->spi, out->spi,
+		 t->out_sa ? "the newest remaining pair" : "larval");
+	sa_free(in);
+	sa_free(out);
 	return 0;
+}
+
+size_t ipsecdb_children_move(struct ipsecdb *to, struct ipsecdb *from)
+{
+	size_t moved = 0, i = 0;
+	/* Oldest first, so the newest pair of each tunnel ends up sending. */
+	while (i < from->n_children) {
+		const struct ipsecdb_child_rec *r = &from->children[i];
+		const struct ipsecdb_tunnel *old_t = &from->tunnels[r->tunnel];
+		struct ipsecdb_tunnel *t = ipsecdb_tunnel_by_name(to, old_t->name);
+		if (!t || strcmp(t->ike_peer, old_t->ike_peer) != 0 || t->n_in_sas >= IPSECDB_TUNNEL_SAS ||
+		    sad_lookup(to->sad, SA_DIR_IN, r->in->spi) || sad_lookup(to->sad, SA_DIR_OUT, r->out->spi) ||
+		    children_reserve(to) < 0) {
+			i++; /* stays with from (the IKE adapter deletes it) */
+			continue;
+		}
+		struct sa *in, *out;
+		child_detach(from, i, &in, &out);
+		if (sad_add_pair(to->sad, in, out) == 0 && child_attach(to, t, in, out) == 0) {
+			moved++;
+			continue;
+		}
+		/* Out of memory half way: the pair is lost; its SAs go. */
+		sad_remove(to->sad, in);
+		sad_remove(to->sad, out);
+		LOG_ERR(LOG_SUB_IPSEC, "%s: CHILD_SA in 0x%08x lost moving to the new configuration", t->name, in->spi);
+		sa_free(in);
+		sa_free(out);
+	}
+	return moved;
 }
 
 int ipsecdb_child_get(const struct ipsecdb *db, uint32_t spi_in, struct sa **in, struct sa **out,

@@ -189,6 +189,18 @@ int ipsecdb_child_install(struct ipsecdb *db, const char *tunnel, const struct i
  * M6E_NOTFOUND.
  */
 int ipsecdb_child_remove(struct ipsecdb *db, uint32_t spi_in);
+/*
+ * Reload: move every installed pair of `from` (the old db) whose tunnel
+ * exists in `to` by name, still keyed by the same ike-peer, into `to`, with
+ * its keys, counters, sequence numbers and replay window, so the peer sees
+ * no change (re-installing from KEYMAT restarts the sequence numbers, which
+ * a peer with anti-replay drops as too old). Call after fwd_set_db(to)
+ * succeeded and before freeing from. Pairs whose tunnel is gone or changed
+ * peer stay in from (freed with it; the IKE adapter should delete them);
+ * ipsecdb_child_get(to, spi_in, ...) tells which moved. Returns how many
+ * pairs moved.
+ */
+size_t ipsecdb_children_move(struct ipsecdb *to, struct ipsecdb *from);
 /* The SAs of the installed pair with inbound SPI spi_in (counters, state
  * for soft limits; owned by db, valid until the pair is removed), and its
  * tunnel. Any out pointer may be NULL. 0 or M6E_NOTFOUND. */

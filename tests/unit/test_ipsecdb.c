@@ -911,6 +911,80 @@ START_TEST(ike_install_into_fresh_db)
 }
 END_TEST
 
+/* The better reload: the live pairs move with their sequence numbers and
+ * replay state; a pair whose tunnel went away stays behind. */
+START_TEST(ike_children_move)
+{
+	struct conf *c = load_text(ike_conf);
+	struct ipsecdb *old = build_ok(c);
+	struct ipsecdb_child c1 = child(0x5001, true), c2 = child(0x5002, false), c3 = child(0x5003, false);
+	install_ok(old, "ikt", &c1);
+	install_ok(old, "ikt", &c2);
+	install_ok(old, "ikt2", &c3);
+	struct sa *in2, *out2;
+	ck_assert_int_eq(ipsecdb_child_get(old, 0x5002, &in2, &out2, NULL), 0);
+	out2->seq = 123456; /* traffic went out on it */
+	/* The new config drops ikt2 and moves ikt's tunnel id (ikt is second). */
+	static const char text[] =
+		"ike = { identity = \"gw-a.example.org\"; auth = \"psk\";\n"
+		"  peers = ( { name = \"gwb\"; identity = \"gw-b.example.org\"; address = \"2001:db8:b::1\";"
+		"  psk = \"000102030405060708090a0b0c0d0e0f\"; } ); };\n"
+		"tunnels = (\n"
+		"{ name = \"plain\"; local = \"2001:db8:a::1\"; remote = \"2001:db8:d::1\";"
+		"  local-prefixes = [ \"2001:db8:10::/48\" ]; remote-prefixes = [ \"2001:db8:40::/48\" ]; },\n"
+		"{ name = \"ikt\"; local = \"2001:db8:a::1\"; remote = \"2001:db8:b::1\"; ike-peer = \"gwb\";"
+		"  local-prefixes = [ \"2001:db8:10::/48\" ]; remote-prefixes = [ \"2001:db8:20::/48\", \"2001:db8:21::/48\" ]; }\n"
+		");\n";
+	struct conf *c_new = load_text(text);
+	struct ipsecdb *fresh = build_ok(c_new);
+	struct ipsecdb_tunnel *t = ipsecdb_tunnel_by_name(fresh, "ikt");
+	ck_assert_ptr_nonnull(t);
+	ck_assert_uint_eq(t->ifid, 2);
+	ck_assert_ptr_null(ipsecdb_tunnel_by_name(fresh, "ikt2"));
+	ck_assert_uint_eq(ipsecdb_children_move(fresh, old), 2);
+	/* The same SA objects, state kept; the newest pair sends. */
+	struct sa *in, *out;
+	const struct ipsecdb_tunnel *owner;
+	ck_assert_int_eq(ipsecdb_child_get(fresh, 0x5002, &in, &out, &owner), 0);
+	ck_assert_ptr_eq(in, in2);
+	ck_assert_ptr_eq(out, out2);
+	ck_assert_ptr_eq(owner, t);
+	ck_assert_uint_eq(out->seq, 123456);
+	ck_assert_ptr_eq(t->out_sa, out2);
+	ck_assert_uint_eq(t->n_in_sas, 2);
+	ck_assert_ptr_eq(ipsecdb_sa_tunnel(fresh, in), t);
+	ck_assert_str_eq(ipsecdb_sa_name(fresh, in), "ikt-ike-in");
+	ck_assert_int_eq(ipsecdb_child_get(fresh, 0x5001, NULL, NULL, NULL), 0);
+	ck_assert_int_eq(ipsecdb_child_get(fresh, 0x5003, NULL, NULL, NULL), M6E_NOTFOUND);
+	/* ikt2's pair stayed behind; ikt left old larval. */
+	ck_assert_int_eq(ipsecdb_child_get(old, 0x5003, NULL, NULL, NULL), 0);
+	ck_assert_int_eq(ipsecdb_child_get(old, 0x5002, NULL, NULL, NULL), M6E_NOTFOUND);
+	ck_assert_ptr_null(ipsecdb_tunnel_by_name(old, "ikt")->out_sa);
+	ck_assert_uint_eq(sad_count(ipsecdb_sad(old)), 2);
+	ipsecdb_free(old);
+	/* Policies in the new db: on ikt's new interface id, naming the SAs. */
+	struct spd_pkt p = { .src = A("2001:db8:10::1"), .dst = A("2001:db8:21::1"), .proto = 6, .ifid = 2 };
+	struct spd_entry *e = spd_lookup(ipsecdb_spd(fresh), SPD_DIR_OUT, &p);
+	ck_assert_ptr_nonnull(e);
+	ck_assert_ptr_eq(e->protect.sa, out2);
+	struct spd_pkt back = { .src = A("2001:db8:21::1"), .dst = A("2001:db8:10::1"), .proto = 6, .ifid = 2 };
+	enum spd_drop why;
+	ck_assert_int_eq(spd_check_inbound(ipsecdb_spd(fresh), &back, in2, NULL, &why), 0);
+	/* A second reload (back to the first config) moves them again, and
+	 * leaves nothing behind. */
+	struct ipsecdb *again = build_ok(c);
+	ck_assert_uint_eq(ipsecdb_children_move(again, fresh), 2);
+	ck_assert_uint_eq(sad_count(ipsecdb_sad(fresh)), 0);
+	ck_assert_uint_eq(ipsecdb_children_move(again, fresh), 0);
+	ck_assert_ptr_eq(ipsecdb_tunnel_by_name(again, "ikt")->out_sa, out2);
+	ipsecdb_free(fresh);
+	ck_assert_int_eq(ikt_inbound(again, in2, &why), 0);
+	ipsecdb_free(again);
+	conf_free(c_new);
+	conf_free(c);
+}
+END_TEST
+
 START_TEST(ike_listings)
 {
 	struct conf *c = load_text(ike_conf);
@@ -966,6 +1040,7 @@ static Suite *ipsecdb_suite(void)
 	tcase_add_test(tc, ike_install_rekey_remove);
 	tcase_add_test(tc, ike_install_refusals);
 	tcase_add_test(tc, ike_install_into_fresh_db);
+	tcase_add_test(tc, ike_children_move);
 	tcase_add_test(tc, ike_listings);
 	suite_add_tcase(s, tc);
 	return s;
