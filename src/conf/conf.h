@@ -182,9 +182,6 @@ struct conf_proposal {
 
 struct conf_ipsec {
 	unsigned replay_window;
-	char esp_proposals[CONF_PROPOSAL_MAX][CONF_PROPOSAL_LEN];
-	size_t n_esp_proposals;
-	struct conf_proposal esp[CONF_PROPOSAL_MAX]; /* esp_proposals, parsed */
 	struct conf_manual_sa *manual_sas;
 	size_t n_manual_sas;
 };
@@ -198,6 +195,7 @@ struct conf_ike_peer {
 	struct in6_addr address; /* :: = any */
 	enum conf_ike_auth auth;
 	struct conf_key psk;
+	bool initiate; /* start the IKE SA at startup and keep it up; false: wait for the peer */
 };
 
 struct conf_ike {
@@ -211,6 +209,10 @@ struct conf_ike {
 	char proposals[CONF_PROPOSAL_MAX][CONF_PROPOSAL_LEN];
 	size_t n_proposals;
 	struct conf_proposal ike[CONF_PROPOSAL_MAX]; /* proposals, parsed */
+	/* CHILD_SA (ESP) proposals, best first; AEAD only by default (RFC 8221) */
+	char esp_proposals[CONF_PROPOSAL_MAX][CONF_PROPOSAL_LEN];
+	size_t n_esp_proposals;
+	struct conf_proposal esp[CONF_PROPOSAL_MAX]; /* esp_proposals, parsed */
 	unsigned ike_lifetime;   /* seconds */
 	unsigned child_lifetime; /* seconds */
 	unsigned rekey_margin;   /* seconds */
@@ -242,8 +244,12 @@ struct conf_tunnel {
 	size_t n_remote_prefixes;
 	char manual_sas[CONF_PREFIX_MAX][CONF_NAME_MAX]; /* names in ipsec.manual-sa */
 	size_t n_manual_sas;
-	enum conf_encap encapsulation;
+	enum conf_encap encapsulation; /* manual SAs only: IKE-keyed tunnels follow NAT detection */
 	unsigned udp_port;
+	/* "" or the ike.peers name that keys this tunnel: its prefixes are the
+	 * traffic selectors, local/remote the IKE end points; exclusive with
+	 * manual_sas. */
+	char ike_peer[CONF_NAME_MAX];
 };
 
 struct conf;

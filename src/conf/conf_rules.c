@@ -304,10 +304,6 @@ static int check_manual_sas(struct conf_ctx *x)
 				return rc;
 		}
 	}
-	char why[160];
-	for (size_t i = 0; i < ip->n_esp_proposals; i++)
-		if (conf_alg_parse_esp(ip->esp_proposals[i], &x->c->ipsec.esp[i], why, sizeof(why)))
-			return rule_fail(x, "ipsec", -1, "esp-proposals", "%s", why);
 	return 0;
 }
 
@@ -343,11 +339,16 @@ static int check_ike(struct conf_ctx *x)
 		}
 		if ((p->auth == CONF_IKE_PSK || ike->auth == CONF_IKE_PSK) && !p->psk.len)
 			return rule_fail(x, "ike.peers", idx, "psk", "missing (auth = \"psk\"; give psk or psk-file)");
+		if (p->initiate && IN6_IS_ADDR_UNSPECIFIED(&p->address))
+			return rule_fail(x, "ike.peers", idx, "initiate", "needs the peer's address (address is \"::\")");
 	}
 	char wbuf[160];
 	for (size_t i = 0; i < ike->n_proposals; i++)
 		if (conf_alg_parse_ike(ike->proposals[i], &ike->ike[i], wbuf, sizeof(wbuf)))
 			return rule_fail(x, "ike", -1, "proposals", "%s", wbuf);
+	for (size_t i = 0; i < ike->n_esp_proposals; i++)
+		if (conf_alg_parse_esp(ike->esp_proposals[i], &ike->esp[i], wbuf, sizeof(wbuf)))
+			return rule_fail(x, "ike", -1, "esp-proposals", "%s", wbuf);
 	return 0;
 }
 
@@ -385,6 +386,54 @@ static int check_tunnel_sas(struct conf_ctx *x, size_t i)
 	return 0;
 }
 
+/* Whether list[idx].key was written in the file (not a default). */
+static bool member_given(struct conf_ctx *x, const char *where, int idx, const char *key)
+{
+	const config_setting_t *s = config_lookup(x->cfg, where);
+	if (s)
+		s = config_setting_get_elem(s, (unsigned)idx);
+	return s && config_setting_is_group(s) && config_setting_get_member(s, key);
+}
+
+/* An IKE-keyed tunnel: its peer exists, no manual SAs, no fixed
+ * encapsulation (NAT detection decides, RFC 7296 2.23), and the peer's
+ * address (when given) is the tunnel's remote end. Tunnels keyed by one
+ * peer share its IKE SA, so they share its end points too. */
+static int check_tunnel_ike(struct conf_ctx *x, size_t i)
+{
+	const struct conf *c = x->c;
+	const struct conf_tunnel *t = &c->tunnels[i];
+	int idx = (int)i;
+	char a[ADDR_STRLEN], b[ADDR_STRLEN];
+	if (!t->ike_peer[0])
+		return 0;
+	const struct conf_ike_peer *peer = NULL;
+	for (size_t k = 0; c->ike.present && k < c->ike.n_peers; k++)
+		if (strcmp(c->ike.peers[k].name, t->ike_peer) == 0)
+			peer = &c->ike.peers[k];
+	if (!peer)
+		return rule_fail(x, "tunnels", idx, "ike-peer", "no ike.peers entry named \"%s\"", t->ike_peer);
+	if (t->n_manual_sas)
+		return rule_fail(x, "tunnels", idx, "manual-sas", "given together with ike-peer; use one of them");
+	if (member_given(x, "tunnels", idx, "encapsulation"))
+		return rule_fail(x, "tunnels", idx, "encapsulation",
+				 "not with ike-peer: NAT detection decides (RFC 7296 2.23)");
+	if (member_given(x, "tunnels", idx, "udp-port"))
+		return rule_fail(x, "tunnels", idx, "udp-port", "not with ike-peer: IKE uses port 4500 (RFC 7296 2.23)");
+	if (!IN6_IS_ADDR_UNSPECIFIED(&peer->address) && !addr_eq(&peer->address, &t->remote))
+		return rule_fail(x, "tunnels", idx, "remote", "%s is not the address %s of ike peer \"%s\"",
+				 fmt_addr(&t->remote, a), fmt_addr(&peer->address, b), peer->name);
+	for (size_t j = 0; j < i; j++) {
+		const struct conf_tunnel *o = &c->tunnels[j];
+		if (strcmp(o->ike_peer, t->ike_peer) == 0 &&
+		    (!addr_eq(&o->local, &t->local) || !addr_eq(&o->remote, &t->remote)))
+			return rule_fail(x, "tunnels", idx, "local",
+					 "tunnel \"%s\" uses ike peer \"%s\" with other end points; one IKE SA has one pair",
+					 o->name, t->ike_peer);
+	}
+	return 0;
+}
+
 static int check_tunnels(struct conf_ctx *x)
 {
 	const struct conf *c = x->c;
@@ -408,8 +457,8 @@ static int check_tunnels(struct conf_ctx *x)
 						return rule_fail(x, "tunnels", idx, "remote-prefixes",
 								 "entry %zu overlaps tunnel \"%s\"", a, o->name);
 		}
-		int rc = check_tunnel_sas(x, i);
-		if (rc)
+		int rc = check_tunnel_ike(x, i);
+		if (rc || (rc = check_tunnel_sas(x, i)))
 			return rc;
 	}
 	return 0;

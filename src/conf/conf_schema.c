@@ -203,9 +203,6 @@ const struct conf_schema_row conf_schema[] = {
 	R_GROUP("ipsec", struct conf, ipsec, NOOFF, 0, "ESP settings and manually keyed SAs"),
 	R_UINT("ipsec.replay-window", struct conf_ipsec, replay_window, "64", 32, 4096, 0,
 	       "anti-replay window, packets (RFC 4303 3.4.3: at least 32)"),
-	R_STRS("ipsec.esp-proposals", struct conf_ipsec, esp_proposals, n_esp_proposals, 0,
-	       "[\"aes256gcm16\", \"aes128gcm16\", \"aes256-sha256\", \"aes128-sha256\"]", conf_alg_check_esp,
-	       "child SA proposals offered by IKE, best first (see PROPOSALS)"),
 	R_LIST("ipsec.manual-sa", struct conf_ipsec, manual_sas, n_manual_sas, struct conf_manual_sa, 0,
 	       "manually keyed SAs (RFC 3776 5.2 layout for MN-HA signalling)"),
 	R_STRT("ipsec.manual-sa[].name", CONF_T_STR, struct conf_manual_sa, name, CONF_F_REQ, NULL, NULL,
@@ -255,6 +252,9 @@ const struct conf_schema_row conf_schema[] = {
 	R_STRS("ike.proposals", struct conf_ike, proposals, n_proposals, 0,
 	       "[\"aes256gcm16-prfsha256-ecp256\", \"aes128-sha256-ecp256\", \"aes128-sha256-modp2048\"]",
 	       conf_alg_check_ike, "IKE SA proposals, best first (see PROPOSALS)"),
+	R_STRS("ike.esp-proposals", struct conf_ike, esp_proposals, n_esp_proposals, 0,
+	       "[\"aes256gcm16\", \"aes128gcm16\"]", conf_alg_check_esp,
+	       "CHILD_SA (ESP) proposals, best first; AEAD by default (RFC 8221 5, see PROPOSALS)"),
 	R_UINT("ike.ike-lifetime", struct conf_ike, ike_lifetime, "86400", 300, 604800, 0,
 	       "IKE SA lifetime, seconds"),
 	R_UINT("ike.child-lifetime", struct conf_ike, child_lifetime, "28800", 60, 604800, 0,
@@ -297,6 +297,8 @@ const struct conf_schema_row conf_schema[] = {
 	      "pre-shared key in hex, 16..64 octets"),
 	R_KEY("ike.peers[].psk-file", CONF_T_KEYFILE, struct conf_ike_peer, psk, 16, 64,
 	      "file holding the pre-shared key in hex (mode 0600), instead of psk"),
+	R_BOOL("ike.peers[].initiate", struct conf_ike_peer, initiate, "false", 0,
+	       "start the IKE SA at startup and keep it up (needs address); false: wait for the peer"),
 
 	/* tunnels */
 	R_LIST("tunnels", struct conf, tunnels, n_tunnels, struct conf_tunnel, 0,
@@ -312,11 +314,13 @@ const struct conf_schema_row conf_schema[] = {
 	R_PREFIXES("tunnels[].remote-prefixes", struct conf_tunnel, remote_prefixes, n_remote_prefixes, CONF_F_REQ,
 		   1, "inner prefixes behind the peer; must not overlap another tunnel's"),
 	R_STRS("tunnels[].manual-sas", struct conf_tunnel, manual_sas, n_manual_sas, 0, "[]", NULL,
-	       "names of ipsec.manual-sa entries (mode tunnel, one in and one out); empty: keyed by IKE"),
+	       "names of ipsec.manual-sa entries (mode tunnel, one in and one out); empty with no ike-peer: plain IPv6-in-IPv6"),
+	R_STRT("tunnels[].ike-peer", CONF_T_STR, struct conf_tunnel, ike_peer, 0, NULL, NULL,
+	       "name of the ike.peers entry that keys this tunnel (instead of manual-sas); \"\" = none"),
 	R_ENUM("tunnels[].encapsulation", struct conf_tunnel, encapsulation, 0, "\"esp\"", encap_names, NULL,
-	       "esp (IP protocol 50) or udp (RFC 3948)"),
+	       "esp (IP protocol 50) or udp (RFC 3948); manual SAs only (with ike-peer NAT detection decides)"),
 	R_UINT("tunnels[].udp-port", struct conf_tunnel, udp_port, "4500", 1, 65535, 0,
-	       "UDP port with encapsulation = \"udp\""),
+	       "UDP port with encapsulation = \"udp\" (manual SAs only)"),
 };
 const size_t conf_schema_rows = sizeof(conf_schema) / sizeof(conf_schema[0]);
 

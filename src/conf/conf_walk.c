@@ -80,8 +80,18 @@ static const char *child_name(const struct conf_schema_row *row, const char *par
 	return strpbrk(name, ".[") ? NULL : name;
 }
 
+/* Keys that moved: say where to, not just "unknown". */
+static const struct {
+	const char *from, *to;
+} moved_keys[] = {
+	{ "ipsec.esp-proposals", "ike.esp-proposals" },
+};
+
 static int fail_unknown(struct conf_ctx *x, const config_setting_t *s, const char *key, const char *spath)
 {
+	for (size_t i = 0; i < sizeof(moved_keys) / sizeof(moved_keys[0]); i++)
+		if (strcmp(key, moved_keys[i].from) == 0)
+			return conf_fail(x, s, key, "moved to %s", moved_keys[i].to);
 	const char *name = config_setting_name(s);
 	const char *best = NULL;
 	size_t best_d = 3; /* suggest only close names */

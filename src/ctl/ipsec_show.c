@@ -72,8 +72,10 @@ static void sa_json(struct json *j, const struct sa *sa, const char *name, const
 	json_str(j, "source", addr_fmt(&sa->src, src, sizeof(src)));
 	json_str(j, "destination", addr_fmt(&sa->dst, dst, sizeof(dst)));
 	json_str(j, "encapsulation", sa->udp_encap ? "udp" : "esp");
-	if (sa->udp_encap)
+	if (sa->udp_encap) {
 		json_u64(j, "udp_port", sa->encap_dport);
+		json_u64(j, "udp_source_port", sa->encap_sport); /* with NAT, maybe not udp_port */
+	}
 	if (tunnel)
 		json_str(j, "tunnel", tunnel);
 	json_bool(j, "manual", sa->manual);
@@ -209,6 +211,7 @@ static void pol_json(struct json *j, const struct spd_entry *e, unsigned pos, co
 			json_str(j, "tunnel_destination", addr_fmt(&e->protect.tunnel_dst, a, sizeof(a)));
 		}
 		json_bool(j, "present", e->protect.sa != NULL);
+		json_bool(j, "larval", spd_is_larval(e)); /* IKE-keyed, no CHILD_SA yet */
 		json_obj_end(j);
 	} else {
 		json_null(j, "sa");
@@ -226,6 +229,8 @@ static void pol_text(struct wbuf *w, const struct spd_entry *e, unsigned pos, co
 		snprintf(sa, sizeof(sa), "-");
 	else if (sa_name)
 		snprintf(sa, sizeof(sa), "%s", sa_name);
+	else if (spd_is_larval(e))
+		snprintf(sa, sizeof(sa), "larval"); /* IKE-keyed, no CHILD_SA yet */
 	else
 		snprintf(sa, sizeof(sa), "0x%08" PRIx32 "%s", e->protect.spi, e->protect.sa ? "" : " (none)");
 	ctl_textf(w, "%-4u %-4" PRIu32 " %-4s %-8s %-6s %-74s %-20s %-10" PRIu64 " %-12" PRIu64 " %s\n", pos,

@@ -33,7 +33,9 @@ struct fwd_tunnel {
 	char name[CONF_IFNAME_MAX];
 	struct io_tun *tun;
 	struct io_watch *watch;
-	struct fwd_ep *ep;
+	/* Outer sockets: a manual tunnel has the one of its encapsulation, an
+	 * IKE-keyed tunnel both (each SA says which it uses). */
+	struct fwd_ep *ep_esp, *ep_udp;
 	const struct ipsecdb_tunnel *t; /* in fwd->db */
 	unsigned mtu;
 	struct fwd_tunnel *next;
@@ -48,12 +50,14 @@ struct fwd {
 	struct fwd_tunnel **by_ifid; /* index ifid - 1 (site tunnels: position + 1) */
 	size_t n_by_ifid;
 	struct fwd_ep *eps;
+	fwd_ike_sink_fn ike_fn;
+	void *ike_arg;
 	/* The packet pool: FWD_BURST buffers of FWD_BUF_SIZE, one burst at a
 	 * time (the loop is single-threaded and a burst is finished before the
 	 * next event), and the burst descriptors. */
 	uint8_t *pool;
 	struct io_msg rx[FWD_BURST];
-	struct io_msg tx[FWD_BURST];
+	struct io_msg tx_esp[FWD_BURST], tx_udp[FWD_BURST];
 };
 
 static uint8_t *pool_buf(struct fwd *f, size_t i)
@@ -111,7 +115,24 @@ static void fwd_log_out_drop(const struct fwd_tunnel *ft, const uint8_t *pkt, si
 	       fwd_drop_name(v->drop), *detail ? ": " : "", detail);
 }
 
-/* A TUN is readable: drain one burst, seal in place, send it in one go. */
+/* Send one burst on ep (NULL: the tunnel has no socket of that kind). */
+static void fwd_send(struct fwd_ep *ep, const struct io_msg *tx, size_t k)
+{
+	size_t failed = k;
+	int sent = 0;
+	if (k == 0)
+		return;
+	if (ep)
+		sent = io_sock_send_burst(ep->sock, tx, k, &failed);
+	if (sent > 0)
+		fwdpath_count_out((size_t)sent);
+	struct fwd_verdict sv = { .drop = FWD_DROP_SEND };
+	for (size_t i = 0; i < failed; i++)
+		fwdpath_count(&sv);
+}
+
+/* A TUN is readable: drain one burst, seal in place, send it in one go
+ * (one sendmmsg per encapsulation). */
 static void fwd_on_tun(void *arg)
 {
 	struct fwd_tunnel *ft = arg;
@@ -124,7 +145,7 @@ static void fwd_on_tun(void *arg)
 	if (n <= 0)
 		return;
 	fwdpath_count_in((size_t)n);
-	size_t k = 0;
+	size_t k_esp = 0, k_udp = 0;
 	for (int i = 0; i < n; i++) {
 		struct fwd_verdict v = { .drop = FWD_DROP_TOO_BIG };
 		struct fwd_out o;
@@ -136,19 +157,12 @@ static void fwd_on_tun(void *arg)
 				fwd_log_out_drop(ft, f->rx[i].buf, f->rx[i].len, &v);
 			continue;
 		}
-		f->tx[k] = (struct io_msg){ .buf = pool_buf(f, (size_t)i) + o.off, .len = o.len, .peer = o.peer,
-					    .port = o.port };
-		k++;
+		struct io_msg *tx = o.udp ? &f->tx_udp[k_udp++] : &f->tx_esp[k_esp++];
+		*tx = (struct io_msg){ .buf = pool_buf(f, (size_t)i) + o.off, .len = o.len, .peer = o.peer,
+				       .port = o.port };
 	}
-	if (k == 0)
-		return;
-	size_t failed = 0;
-	int sent = io_sock_send_burst(ft->ep->sock, f->tx, k, &failed);
-	if (sent > 0)
-		fwdpath_count_out((size_t)sent);
-	struct fwd_verdict sv = { .drop = FWD_DROP_SEND };
-	for (size_t i = 0; i < failed; i++)
-		fwdpath_count(&sv);
+	fwd_send(ft->ep_esp, f->tx_esp, k_esp);
+	fwd_send(ft->ep_udp, f->tx_udp, k_udp);
 }
 
 /* An outer socket is readable: one burst in, each packet opened in place
@@ -168,10 +182,13 @@ static void fwd_on_sock(void *arg)
 	for (int i = 0; i < n; i++) {
 		struct io_msg *m = &f->rx[i];
 		struct fwd_verdict v = { .drop = FWD_DROP_TOO_BIG };
-		struct fwd_in in = { .udp = ep->kind == IO_SOCK_UDP, .src = m->peer, .dst = m->local };
+		struct fwd_in in = { .udp = ep->kind == IO_SOCK_UDP, .src = m->peer, .dst = m->local,
+				     .sport = m->port, .dport = ep->port, .ike = f->ike_fn, .ike_arg = f->ike_arg };
 		const struct ipsecdb_tunnel *t = NULL;
 		size_t off = 0, len = 0;
 		if (m->truncated || fwdpath_in(f->db, &in, m->buf, m->len, &t, &off, &len, &v) != 0) {
+			if (v.drop == FWD_DROP_NONE)
+				continue; /* an IKE message, given to the sink */
 			fwdpath_count(&v);
 			const char *detail = fwd_drop_detail(&v);
 			char a[ADDR_STRLEN];
@@ -206,13 +223,13 @@ static void fwd_ep_put(struct fwd *f, struct fwd_ep *ep)
 	free(ep);
 }
 
-/* The end point for t, shared or newly opened (one more reference). */
-static int fwd_ep_get(struct fwd *f, const struct ipsecdb_tunnel *t, struct fwd_ep **out, char *err, size_t errlen)
+/* The end point (kind, local, port), shared or newly opened (one more
+ * reference). */
+static int fwd_ep_get(struct fwd *f, enum io_sock_kind kind, const struct in6_addr *local, uint16_t port,
+		      struct fwd_ep **out, char *err, size_t errlen)
 {
-	enum io_sock_kind kind = t->udp_encap ? IO_SOCK_UDP : IO_SOCK_ESP;
-	uint16_t port = t->udp_encap ? t->udp_port : 0;
 	for (struct fwd_ep *ep = f->eps; ep; ep = ep->next) {
-		if (ep->kind == kind && ep->port == port && addr_eq(&ep->local, &t->local)) {
+		if (ep->kind == kind && ep->port == port && addr_eq(&ep->local, local)) {
 			ep->refs++;
 			*out = ep;
 			return 0;
@@ -225,9 +242,9 @@ static int fwd_ep_get(struct fwd *f, const struct ipsecdb_tunnel *t, struct fwd_
 	}
 	ep->fwd = f;
 	ep->kind = kind;
-	ep->local = t->local;
+	ep->local = *local;
 	ep->port = port;
-	int rc = io_sock_open(kind, &t->local, port, &ep->sock, err, errlen);
+	int rc = io_sock_open(kind, local, port, &ep->sock, err, errlen);
 	if (rc == 0 && (rc = io_watch_new(f->loop, io_sock_fd(ep->sock), fwd_on_sock, ep, &ep->watch)) != 0)
 		snprintf(err, errlen, "cannot watch the %s socket", io_sock_kind_name(kind));
 	if (rc != 0) {
@@ -254,7 +271,8 @@ static void fwd_tunnel_free(struct fwd *f, struct fwd_tunnel *ft)
 			kstate_forget_ifname(f->ks, ft->name);
 		LOG_NOTICE(LOG_SUB_FWD, "tunnel %s closed", ft->name);
 	}
-	fwd_ep_put(f, ft->ep);
+	fwd_ep_put(f, ft->ep_esp);
+	fwd_ep_put(f, ft->ep_udp);
 	free(ft);
 }
 
@@ -267,7 +285,9 @@ static struct fwd_tunnel *fwd_find(struct fwd_tunnel *list, const char *name)
 }
 
 /* The outbound SA's algorithm decides the overhead (no SA: plain CBC+HMAC
- * worst case, the manual-key suite). */
+ * worst case, the manual-key suite). An IKE-keyed tunnel's SAs come and go
+ * and NAT detection picks the encapsulation: the worst case, CBC+HMAC in
+ * UDP, so the MTU never has to shrink under running traffic. */
 static unsigned fwd_mtu_for(const struct ipsecdb_tunnel *t)
 {
 	unsigned outer = FWD_OUTER_MTU_DEFAULT;
@@ -278,6 +298,8 @@ static unsigned fwd_mtu_for(const struct ipsecdb_tunnel *t)
 		LOG_WARN(LOG_SUB_FWD, "%s: no interface holds %s; assuming an outer MTU of %u", t->name,
 			 addr_fmt(&t->local, a, sizeof(a)), outer);
 	}
+	if (t->ike_peer[0])
+		return fwdpath_tun_mtu(outer, AEAD_AES128_CBC_HMAC_SHA256_128, true);
 	enum aead_alg alg = t->out_sa ? t->out_sa->alg : AEAD_AES128_CBC_HMAC_SHA256_128;
 	return fwdpath_tun_mtu(outer, alg, t->udp_encap);
 }
@@ -321,6 +343,20 @@ static void fwd_routes(struct fwd *f)
 	}
 }
 
+/* The outer sockets of ft: its encapsulation's for a manual tunnel; ESP
+ * and UDP 4500 for an IKE-keyed one (RFC 7296 2.23). */
+static int fwd_tunnel_eps(struct fwd *f, struct fwd_tunnel *ft, char *err, size_t errlen)
+{
+	const struct ipsecdb_tunnel *t = ft->t;
+	bool ike = t->ike_peer[0] != '\0';
+	int rc = 0;
+	if (ike || !t->udp_encap)
+		rc = fwd_ep_get(f, IO_SOCK_ESP, &t->local, 0, &ft->ep_esp, err, errlen);
+	if (rc == 0 && (ike || t->udp_encap))
+		rc = fwd_ep_get(f, IO_SOCK_UDP, &t->local, t->udp_port, &ft->ep_udp, err, errlen);
+	return rc;
+}
+
 /* Open what db needs that we do not have yet; on failure close it all. */
 static int fwd_prepare(struct fwd *f, struct ipsecdb *db, struct fwd_tunnel **list, char *err, size_t errlen)
 {
@@ -340,7 +376,7 @@ static int fwd_prepare(struct fwd *f, struct ipsecdb *db, struct fwd_tunnel **li
 		snprintf(ft->name, sizeof(ft->name), "%s", ts[i].name);
 		*tail = ft;
 		tail = &ft->next;
-		rc = fwd_ep_get(f, &ts[i], &ft->ep, err, errlen);
+		rc = fwd_tunnel_eps(f, ft, err, errlen);
 		if (rc == 0 && !fwd_find(f->tunnels, ft->name)) {
 			rc = io_tun_open(ft->name, &ft->tun, err, errlen);
 			if (rc == 0 && (rc = io_watch_new(f->loop, io_tun_fd(ft->tun), fwd_on_tun, ft, &ft->watch)) != 0)
@@ -407,7 +443,8 @@ int fwd_set_db(struct fwd *f, struct ipsecdb *db, char *err, size_t errlen)
 		char l[ADDR_STRLEN], r[ADDR_STRLEN];
 		LOG_NOTICE(LOG_SUB_FWD, "tunnel %s: %s -> %s, %s, MTU %u, SA out %s", ft->name,
 			   addr_fmt(&ft->t->local, l, sizeof(l)), addr_fmt(&ft->t->remote, r, sizeof(r)),
-			   ft->t->udp_encap ? "ESP-in-UDP" : "ESP", mtu, ft->t->out_sa ? "yes" : "none");
+			   ft->t->ike_peer[0] ? "IKE-keyed (ESP or ESP-in-UDP)" : ft->t->udp_encap ? "ESP-in-UDP" : "ESP",
+			   mtu, ft->t->out_sa ? "yes" : "none");
 	}
 	fwd_routes(f);
 	return 0;
@@ -425,6 +462,12 @@ void fwd_free(struct fwd *f)
 	free(f->by_ifid);
 	free(f->pool);
 	free(f);
+}
+
+void fwd_set_ike_sink(struct fwd *f, fwd_ike_sink_fn fn, void *arg)
+{
+	f->ike_fn = fn;
+	f->ike_arg = arg;
 }
 
 size_t fwd_tunnel_count(const struct fwd *f)

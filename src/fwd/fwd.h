@@ -1,6 +1,7 @@
 /*
  * fwd: the data path's wiring: one TUN device per configured tunnel, one
- * outer socket per (encapsulation, local address, port), and the bursts
+ * outer socket per (encapsulation, local address, port) (an IKE-keyed
+ * tunnel uses two: ESP and UDP 4500), and the bursts
  * that move packets between them through fwdpath (SPD, ESP).
  *
  *   TUN readable: read up to FWD_BURST packets into the preallocated pool
@@ -52,6 +53,16 @@ int fwd_set_db(struct fwd *f, struct ipsecdb *db, char *err, size_t errlen);
 /* Close every TUN (the kernel removes the devices and their routes) and
  * socket; NULL is fine. */
 void fwd_free(struct fwd *f);
+
+/*
+ * IKE-keyed tunnels get both an ESP raw socket and a UDP socket on
+ * [local]:4500 (SO_REUSEADDR, so IKE's own [::]:4500 socket can coexist:
+ * the kernel delivers to the most specific bound socket). IKE messages
+ * (Non-ESP Marker) arriving on fwd's UDP sockets go to fn; NAT keepalives
+ * stay counted and ignored. NULL fn: counted as fwd.drop_ike (the
+ * default). Kept across fwd_set_db().
+ */
+void fwd_set_ike_sink(struct fwd *f, fwd_ike_sink_fn fn, void *arg);
 
 /* Counts for status and tests. */
 size_t fwd_tunnel_count(const struct fwd *f);

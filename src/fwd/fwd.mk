@@ -14,9 +14,16 @@ libm6_a_SOURCES += \
 EXTRA_DIST += docs/DATAPLANE.md
 
 # Network-namespace tests of the tunnel (root; skip with 77 otherwise).
-TESTS += tests/netns/tunnel-esp.sh tests/netns/tunnel-udp.sh tests/netns/tunnel-lifecycle.sh
+TESTS += tests/netns/tunnel-esp.sh tests/netns/tunnel-udp.sh tests/netns/tunnel-lifecycle.sh \
+	tests/netns/tunnel-ike-keys.sh
 EXTRA_DIST += tests/netns/tunnel-lib.sh tests/netns/tunnel-esp.sh tests/netns/tunnel-udp.sh \
-	tests/netns/tunnel-lifecycle.sh
+	tests/netns/tunnel-lifecycle.sh tests/netns/tunnel-ike-keys.sh
+
+# tunnel-ike-keys.sh: fwd with an IKE-keyed tunnel and a CHILD_SA installed
+# the way the IKE adapter does (the adapter's own interop test covers IKE).
+check_PROGRAMS += tests/netns/fwd_ike_probe
+tests_netns_fwd_ike_probe_SOURCES = tests/netns/fwd_ike_probe.c
+tests_netns_fwd_ike_probe_LDADD = libm6.a $(M6_LIBS)
 
 check_PROGRAMS += tests/unit/test_fwdpath
 TESTS += tests/unit/test_fwdpath

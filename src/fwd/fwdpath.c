@@ -22,7 +22,7 @@ static const struct name_entry drop_names[] = {
 	{ FWD_DROP_OUTER, "outer addresses or encapsulation not the tunnel's" },
 	{ FWD_DROP_NOT_IPV6, "next header not IPv6" },
 	{ FWD_DROP_UDP_SHORT, "UDP payload too short" },
-	{ FWD_DROP_IKE, "IKE (not handled yet)" },
+	{ FWD_DROP_IKE, "IKE message with no IKE sink" },
 	{ FWD_DROP_KEEPALIVE, "NAT-keepalive" },
 	{ FWD_DROP_SEND, "outer socket refused" },
 	{ FWD_DROP_TUN_WRITE, "TUN refused" },
@@ -39,6 +39,8 @@ const char *fwd_drop_name(enum fwd_drop d)
 static struct stats_counter pkt_in = STATS_COUNTER("pkt", "in");
 static struct stats_counter pkt_out = STATS_COUNTER("pkt", "out");
 static struct stats_counter pkt_dropped = STATS_COUNTER("pkt", "dropped");
+/* IKE messages handed to the sink (not drops). */
+static struct stats_counter fwd_ike_in = STATS_COUNTER("fwd", "ike_in");
 
 static struct stats_counter fwd_drops[FWD_DROP_COUNT] = {
 	[FWD_DROP_TOO_BIG] = STATS_COUNTER("fwd", "drop_too_big"),
@@ -89,6 +91,7 @@ void fwdpath_stats_register(void)
 	stats_register(&pkt_in);
 	stats_register(&pkt_out);
 	stats_register(&pkt_dropped);
+	stats_register(&fwd_ike_in);
 	for (size_t i = 1; i < FWD_DROP_COUNT; i++)
 		stats_register(&fwd_drops[i]);
 	for (size_t i = 1; i < ESP_DROP_COUNT; i++)
@@ -184,6 +187,7 @@ int fwdpath_out(struct ipsecdb *db, const struct ipsecdb_tunnel *t, uint8_t *buf
 	}
 	if (e->action == SPD_BYPASS)
 		return drop(v, FWD_DROP_BYPASS, M6E_UNSUPP);
+	/* A larval entry (IKE-keyed tunnel before its CHILD_SA) has no SA. */
 	struct sa *sa = e->protect.sa;
 	if (!sa || sa->mode != SA_MODE_TUNNEL || sa->dir != SA_DIR_OUT)
 		return drop(v, FWD_DROP_NO_SA, M6E_NOTFOUND);
@@ -197,14 +201,18 @@ int fwdpath_out(struct ipsecdb *db, const struct ipsecdb_tunnel *t, uint8_t *buf
 	spd_account(e, len);
 	out->off = res.off;
 	out->len = res.len;
-	out->peer = e->protect.tunnel_dst;
-	out->port = t->udp_encap ? t->udp_port : 0; /* R3948-2.1.a: the peer's port */
+	/* The SA's own outer end and encapsulation: with IKE they follow the
+	 * peer (and its NAT), R3948-2.1.a: the peer's port. */
+	out->peer = sa->dst;
+	out->udp = sa->udp_encap;
+	out->port = sa->udp_encap ? sa->encap_dport : 0;
 	return 0;
 }
 
 /* RFC 3948 2.1-2.3 on a UDP payload (the kernel checked the UDP header and
- * checksum): what it is and where the ESP packet starts. */
-static int udp_classify(const uint8_t *pkt, size_t len, struct fwd_verdict *v)
+ * checksum): what it is and where the ESP packet starts. An IKE message
+ * goes to the sink when there is one. */
+static int udp_classify(const struct fwd_in *in, const uint8_t *pkt, size_t len, struct fwd_verdict *v)
 {
 	struct rbuf r;
 	uint8_t b0;
@@ -214,8 +222,14 @@ static int udp_classify(const uint8_t *pkt, size_t len, struct fwd_verdict *v)
 		return drop(v, FWD_DROP_KEEPALIVE, M6E_AGAIN); /* R3948-2.3.a: ignore */
 	if (rbuf_u32(&r, &marker) != 0)
 		return drop(v, FWD_DROP_UDP_SHORT, M6E_TRUNC);
-	if (marker == 0)
-		return drop(v, FWD_DROP_IKE, M6E_UNSUPP); /* R3948-2.2.a Non-ESP Marker */
+	if (marker == 0) { /* R3948-2.2.a Non-ESP Marker */
+		if (!in->ike)
+			return drop(v, FWD_DROP_IKE, M6E_UNSUPP);
+		stats_inc(&fwd_ike_in);
+		in->ike(in->ike_arg, pkt + ESPINUDP_MARKER_LEN, len - ESPINUDP_MARKER_LEN, &in->dst,
+			in->dport, &in->src, in->sport);
+		return M6E_AGAIN;
+	}
 	/* A non-zero SPI: ESP, which needs its Sequence Number too. */
 	if (len < ESP_HDR_LEN)
 		return drop(v, FWD_DROP_UDP_SHORT, M6E_TRUNC);
@@ -227,24 +241,33 @@ int fwdpath_in(struct ipsecdb *db, const struct fwd_in *in, uint8_t *pkt, size_t
 {
 	memset(v, 0, sizeof(*v));
 	int rc;
-	if (in->udp && (rc = udp_classify(pkt, len, v)) != 0)
+	if (in->udp && (rc = udp_classify(in, pkt, len, v)) != 0)
 		return rc;
-	struct sa *sa = NULL;
+	/* The SA is bound to its outer addresses, encapsulation and ports (for
+	 * an IKE-keyed tunnel what IKE saw, maybe a NAT's): the same keys
+	 * arriving any other way are not this tunnel's traffic. Checked before
+	 * the ICV so such packets move neither the window nor the counters. */
+	struct rbuf r;
+	uint32_t spi;
+	rbuf_init(&r, pkt, len);
+	struct sa *sa = rbuf_u32(&r, &spi) == 0 ? sad_lookup(ipsecdb_sad(db), SA_DIR_IN, spi) : NULL;
+	const struct ipsecdb_tunnel *tun = ipsecdb_sa_tunnel(db, sa);
+	if (sa && !tun)
+		return drop(v, FWD_DROP_NO_TUNNEL, M6E_NOTFOUND);
+	if (sa && (sa->udp_encap != in->udp || !addr_eq(&in->src, &sa->src) || !addr_eq(&in->dst, &sa->dst) ||
+		   (in->udp && (in->sport != sa->encap_sport || in->dport != sa->encap_dport))))
+		return drop(v, FWD_DROP_OUTER, M6E_PERM);
 	struct esp_result res;
-	/* SPI lookup, replay check, ICV, window update, padding: the engine's
-	 * order (R4303-3.4.2.a, R4303-3.4.3.a, R4303-3.4.4.a). */
-	rc = esp_open_sad(ipsecdb_sad(db), NULL, pkt, len, &sa, &res);
+	/* Replay check, ICV, window update, padding: the engine's order
+	 * (R4303-3.4.2.a, R4303-3.4.3.a, R4303-3.4.4.a); an unknown SPI is
+	 * the engine's to refuse and count. */
+	rc = sa ? esp_open(sa, NULL, pkt, len, &res) : esp_open_sad(ipsecdb_sad(db), NULL, pkt, len, &sa, &res);
 	if (rc != 0) {
 		v->esp = res.drop;
 		return drop(v, FWD_DROP_ESP, rc);
 	}
-	const struct ipsecdb_tunnel *tun = ipsecdb_sa_tunnel(db, sa);
 	if (!tun)
 		return drop(v, FWD_DROP_NO_TUNNEL, M6E_NOTFOUND);
-	/* The SA is bound to its tunnel's outer addresses and encapsulation:
-	 * the same keys arriving any other way are not this tunnel's traffic. */
-	if (tun->udp_encap != in->udp || !addr_eq(&in->src, &sa->src) || !addr_eq(&in->dst, &sa->dst))
-		return drop(v, FWD_DROP_OUTER, M6E_PERM);
 	if (res.next_header != ESP_NH_IPV6)
 		return drop(v, FWD_DROP_NOT_IPV6, M6E_PROTO);
 	struct spd_pkt sp;

@@ -10,12 +10,14 @@
  *
  * Inbound (fwdpath_in), one datagram from an outer socket:
  *   UDP (RFC 3948): 0xFF alone is a NAT-keepalive, ignored (R3948-2.3.a,
- *   R3948-4.a); the 4-octet zero Non-ESP Marker is IKE (R3948-2.2.a: counted
- *   and dropped until IKE exists); anything else is ESP.
+ *   R3948-4.a); the 4-octet zero Non-ESP Marker is IKE (R3948-2.2.a): the
+ *   message after it goes to the IKE sink (counted fwd.ike_in), or is
+ *   counted as fwd.drop_ike when there is none; anything else is ESP.
  *   -> esp_open_sad(): SPI -> SA, anti-replay before and after the ICV,
  *      padding (R4303-3.4.2.a, R4303-3.4.3.a, R4303-3.4.4.a)
- *   -> the SA must belong to a tunnel and have arrived on that tunnel's
- *      encapsulation and outer addresses
+ *   -> the SA must belong to a tunnel and have arrived with the SA's own
+ *      encapsulation, outer addresses and (ESP-in-UDP) ports: for an
+ *      IKE-keyed tunnel those are what IKE saw, possibly a NAT's
  *   -> Next Header 41, the inner packet a whole IPv6 packet
  *   -> SPD inbound check with the tunnel's ifid: inner source within the
  *      remote prefixes, destination within the local ones, and the policy
@@ -57,7 +59,7 @@ enum fwd_drop {
 	FWD_DROP_OUTER,       /* outer addresses or encapsulation are not the SA's tunnel's */
 	FWD_DROP_NOT_IPV6,    /* decrypted Next Header is not IPv6 (41) */
 	FWD_DROP_UDP_SHORT,   /* UDP payload too short for ESP, not a keepalive */
-	FWD_DROP_IKE,         /* Non-ESP Marker: IKE, not handled yet */
+	FWD_DROP_IKE,         /* Non-ESP Marker: IKE, and no IKE sink to take it */
 	FWD_DROP_KEEPALIVE,   /* NAT-keepalive, ignored (R3948-2.3.a) */
 	FWD_DROP_SEND,        /* the outer socket refused it */
 	FWD_DROP_TUN_WRITE,   /* the TUN device refused it */
@@ -81,11 +83,13 @@ void fwdpath_count(const struct fwd_verdict *v);
 void fwdpath_count_in(size_t n);
 void fwdpath_count_out(size_t n);
 
-/* Where a sealed packet goes. */
+/* Where a sealed packet goes: the outbound SA's outer destination and
+ * encapsulation (for an IKE-keyed tunnel, per SA, R3948-2.1.a). */
 struct fwd_out {
 	size_t off, len;      /* the ESP packet inside buf */
 	struct in6_addr peer; /* outer destination */
-	uint16_t port;        /* UDP destination port (encapsulation udp), else 0 */
+	bool udp;             /* ESP-in-UDP: send on the tunnel's UDP socket */
+	uint16_t port;        /* UDP destination port (udp), else 0 */
 };
 
 /*
@@ -96,16 +100,30 @@ struct fwd_out {
 int fwdpath_out(struct ipsecdb *db, const struct ipsecdb_tunnel *t, uint8_t *buf, size_t cap, size_t len,
 		struct fwd_out *out, struct fwd_verdict *v);
 
+/*
+ * Where IKE messages that arrive on the data plane's UDP port 4500 go
+ * (RFC 3948 2.2, RFC 7296 2.23): msg starts AFTER the 4-octet Non-ESP
+ * Marker; local/remote are the datagram's destination and source. msg is
+ * the packet pool's memory: valid only during the call.
+ */
+typedef void (*fwd_ike_sink_fn)(void *arg, const uint8_t *msg, size_t len, const struct in6_addr *local,
+				uint16_t local_port, const struct in6_addr *remote, uint16_t remote_port);
+
 /* An outer datagram as received. */
 struct fwd_in {
 	bool udp;                   /* from the ESP-in-UDP socket */
 	struct in6_addr src, dst;   /* outer addresses */
+	uint16_t sport, dport;      /* UDP: the peer's and our port */
+	fwd_ike_sink_fn ike;        /* NULL: IKE messages count as drop_ike */
+	void *ike_arg;
 };
 
 /*
  * Open the datagram pkt[0, len) (ESP, or a UDP payload when in->udp) in
  * place. 0 with *t the tunnel and pkt[*off, *off + *ilen) the inner packet
- * to write to its TUN, or a negative M6E_* with *v saying why.
+ * to write to its TUN, or a negative M6E_* with *v saying why. An IKE
+ * message handed to in->ike returns M6E_AGAIN with v->drop FWD_DROP_NONE
+ * (nothing to write, nothing dropped).
  */
 int fwdpath_in(struct ipsecdb *db, const struct fwd_in *in, uint8_t *pkt, size_t len,
 	       const struct ipsecdb_tunnel **t, size_t *off, size_t *ilen, struct fwd_verdict *v);

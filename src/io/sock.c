@@ -74,6 +74,11 @@ int io_sock_open(enum io_sock_kind kind, const struct in6_addr *local, uint16_t 
 	step = "IPV6_V6ONLY"; /* raw sockets refuse it: they are IPv6 only anyway */
 	if (kind == IO_SOCK_UDP && setsockopt(s->fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one)) != 0)
 		goto fail;
+	/* Port 4500 is shared with IKE's [::]:4500 socket (RFC 7296 2.23): both
+	 * set SO_REUSEADDR and the kernel delivers to the most specific bind. */
+	step = "SO_REUSEADDR";
+	if (kind == IO_SOCK_UDP && setsockopt(s->fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) != 0)
+		goto fail;
 	/* The outer address may appear later (DHCPv6, SLAAC, a link coming up):
 	 * bind to it anyway; packets flow once it exists. */
 	step = "IPV6_FREEBIND";

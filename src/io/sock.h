@@ -9,7 +9,9 @@
  *   IO_SOCK_UDP  socket(AF_INET6, SOCK_DGRAM) bound to local address and port
  *                (RFC 3948 ESP-in-UDP; the kernel adds and checks the UDP
  *                header and checksum, R3948-2.1.b). UDP_ENCAP is not set:
- *                the kernel has no ESP to hand the datagrams to.
+ *                the kernel has no ESP to hand the datagrams to. SO_REUSEADDR
+ *                is set: IKE binds [::]:4500 next to it (RFC 7296 2.23) and
+ *                the kernel delivers to the most specific bound socket.
  *
  * Both are bound to the outer address so their packets leave with that
  * source and are routed by the outer table, never into our own TUN.

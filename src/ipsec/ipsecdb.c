@@ -31,6 +31,14 @@ struct ipsecdb_sa_ref {
 	int tunnel; /* index in db->tunnels, or -1 */
 };
 
+/* One installed CHILD_SA pair (ipsecdb_child_install). */
+struct ipsecdb_child_rec {
+	struct sa *in, *out;
+	size_t tunnel; /* index in db->tunnels */
+	uint64_t seq;  /* install order: the highest is the newest pair */
+	char name_in[CONF_NAME_MAX], name_out[CONF_NAME_MAX];
+};
+
 struct ipsecdb {
 	struct sad *sad;
 	struct spd *spd;
@@ -40,6 +48,10 @@ struct ipsecdb {
 	size_t n_mnhas;
 	struct ipsecdb_sa_ref *sas; /* one per conf manual SA, same order */
 	size_t n_sas;
+	struct ipsecdb_child_rec *children;
+	size_t n_children, cap_children;
+	uint64_t child_seq;
+	unsigned replay_window; /* ipsec.replay-window, for CHILD_SAs */
 	uint64_t now_ms;
 };
 
@@ -74,23 +86,78 @@ static struct spd_sel sel_any(void)
 				 .icmp_type = SPD_ANY, .icmp_code = SPD_ANY, .ifid = SPD_IFID_ANY };
 }
 
-static int add_entry(struct build *b, enum spd_dir dir, uint32_t prio, const struct spd_sel *sel,
-		     enum spd_action action, struct sa *sa, uint32_t group, const char *name)
+/* PROTECT with sa NULL is a larval entry: tunnel mode, no SA, SPI 0. */
+static int spd_entry_add(struct spd *spd, enum spd_dir dir, uint32_t prio, const struct spd_sel *sel,
+			 enum spd_action action, struct sa *sa, uint32_t group, const char *name)
 {
 	struct spd_entry_params p = { .dir = dir, .priority = prio, .sel = *sel, .action = action,
 				      .active = true, .group = group };
 	snprintf(p.name, sizeof(p.name), "%s", name);
 	if (action == SPD_PROTECT) {
-		p.protect.sa = sa;
-		p.protect.spi = sa->spi;
-		p.protect.mode = sa->mode;
-		p.protect.tunnel_src = sa->src;
-		p.protect.tunnel_dst = sa->dst;
+		p.protect.mode = SA_MODE_TUNNEL;
+		if (sa) {
+			p.protect.sa = sa;
+			p.protect.spi = sa->spi;
+			p.protect.mode = sa->mode;
+			p.protect.tunnel_src = sa->src;
+			p.protect.tunnel_dst = sa->dst;
+		}
 	}
-	int rc = spd_add(b->db->spd, &p, NULL);
+	return spd_add(spd, &p, NULL);
+}
+
+static int add_entry(struct build *b, enum spd_dir dir, uint32_t prio, const struct spd_sel *sel,
+		     enum spd_action action, struct sa *sa, uint32_t group, const char *name)
+{
+	int rc = spd_entry_add(b->db->spd, dir, prio, sel, action, sa, group, name);
 	if (rc < 0)
 		return fail(b, rc, "spd: cannot add entry for \"%s\": %s", name, err_str(rc));
 	return 0;
+}
+
+/* Tunnel t's inner entries of direction dir, one per (local, remote)
+ * prefix pair, on t's interface only (R3776-4.2.c). PROTECT with sa NULL
+ * makes them larval. */
+static int tunnel_entries(struct spd *spd, const struct ipsecdb_tunnel *t, enum spd_dir dir,
+			  enum spd_action action, struct sa *sa)
+{
+	struct spd_sel in = sel_any();
+	in.ifid = t->ifid;
+	for (size_t a = 0; a < t->n_local_prefixes; a++)
+		for (size_t r = 0; r < t->n_remote_prefixes; r++) {
+			in.src = dir == SPD_DIR_OUT ? t->local_prefixes[a] : t->remote_prefixes[r];
+			in.dst = dir == SPD_DIR_OUT ? t->remote_prefixes[r] : t->local_prefixes[a];
+			int rc = spd_entry_add(spd, dir, IPSECDB_PRIO_TUNNEL, &in, action, sa, t->ifid, t->name);
+			if (rc < 0)
+				return rc;
+		}
+	return 0;
+}
+
+static int build_tunnel_entries(struct build *b, const struct ipsecdb_tunnel *t, enum spd_dir dir,
+				enum spd_action action, struct sa *sa)
+{
+	int rc = tunnel_entries(b->db->spd, t, dir, action, sa);
+	if (rc < 0)
+		return fail(b, rc, "spd: cannot add entry for \"%s\": %s", t->name, err_str(rc));
+	return 0;
+}
+
+/* The tunnel's own outer packets pass both ways: proto (ESP or UDP) to
+ * dport (UDP) between the outer addresses. */
+static int outer_bypass(struct build *b, const struct ipsecdb_tunnel *t, int proto, int dport)
+{
+	struct spd_sel outer = sel_any();
+	outer.proto = proto;
+	outer.dport = dport;
+	outer.src = host(&t->local);
+	outer.dst = host(&t->remote);
+	int rc = add_entry(b, SPD_DIR_OUT, IPSECDB_PRIO_OUTER, &outer, SPD_BYPASS, NULL, t->ifid, t->name);
+	if (rc < 0)
+		return rc;
+	outer.src = host(&t->remote);
+	outer.dst = host(&t->local);
+	return add_entry(b, SPD_DIR_IN, IPSECDB_PRIO_OUTER, &outer, SPD_BYPASS, NULL, t->ifid, t->name);
 }
 
 /* ---- SAs ---- */
@@ -228,6 +295,25 @@ out:
 
 /* ---- site tunnels ---- */
 
+/* An IKE-keyed tunnel: outer BYPASS for ESP and UDP 500/4500 both ways
+ * (IKE and ESP-in-UDP share 4500, RFC 7296 2.23), larval PROTECT for the
+ * prefixes until ipsecdb_child_install(). */
+static int build_ike_tunnel(struct build *b, struct ipsecdb_tunnel *dt)
+{
+	static const struct {
+		int proto, dport;
+	} outer_kinds[] = { { NH_ESP, SPD_ANY }, { NH_UDP, IPSECDB_IKE_PORT }, { NH_UDP, IPSECDB_NATT_PORT } };
+	int rc;
+	dt->udp_encap = false;
+	dt->udp_port = IPSECDB_NATT_PORT;
+	for (size_t k = 0; k < sizeof(outer_kinds) / sizeof(outer_kinds[0]); k++)
+		if ((rc = outer_bypass(b, dt, outer_kinds[k].proto, outer_kinds[k].dport)) < 0)
+			return rc;
+	if ((rc = build_tunnel_entries(b, dt, SPD_DIR_OUT, SPD_PROTECT, NULL)) < 0)
+		return rc;
+	return build_tunnel_entries(b, dt, SPD_DIR_IN, SPD_PROTECT, NULL);
+}
+
 static int build_tunnel(struct build *b, size_t ti)
 {
 	struct ipsecdb *db = b->db;
@@ -245,9 +331,13 @@ static int build_tunnel(struct build *b, size_t ti)
 	dt->n_remote_prefixes = t->n_remote_prefixes;
 	dt->udp_encap = t->encapsulation == CONF_ENCAP_UDP;
 	dt->udp_port = (uint16_t)t->udp_port;
+	snprintf(dt->ike_peer, sizeof(dt->ike_peer), "%s", t->ike_peer);
+	if (dt->ike_peer[0])
+		return build_ike_tunnel(b, dt);
 	for (size_t i = 0; i < db->n_sas; i++) {
 		if (db->sas[i].tunnel != (int)ti)
 			continue;
+		db->sas[i].sa->user = dt; /* ipsecdb_sa_tunnel() */
 		if (db->sas[i].sa->dir == SA_DIR_OUT)
 			dt->out_sa = db->sas[i].sa;
 		else
@@ -255,44 +345,17 @@ static int build_tunnel(struct build *b, size_t ti)
 	}
 
 	/* The tunnel's own outer packets pass (ESP, or UDP to the port). */
-	struct spd_sel outer = sel_any();
-	outer.proto = dt->udp_encap ? NH_UDP : NH_ESP;
-	if (dt->udp_encap)
-		outer.dport = dt->udp_port;
-	outer.src = host(&t->local);
-	outer.dst = host(&t->remote);
-	if ((rc = add_entry(b, SPD_DIR_OUT, IPSECDB_PRIO_OUTER, &outer, SPD_BYPASS, NULL, dt->ifid, t->name)) < 0)
+	if ((rc = outer_bypass(b, dt, dt->udp_encap ? NH_UDP : NH_ESP, dt->udp_encap ? dt->udp_port : SPD_ANY)) < 0)
 		return rc;
-	outer.src = host(&t->remote);
-	outer.dst = host(&t->local);
-	if ((rc = add_entry(b, SPD_DIR_IN, IPSECDB_PRIO_OUTER, &outer, SPD_BYPASS, NULL, dt->ifid, t->name)) < 0)
+	/* Inner traffic on this tunnel interface only (R3776-4.2.c); without
+	 * SAs plain IPv6-in-IPv6 (BYPASS). */
+	if ((rc = build_tunnel_entries(b, dt, SPD_DIR_OUT, dt->out_sa ? SPD_PROTECT : SPD_BYPASS, dt->out_sa)) < 0)
 		return rc;
-
-	/* Inner traffic on this tunnel interface only (R3776-4.2.c). */
-	enum spd_action act = dt->out_sa ? SPD_PROTECT : SPD_BYPASS;
-	struct spd_sel in = sel_any();
-	in.ifid = dt->ifid;
-	for (size_t l = 0; l < t->n_local_prefixes; l++)
-		for (size_t r = 0; r < t->n_remote_prefixes; r++) {
-			in.src = t->local_prefixes[l];
-			in.dst = t->remote_prefixes[r];
-			if ((rc = add_entry(b, SPD_DIR_OUT, IPSECDB_PRIO_TUNNEL, &in, act, dt->out_sa, dt->ifid,
-					    t->name)) < 0)
-				return rc;
-		}
-	for (size_t r = 0; r < t->n_remote_prefixes; r++)
-		for (size_t l = 0; l < t->n_local_prefixes; l++) {
-			in.src = t->remote_prefixes[r];
-			in.dst = t->local_prefixes[l];
-			if (!dt->n_in_sas &&
-			    (rc = add_entry(b, SPD_DIR_IN, IPSECDB_PRIO_TUNNEL, &in, SPD_BYPASS, NULL, dt->ifid,
-					    t->name)) < 0)
-				return rc;
-			for (size_t k = 0; k < dt->n_in_sas; k++)
-				if ((rc = add_entry(b, SPD_DIR_IN, IPSECDB_PRIO_TUNNEL, &in, SPD_PROTECT,
-						    dt->in_sas[k], dt->ifid, t->name)) < 0)
-					return rc;
-		}
+	if (!dt->n_in_sas)
+		return build_tunnel_entries(b, dt, SPD_DIR_IN, SPD_BYPASS, NULL);
+	for (size_t k = 0; k < dt->n_in_sas; k++)
+		if ((rc = build_tunnel_entries(b, dt, SPD_DIR_IN, SPD_PROTECT, dt->in_sas[k])) < 0)
+			return rc;
 	return 0;
 }
 
@@ -472,6 +535,7 @@ int ipsecdb_build(const struct conf *c, uint64_t now_ms, struct ipsecdb **out, c
 	if (!db)
 		return fail(&b, M6E_NOMEM, "out of memory");
 	db->now_ms = now_ms;
+	db->replay_window = conf_ipsec(c)->replay_window;
 	/* The SAD seed only spreads peer-chosen SPIs; manual SPIs come from the
 	 * administrator, and the engine has no RNG of its own. */
 	uint32_t seed = (uint32_t)(now_ms * 0x9e3779b97f4a7c15ull >> 32);
@@ -512,6 +576,7 @@ void ipsecdb_free(struct ipsecdb *db)
 	free(db->tunnels);
 	free(db->mnhas);
 	free(db->sas);
+	free(db->children);
 	free(db);
 }
 
@@ -568,16 +633,28 @@ static const struct ipsecdb_sa_ref *sa_ref(const struct ipsecdb *db, const struc
 	return NULL;
 }
 
+static const char *child_sa_name(const struct ipsecdb *db, const struct sa *sa)
+{
+	for (size_t i = 0; sa && i < db->n_children; i++) {
+		if (db->children[i].in == sa)
+			return db->children[i].name_in;
+		if (db->children[i].out == sa)
+			return db->children[i].name_out;
+	}
+	return NULL;
+}
+
 const char *ipsecdb_sa_name(const struct ipsecdb *db, const struct sa *sa)
 {
 	const struct ipsecdb_sa_ref *r = sa_ref(db, sa);
-	return r ? r->name : NULL;
+	return r ? r->name : child_sa_name(db, sa);
 }
 
 const struct ipsecdb_tunnel *ipsecdb_sa_tunnel(const struct ipsecdb *db, const struct sa *sa)
 {
-	const struct ipsecdb_sa_ref *r = sa_ref(db, sa);
-	return r && r->tunnel >= 0 && (size_t)r->tunnel < db->n_tunnels ? &db->tunnels[r->tunnel] : NULL;
+	(void)db;
+	/* Set for tunnel SAs by build_tunnel() and ipsecdb_child_install(). */
+	return sa ? sa->user : NULL;
 }
 
 struct sa_sort {
@@ -615,7 +692,7 @@ int ipsecdb_foreach_sa(const struct ipsecdb *db,
 	for (size_t i = 0; i < n; i++) {
 		const struct ipsecdb_sa_ref *r = sa_ref(db, v[i].sa);
 		v[i].rank = r ? (size_t)(r - db->sas) : db->n_sas;
-		v[i].name = r ? r->name : NULL;
+		v[i].name = r ? r->name : child_sa_name(db, v[i].sa);
 	}
 	qsort(v, n, sizeof(*v), sa_sort_cmp);
 	for (size_t i = 0; i < n; i++)
@@ -639,4 +716,239 @@ void ipsecdb_tick(struct ipsecdb *db, uint64_t now_ms)
 uint64_t ipsecdb_now(const struct ipsecdb *db)
 {
 	return db->now_ms;
+}
+
+/* ---- CHILD_SAs installed by IKE ---- */
+
+__attribute__((format(printf, 4, 5))) static int child_fail(char *err, size_t errlen, int rc, const char *fmt, ...)
+{
+	if (err && errlen) {
+		va_list ap;
+		va_start(ap, fmt);
+		vsnprintf(err, errlen, fmt, ap);
+		va_end(ap);
+	}
+	return rc;
+}
+
+static struct ipsecdb_child_rec *child_find(const struct ipsecdb *db, uint32_t spi_in)
+{
+	for (size_t i = 0; i < db->n_children; i++)
+		if (db->children[i].in->spi == spi_in)
+			return &db->children[i];
+	return NULL;
+}
+
+/* One SA of the pair: tunnel mode between the outer addresses IKE uses. */
+static int child_sa_new(const struct ipsecdb *db, const struct ipsecdb_child *c, bool out, uint64_t now_ms,
+			struct sa **sa)
+{
+	struct sa_params p = {
+		.spi = out ? c->spi_out : c->spi_in,
+		.dir = out ? SA_DIR_OUT : SA_DIR_IN,
+		.mode = SA_MODE_TUNNEL, /* R4303-2.6.a: the tunnel carries whole IPv6 packets */
+		.alg = c->alg,
+		.keymat = out ? c->keymat_out : c->keymat_in,
+		.keymat_len = c->keymat_len,
+		.esn = c->esn,
+		.replay_window = out ? 0 : db->replay_window,
+		.src = out ? c->local : c->remote,
+		.dst = out ? c->remote : c->local,
+		.udp_encap = c->udp_encap,
+		.soft = { .bytes = c->soft_bytes },
+		.hard = { .bytes = c->hard_bytes },
+	};
+	if (c->udp_encap) {
+		p.encap_sport = out ? c->local_port : c->remote_port;
+		p.encap_dport = out ? c->remote_port : c->local_port;
+	}
+	return sa_new(&p, now_ms, sa);
+}
+
+/* Room for one more child record. */
+static int children_reserve(struct ipsecdb *db)
+{
+	if (db->n_children < db->cap_children)
+		return 0;
+	size_t cap = db->cap_children ? 2 * db->cap_children : 8;
+	struct ipsecdb_child_rec *v = realloc(db->children, cap * sizeof(*v));
+	if (!v)
+		return M6E_NOMEM;
+	db->children = v;
+	db->cap_children = cap;
+	return 0;
+}
+
+/* Both SAs into db's SAD; on failure neither is (and both stay the
+ * caller's). */
+static int sad_add_pair(struct sad *sad, struct sa *in, struct sa *out)
+{
+	int rc = sad_add(sad, in);
+	if (rc == 0 && (rc = sad_add(sad, out)) < 0)
+		sad_remove(sad, in);
+	return rc;
+}
+
+/* Make the pair (already in db's SAD) tunnel t's newest: IN entries naming
+ * in, the OUT entries on out (make-before-break: the older pairs' IN
+ * entries stay until they are removed). Needs children_reserve(). */
+static int child_attach(struct ipsecdb *db, struct ipsecdb_tunnel *t, struct sa *in, struct sa *out)
+{
+	int rc = tunnel_entries(db->spd, t, SPD_DIR_IN, SPD_PROTECT, in);
+	if (rc < 0) {
+		spd_del_sa(db->spd, in);
+		return rc;
+	}
+	in->user = out->user = t; /* ipsecdb_sa_tunnel() */
+	spd_set_group_sa(db->spd, t->ifid, SPD_DIR_OUT, out);
+	t->out_sa = out;
+	t->in_sas[t->n_in_sas++] = in;
+	struct ipsecdb_child_rec *r = &db->children[db->n_children++];
+	*r = (struct ipsecdb_child_rec){ .in = in, .out = out, .tunnel = (size_t)(t - db->tunnels),
+					 .seq = ++db->child_seq };
+	snprintf(r->name_in, sizeof(r->name_in), "%s-ike-in", t->name);
+	snprintf(r->name_out, sizeof(r->name_out), "%s-ike-out", t->name);
+	return 0;
+}
+
+/* Undo child_attach() for db->children[idx] and take its SAs out of the
+ * SAD (they become the caller's): its IN entries go, and the OUT entries
+ * fall back to the newest remaining pair of the tunnel, or larval. */
+static void child_detach(struct ipsecdb *db, size_t idx, struct sa **in, struct sa **out)
+{
+	struct ipsecdb_child_rec gone = db->children[idx];
+	struct ipsecdb_tunnel *t = &db->tunnels[gone.tunnel];
+	spd_del_sa(db->spd, gone.in);
+	for (size_t i = 0; i < t->n_in_sas; i++)
+		if (t->in_sas[i] == gone.in) {
+			memmove(&t->in_sas[i], &t->in_sas[i + 1], (t->n_in_sas - i - 1) * sizeof(t->in_sas[0]));
+			t->n_in_sas--;
+			break;
+		}
+	memmove(&db->children[idx], &db->children[idx + 1], (db->n_children - idx - 1) * sizeof(db->children[0]));
+	db->n_children--;
+	if (t->out_sa == gone.out) {
+		const struct ipsecdb_child_rec *newest = NULL;
+		for (size_t i = 0; i < db->n_children; i++)
+			if (db->children[i].tunnel == gone.tunnel && (!newest || db->children[i].seq > newest->seq))
+				newest = &db->children[i];
+		t->out_sa = newest ? newest->out : NULL;
+		spd_set_group_sa(db->spd, t->ifid, SPD_DIR_OUT, t->out_sa);
+	}
+	sad_remove(db->sad, gone.in);
+	sad_remove(db->sad, gone.out);
+	gone.in->user = gone.out->user = NULL;
+	*in = gone.in;
+	*out = gone.out;
+}
+
+int ipsecdb_child_install(struct ipsecdb *db, const char *tunnel, const struct ipsecdb_child *c, uint64_t now_ms,
+			  char *err, size_t errlen)
+{
+	struct ipsecdb_tunnel *t = tunnel ? ipsecdb_tunnel_by_name(db, tunnel) : NULL;
+	struct sa *in = NULL, *out = NULL;
+	int rc;
+	if (err && errlen)
+		err[0] = '\0';
+	if (!t || !t->ike_peer[0])
+		return child_fail(err, errlen, M6E_NOTFOUND, "no IKE-keyed tunnel \"%s\"", tunnel ? tunnel : "");
+	if (!c->keymat_in || !c->keymat_out)
+		return child_fail(err, errlen, M6E_INVAL, "%s: no key material", t->name);
+	/* Our ESP-in-UDP socket is [local]:4500 (RFC 7296 2.23); the peer's port
+	 * may be a NAT's, but never 0. */
+	if (c->udp_encap && (c->local_port != IPSECDB_NATT_PORT || c->remote_port == 0))
+		return child_fail(err, errlen, M6E_INVAL, "%s: ESP-in-UDP ports %u -> %u (ours must be %u)", t->name,
+				  c->local_port, c->remote_port, IPSECDB_NATT_PORT);
+	if (t->n_in_sas >= IPSECDB_TUNNEL_SAS)
+		return child_fail(err, errlen, M6E_RANGE, "%s: already %zu CHILD_SA pairs", t->name, t->n_in_sas);
+	if (sad_lookup(db->sad, SA_DIR_IN, c->spi_in) || sad_lookup(db->sad, SA_DIR_OUT, c->spi_out))
+		return child_fail(err, errlen, M6E_EXISTS, "%s: SPI 0x%08x in or 0x%08x out already installed",
+				  t->name, c->spi_in, c->spi_out);
+	if ((rc = children_reserve(db)) < 0)
+		return child_fail(err, errlen, rc, "out of memory");
+	if ((rc = child_sa_new(db, c, false, now_ms, &in)) < 0 || (rc = child_sa_new(db, c, true, now_ms, &out)) < 0) {
+		/* sa_new refuses reserved SPIs, unknown algorithms, wrong key lengths. */
+		rc = rc == M6E_NOMEM ? rc : M6E_INVAL;
+		child_fail(err, errlen, rc, "%s: cannot create the SA pair: %s", t->name, err_str(rc));
+		goto fail_free;
+	}
+	if ((rc = sad_add_pair(db->sad, in, out)) < 0)
+		goto fail_free;
+	if ((rc = child_attach(db, t, in, out)) < 0) {
+		sad_remove(db->sad, in);
+		sad_remove(db->sad, out);
+		goto fail_free;
+	}
+	char l[ADDR_STRLEN], rm[ADDR_STRLEN];
+	LOG_INFO(LOG_SUB_IPSEC, "%s: CHILD_SA in 0x%08x out 0x%08x %s, %s [%s]:%u <-> [%s]:%u", t->name, in->spi,
+		 out->spi, aead_alg_name(in->alg), c->udp_encap ? "ESP-in-UDP" : "ESP",
+		 addr_fmt(&c->local, l, sizeof(l)), c->udp_encap ? c->local_port : 0,
+		 addr_fmt(&c->remote, rm, sizeof(rm)), c->udp_encap ? c->remote_port : 0);
+	return 0;
+fail_free:
+	if (err && errlen && !err[0])
+		child_fail(err, errlen, rc, "%s: cannot install the CHILD_SA: %s", t->name, err_str(rc));
+	sa_free(in);
+	sa_free(out);
+	return rc;
+}
+
+int ipsecdb_child_remove(struct ipsecdb *db, uint32_t spi_in)
+{
+	struct ipsecdb_child_rec *r = child_find(db, spi_in);
+	if (!r)
+		return M6E_NOTFOUND;
+	struct sa *in, *out;
+	const struct ipsecdb_tunnel *t = &db->tunnels[r->tunnel];
+	child_detach(db, (size_t)(r - db->children), &in, &out);
+	LOG_INFO(LOG_SUB_IPSEC, "%s: CHILD_SA in 0x%08x out 0x%08x removed; out now %s", t->name, in->spi, out->spi,
+		 t->out_sa ? "the newest remaining pair" : "larval");
+	sa_free(in);
+	sa_free(out);
+	return 0;
+}
+
+size_t ipsecdb_children_move(struct ipsecdb *to, struct ipsecdb *from)
+{
+	size_t moved = 0, i = 0;
+	/* Oldest first, so the newest pair of each tunnel ends up sending. */
+	while (i < from->n_children) {
+		const struct ipsecdb_child_rec *r = &from->children[i];
+		const struct ipsecdb_tunnel *old_t = &from->tunnels[r->tunnel];
+		struct ipsecdb_tunnel *t = ipsecdb_tunnel_by_name(to, old_t->name);
+		if (!t || strcmp(t->ike_peer, old_t->ike_peer) != 0 || t->n_in_sas >= IPSECDB_TUNNEL_SAS ||
+		    sad_lookup(to->sad, SA_DIR_IN, r->in->spi) || sad_lookup(to->sad, SA_DIR_OUT, r->out->spi) ||
+		    children_reserve(to) < 0) {
+			i++; /* stays with from (the IKE adapter deletes it) */
+			continue;
+		}
+		struct sa *in, *out;
+		child_detach(from, i, &in, &out);
+		if (sad_add_pair(to->sad, in, out) == 0 && child_attach(to, t, in, out) == 0) {
+			moved++;
+			continue;
+		}
+		/* Out of memory half way: the pair is lost; its SAs go. */
+		sad_remove(to->sad, in);
+		sad_remove(to->sad, out);
+		LOG_ERR(LOG_SUB_IPSEC, "%s: CHILD_SA in 0x%08x lost moving to the new configuration", t->name, in->spi);
+		sa_free(in);
+		sa_free(out);
+	}
+	return moved;
+}
+
+int ipsecdb_child_get(const struct ipsecdb *db, uint32_t spi_in, struct sa **in, struct sa **out,
+		      const struct ipsecdb_tunnel **tunnel)
+{
+	const struct ipsecdb_child_rec *r = child_find(db, spi_in);
+	if (!r)
+		return M6E_NOTFOUND;
+	if (in)
+		*in = r->in;
+	if (out)
+		*out = r->out;
+	if (tunnel)
+		*tunnel = &db->tunnels[r->tunnel];
+	return 0;
 }

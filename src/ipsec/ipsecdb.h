@@ -19,6 +19,19 @@
  *   A tunnel without manual SAs gets BYPASS instead of PROTECT for its
  *   prefixes (plain IPv6-in-IPv6, RFC 2473).
  *
+ *   An IKE-keyed tunnel (tunnels[].ike-peer) has no SA at build time. Its
+ *   outer BYPASS entries cover ESP and UDP to ports 500 and 4500 both ways
+ *   (IKE, and ESP-in-UDP when NAT detection asks for it, RFC 7296 2.23),
+ *   and its prefix entries are "larval" PROTECT entries (no SA, SPI 0):
+ *   outbound traffic matching them is dropped as fwd's NO_SA until IKE
+ *   installs a CHILD_SA. ipsecdb_child_install() then adds IN PROTECT
+ *   entries naming the new inbound SA (after the larval ones, which stay:
+ *   they still refuse the traffic in the clear) and points the OUT entries
+ *   at the new outbound SA; ipsecdb_child_remove() undoes that, falling
+ *   back to the newest remaining pair (make-before-break rekeying, RFC
+ *   7296 2.8). The child SAs' outer addresses and UDP ports are the ones
+ *   IKE uses (with NAT, a NAT's), not the tunnel's configured ones.
+ *
  *   For the MN-HA manual SAs, the RFC 3776 5.2 layout with RFC 4877 4.3
  *   selectors, for each (home address, home agent) pair; "MN->HA" below is
  *   the HA's IN and the MN's OUT direction, and HoA/HA come from the SA's
@@ -71,7 +84,14 @@
 #define IPSECDB_PRIO_TUNNEL 500u
 #define IPSECDB_PRIO_DISCARD 900u
 
+/* Inbound SAs per tunnel; for an IKE-keyed tunnel, the live CHILD_SA
+ * pairs it can hold at once (rekeying overlaps two or three). */
 #define IPSECDB_TUNNEL_SAS CONF_PREFIX_MAX
+
+/* IKE (RFC 7296 2) and its NAT traversal port, shared with ESP-in-UDP
+ * (RFC 3948 2, RFC 7296 2.23). */
+#define IPSECDB_IKE_PORT 500
+#define IPSECDB_NATT_PORT 4500
 
 /* One `tunnels` entry with its SAs (pointers into the SAD of the same db). */
 struct ipsecdb_tunnel {
@@ -85,8 +105,12 @@ struct ipsecdb_tunnel {
 	struct sa *out_sa; /* NULL: no manual SAs (plain IPv6-in-IPv6) */
 	struct sa *in_sas[IPSECDB_TUNNEL_SAS];
 	size_t n_in_sas;
-	bool udp_encap; /* encapsulation = "udp" (RFC 3948 framing) */
-	uint16_t udp_port;
+	bool udp_encap; /* encapsulation = "udp" (RFC 3948 framing); manual SAs only */
+	uint16_t udp_port; /* manual: the configured port; IKE-keyed: IPSECDB_NATT_PORT */
+	/* "" for manual and plain tunnels; else the ike.peers name keying it.
+	 * out_sa is then the newest installed pair's outbound SA (NULL before
+	 * the first install), in_sas the inbound SAs of every live pair. */
+	char ike_peer[CONF_NAME_MAX];
 };
 
 /* One mobile node's manual SAs with its home agent (RFC 3776 5.2). NULL for
@@ -127,6 +151,62 @@ struct ipsecdb_tunnel *ipsecdb_tunnel_by_name(const struct ipsecdb *db, const ch
 struct ipsecdb_tunnel *ipsecdb_tunnel_by_ifid(const struct ipsecdb *db, uint32_t ifid);
 struct ipsecdb_mnha *ipsecdb_mnha_by_hoa(const struct ipsecdb *db, const struct in6_addr *hoa);
 
+/*
+ * One CHILD_SA pair negotiated by IKE for an IKE-keyed tunnel. Tunnel mode
+ * (R4303-2.6.a); "in"/"out" from our view. The keys are copied.
+ */
+struct ipsecdb_child {
+	uint32_t spi_in, spi_out;
+	enum aead_alg alg;
+	const uint8_t *keymat_in, *keymat_out; /* aead_keymat_len(alg) bytes each; copied */
+	size_t keymat_len;
+	bool esn;
+	struct in6_addr local, remote; /* outer addresses as IKE uses them (remote may be a NAT's) */
+	bool udp_encap;                /* RFC 3948, decided by NAT detection */
+	uint16_t local_port, remote_port; /* from the IKE path (remote may be a NAT's port);
+					    * local_port must be IPSECDB_NATT_PORT */
+	uint64_t soft_bytes, hard_bytes;  /* 0 = none; time lifetimes are the IKE engine's job */
+};
+
+/*
+ * Install a CHILD_SA pair on the IKE-keyed tunnel `tunnel` at now_ms: both
+ * SAs into the SAD, IN PROTECT entries naming the inbound SA for every
+ * (remote prefix, local prefix), and the tunnel's OUT entries re-pointed at
+ * the new outbound SA (make-before-break: an older pair keeps receiving
+ * until ipsecdb_child_remove()). The inbound SA uses ipsec.replay-window.
+ * 0; M6E_NOTFOUND (no IKE-keyed tunnel of that name); M6E_EXISTS (spi_in
+ * or spi_out already in the SAD); M6E_RANGE (the tunnel already holds
+ * IPSECDB_TUNNEL_SAS pairs); M6E_INVAL (bad SPI, algorithm, key length,
+ * port, or manual-only algorithm); M6E_NOMEM. On error nothing changed and
+ * err (if not NULL) gets one line.
+ */
+int ipsecdb_child_install(struct ipsecdb *db, const char *tunnel, const struct ipsecdb_child *c, uint64_t now_ms,
+			  char *err, size_t errlen);
+/*
+ * Remove the pair whose inbound SPI is spi_in: both SAs (keys wiped) and
+ * the IN entries naming it; OUT entries that used its outbound SA fall back
+ * to the newest remaining pair's, or become larval again. 0 or
+ * M6E_NOTFOUND.
+ */
+int ipsecdb_child_remove(struct ipsecdb *db, uint32_t spi_in);
+/*
+ * Reload: move every installed pair of `from` (the old db) whose tunnel
+ * exists in `to` by name, still keyed by the same ike-peer, into `to`, with
+ * its keys, counters, sequence numbers and replay window, so the peer sees
+ * no change (re-installing from KEYMAT restarts the sequence numbers, which
+ * a peer with anti-replay drops as too old). Call after fwd_set_db(to)
+ * succeeded and before freeing from. Pairs whose tunnel is gone or changed
+ * peer stay in from (freed with it; the IKE adapter should delete them);
+ * ipsecdb_child_get(to, spi_in, ...) tells which moved. Returns how many
+ * pairs moved.
+ */
+size_t ipsecdb_children_move(struct ipsecdb *to, struct ipsecdb *from);
+/* The SAs of the installed pair with inbound SPI spi_in (counters, state
+ * for soft limits; owned by db, valid until the pair is removed), and its
+ * tunnel. Any out pointer may be NULL. 0 or M6E_NOTFOUND. */
+int ipsecdb_child_get(const struct ipsecdb *db, uint32_t spi_in, struct sa **in, struct sa **out,
+		      const struct ipsecdb_tunnel **tunnel);
+
 /* Apply the SAs' time limits at now_ms (sa_tick() on every SA in the SAD)
  * and remember now_ms for listings; the data plane's periodic timer calls it.
  * DEAD SAs are left in place for their owner to delete. */
@@ -134,14 +214,15 @@ void ipsecdb_tick(struct ipsecdb *db, uint64_t now_ms);
 /* The time of the build or of the last ipsecdb_tick(). */
 uint64_t ipsecdb_now(const struct ipsecdb *db);
 
-/* The config name of an SA built here ("mn1-bu-in"), or NULL for any other
- * SA (e.g. one IKE added later). */
+/* The config name of an SA built here ("mn1-bu-in"), "<tunnel>-ike-in" /
+ * "<tunnel>-ike-out" for an installed CHILD_SA, or NULL for any other SA. */
 const char *ipsecdb_sa_name(const struct ipsecdb *db, const struct sa *sa);
-/* The tunnel an SA belongs to, or NULL. */
+/* The tunnel an SA belongs to (manual or installed CHILD_SA), or NULL.
+ * O(1): called per packet. */
 const struct ipsecdb_tunnel *ipsecdb_sa_tunnel(const struct ipsecdb *db, const struct sa *sa);
 
 /* Every SA in the SAD in a stable order: the config's SAs in config order,
- * then the others by (direction, SPI). name is the config name or NULL. fn
+ * then the others (CHILD_SAs) by (direction, SPI). name is the config name or NULL. fn
  * must not change the SAD. 0 or M6E_NOMEM. */
 int ipsecdb_foreach_sa(const struct ipsecdb *db,
 		       void (*fn)(struct sa *sa, const char *name, void *arg), void *arg);

@@ -475,7 +475,8 @@ int spd_add(struct spd *spd, const struct spd_entry_params *p, struct spd_entry 
 	int rc = sel_check(&p->sel);
 	if (rc < 0)
 		return rc;
-	if (p->action == SPD_PROTECT && !p->protect.sa && p->protect.spi < 256)
+	/* No SA: either a larval entry (SPI 0) or one naming a valid SPI. */
+	if (p->action == SPD_PROTECT && !p->protect.sa && p->protect.spi != 0 && p->protect.spi < 256)
 		return M6E_INVAL;
 	struct spd_entry *e = calloc(1, sizeof(*e));
 	if (!e)
@@ -667,6 +668,40 @@ size_t spd_repoint(struct spd *spd, const struct sa *old_sa, struct sa *new_sa)
 			}
 			n++;
 		}
+	return n;
+}
+
+size_t spd_set_group_sa(struct spd *spd, uint32_t group, enum spd_dir dir, struct sa *sa)
+{
+	size_t n = 0;
+	struct spd_list *l = &spd->all[dir & 1];
+	for (size_t i = 0; i < l->n; i++) {
+		struct spd_entry *e = l->ents[i];
+		if (e->action != SPD_PROTECT || e->group != group)
+			continue;
+		e->protect.sa = sa;
+		e->protect.spi = sa ? sa->spi : 0;
+		if (sa) {
+			e->protect.mode = sa->mode;
+			e->protect.tunnel_src = sa->src;
+			e->protect.tunnel_dst = sa->dst;
+		}
+		n++;
+	}
+	return n;
+}
+
+size_t spd_del_sa(struct spd *spd, const struct sa *sa)
+{
+	size_t n = 0;
+	for (int d = 0; d < 2; d++) {
+		struct spd_list *l = &spd->all[d];
+		for (size_t i = l->n; i-- > 0;) {
+			struct spd_entry *e = l->ents[i];
+			if (e->action == SPD_PROTECT && sa && e->protect.sa == sa && spd_del(spd, e) == 0)
+				n++;
+		}
+	}
 	return n;
 }
 

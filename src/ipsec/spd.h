@@ -70,7 +70,10 @@ struct spd_sel {
 
 /* PROTECT: the SA bundle. sa is not owned (it lives in a SAD); re-point it
  * with spd_repoint() when SAs are replaced. For OUT entries sa is the
- * outbound SA; for IN entries, the inbound SA the traffic must arrive on. */
+ * outbound SA; for IN entries, the inbound SA the traffic must arrive on.
+ * A "larval" entry has neither SA nor SPI (IKE has not negotiated one yet):
+ * outbound traffic matching it has no SA to use, inbound traffic is only
+ * accepted by a later entry naming the SA it arrived on. */
 struct spd_protect {
 	struct sa *sa;
 	uint32_t spi;     /* sa->spi when sa is set; kept for listings */
@@ -140,7 +143,8 @@ void spd_free(struct spd *spd);
  * 0; M6E_INVAL for inconsistent selectors (prefix length > 128, a port with
  * a protocol other than TCP/UDP/SCTP, an MH type without proto 135, an
  * ICMPv6 type/code without proto 58, an ICMPv6 code without a type, values
- * out of range), a PROTECT without an SA or SPI, or a bad enum; M6E_NOMEM.
+ * out of range), a PROTECT without an SA whose SPI is reserved (1..255; 0
+ * without SA is a larval entry), or a bad enum; M6E_NOMEM.
  */
 int spd_add(struct spd *spd, const struct spd_entry_params *p, struct spd_entry **out);
 /* Remove and free one entry. M6E_NOTFOUND when e is not in spd. */
@@ -200,6 +204,20 @@ size_t spd_set_group_active(struct spd *spd, uint32_t group, bool active);
  * leave them without an SA: outbound traffic then has no SA to use and the
  * caller drops it). Returns the number of entries changed. */
 size_t spd_repoint(struct spd *spd, const struct sa *old_sa, struct sa *new_sa);
+
+/* true for a PROTECT entry that waits for its SA (no SA, SPI 0). */
+static inline bool spd_is_larval(const struct spd_entry *e)
+{
+	return e->action == SPD_PROTECT && !e->protect.sa && e->protect.spi == 0;
+}
+
+/* Point every PROTECT entry of direction dir tagged group at sa (its SPI,
+ * mode and outer addresses), or make them larval when sa is NULL. Returns
+ * the number of entries changed. */
+size_t spd_set_group_sa(struct spd *spd, uint32_t group, enum spd_dir dir, struct sa *sa);
+
+/* Delete every PROTECT entry whose SA is sa; returns how many. */
+size_t spd_del_sa(struct spd *spd, const struct sa *sa);
 
 /* "2001:db8:1::100/128 -> 2001:db8:1::1/128 mh type bu" for logs and
  * listings: src -> dst, protocol (name, "proto N" or "any"), then only the

@@ -93,7 +93,8 @@ static int in_prefix(const uint8_t *addr, uint8_t last)
 
 static void open_at_b(int udp, uint8_t *pkt, size_t len, int must_accept, const uint8_t *want, size_t want_len)
 {
-	struct fwd_in in = { .udp = udp, .src = A[udp].outer, .dst = B[udp].outer };
+	struct fwd_in in = { .udp = udp, .src = A[udp].outer, .dst = B[udp].outer, .sport = udp ? 4500 : 0,
+			     .dport = udp ? 4500 : 0 }; /* the SAs' ports: udp-port on both ends */
 	const struct ipsecdb_tunnel *t = NULL;
 	size_t off = 0, ilen = 0;
 	struct fwd_verdict v;

@@ -116,7 +116,8 @@ EOP
 	"$MIP6SEC" check-config "$tmp/$n/m6.conf" >/dev/null || fail "node $n config invalid: $("$MIP6SEC" check-config "$tmp/$n/m6.conf" 2>&1)"
 }
 
-tl_setup() {
+# The namespaces, links and addresses of the drawing above; no daemon.
+tl_topology() {
 	for n in $nA $nB $hA $hB; do
 		ip netns add "$n" 2>/dev/null || skip "cannot create a network namespace"
 		ip -n "$n" link set lo up
@@ -137,6 +138,10 @@ tl_setup() {
 	ip -n "$hB" route add default via fd00:b::fe
 	for n in $nA $nB; do in_ns "$n" sysctl -qw net.ipv6.conf.all.forwarding=1; done
 	mkdir -p "$tmp/a" "$tmp/b"
+}
+
+tl_setup() {
+	tl_topology
 	tl_keys
 	tl_write_conf a
 	tl_write_conf b

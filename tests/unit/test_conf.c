@@ -77,12 +77,18 @@ START_TEST(test_empty_config_defaults)
 	/* ipsec exists without its section and carries its defaults. */
 	const struct conf_ipsec *ip = conf_ipsec(c);
 	ck_assert_uint_eq(ip->replay_window, 64);
-	ck_assert_uint_eq(ip->n_esp_proposals, 4);
-	ck_assert_str_eq(ip->esp_proposals[0], "aes256gcm16");
-	ck_assert_uint_eq(ip->esp[0].encr, 20); /* ENCR_AES_GCM_16 */
-	ck_assert_uint_eq(ip->esp[0].encr_keybits, 256);
-	ck_assert_uint_eq(ip->esp[2].encr, 12); /* aes256-sha256: ENCR_AES_CBC */
-	ck_assert_uint_eq(ip->esp[2].integ, 12); /* AUTH_HMAC_SHA2_256_128 */
+	conf_free(c);
+	/* ike.esp-proposals: AEAD only by default (RFC 8221 5). */
+	c = load("ike = { identity = \"a.example\"; auth = \"psk\"; };", &e);
+	ck_assert_msg(c != NULL, "%s: %s", e.key, e.msg);
+	const struct conf_ike *ike = conf_ike(c);
+	ck_assert_uint_eq(ike->n_esp_proposals, 2);
+	ck_assert_str_eq(ike->esp_proposals[0], "aes256gcm16");
+	ck_assert_uint_eq(ike->esp[0].encr, 20); /* ENCR_AES_GCM_16 */
+	ck_assert_uint_eq(ike->esp[0].encr_keybits, 256);
+	ck_assert_uint_eq(ike->esp[1].encr, 20);
+	ck_assert_uint_eq(ike->esp[1].encr_keybits, 128);
+	ck_assert_uint_eq(ike->esp[1].integ, 0);
 	conf_free(c);
 }
 END_TEST
@@ -344,6 +350,13 @@ END_TEST
 	"  ha-address = \"2001:db8:1::1\"; };\n"
 #define K16 "000102030405060708090a0b0c0d0e0f"
 #define SA_KEYS "encryption-key = \"" K16 "\"; integrity-key = \"" K16 K16 "\";"
+/* Two lines: an IKE section with peer "p" at 2001:db8::2. */
+#define IKE_BASE                                                                                      \
+	"ike = { identity = \"a.example\"; auth = \"psk\";\n"                                              \
+	"  peers = ( { name = \"p\"; identity = \"p.example\"; address = \"2001:db8::2\"; psk = \"" K16 "\"; } ); };\n"
+#define IKE_TUNNEL(name, remote, extra)                                                               \
+	"{ name = \"" name "\"; local = \"2001:db8::1\"; remote = \"" remote "\"; local-prefixes = [\"2001:db8:1::/64\"];" \
+	" remote-prefixes = [\"2001:db8:2::/64\"]; ike-peer = \"p\"; " extra " }"
 
 static const struct {
 	const char *name;
@@ -445,10 +458,13 @@ static const struct {
 	{"mn sa to wrong ha", MN_BASE "ipsec = { manual-sa = ( { name = \"a\"; spi = 300; direction = \"out\"; source = \"2001:db8:1::100\";\n"
 				      " destination = \"2001:db8:1::2\"; mode = \"transport\"; traffic = \"bu-ba\"; " SA_KEYS " } ); };",
 	 4, "ipsec.manual-sa[0].destination", "not mobile-node.ha-address"},
-	{"esp proposal without integrity", "ipsec = { esp-proposals = [\"aes128\"]; };", 1, "ipsec.esp-proposals[0]",
-	 "needs an integrity algorithm"},
-	{"esp aead with integrity", "ipsec = { esp-proposals = [\"aes128gcm16-sha256\"]; };", 1,
-	 "ipsec.esp-proposals[0]", "takes no integrity"},
+	{"esp proposal without integrity", "ike = { identity = \"a.example\"; auth = \"psk\"; esp-proposals = [\"aes128\"]; };",
+	 1, "ike.esp-proposals[0]", "needs an integrity algorithm"},
+	{"esp aead with integrity",
+	 "ike = { identity = \"a.example\"; auth = \"psk\"; esp-proposals = [\"aes128gcm16-sha256\"]; };", 1,
+	 "ike.esp-proposals[0]", "takes no integrity"},
+	{"esp proposals moved", "ipsec = { esp-proposals = [\"aes128gcm16\"]; };", 1, "ipsec.esp-proposals",
+	 "moved to ike.esp-proposals"},
 	{"ike null", "ike = { identity = \"a.example\"; auth = \"psk\"; proposals = [\"null-sha256-modp2048\"]; };", 1,
 	 "ike.proposals[0]", "RFC 8247 2.1"},
 	{"ike no dh", "ike = { identity = \"a.example\"; auth = \"psk\"; proposals = [\"aes128-sha256\"]; };", 1,
@@ -493,6 +509,31 @@ static const struct {
 	 "tunnels = ( { name = \"t\"; local = \"2001:db8::1\"; remote = \"2001:db8::2\"; local-prefixes = [\"2001:db8:1::/64\"];\n"
 	 " remote-prefixes = [\"2001:db8:2::/64\"]; manual-sas = [\"o\"]; } );",
 	 3, "tunnels[0].manual-sas", "one in and one out"},
+	{"ike-peer unknown",
+	 IKE_BASE "tunnels = ( { name = \"t\"; local = \"2001:db8::1\"; remote = \"2001:db8::2\"; local-prefixes = [\"2001:db8:1::/64\"];\n"
+		  " remote-prefixes = [\"2001:db8:2::/64\"]; ike-peer = \"q\"; } );",
+	 4, "tunnels[0].ike-peer", "no ike.peers entry named \"q\""},
+	{"ike-peer without ike", "tunnels = ( " IKE_TUNNEL("t", "2001:db8::2", "") " );", 1, "tunnels[0].ike-peer",
+	 "no ike.peers entry named \"p\""},
+	{"ike-peer and manual-sas", IKE_BASE "tunnels = ( " IKE_TUNNEL("t", "2001:db8::2", "manual-sas = [\"x\"];") " );", 3,
+	 "tunnels[0].manual-sas", "together with ike-peer"},
+	{"ike-peer and encapsulation", IKE_BASE "tunnels = (\n" IKE_TUNNEL("t", "2001:db8::2", "encapsulation = \"udp\";") " );",
+	 4, "tunnels[0].encapsulation", "NAT detection decides (RFC 7296 2.23)"},
+	{"ike-peer and udp-port", IKE_BASE "tunnels = ( " IKE_TUNNEL("t", "2001:db8::2", "udp-port = 4500;") " );", 3,
+	 "tunnels[0].udp-port", "not with ike-peer"},
+	{"ike-peer at another address", IKE_BASE "tunnels = ( " IKE_TUNNEL("t", "2001:db8::3", "") " );", 3,
+	 "tunnels[0].remote", "is not the address 2001:db8::2 of ike peer \"p\""},
+	{"ike-peer shared with other end points",
+	 "ike = { identity = \"a.example\"; auth = \"psk\";\n"
+	 "  peers = ( { name = \"p\"; identity = \"p.example\"; psk = \"" K16 "\"; } ); };\n"
+	 "tunnels = ( " IKE_TUNNEL("t", "2001:db8::2", "") ",\n"
+	 "{ name = \"u\"; local = \"2001:db8::1\"; remote = \"2001:db8::3\"; local-prefixes = [\"2001:db8:1::/64\"];"
+	 " remote-prefixes = [\"2001:db8:3::/64\"]; ike-peer = \"p\"; } );",
+	 4, "tunnels[1].local", "tunnel \"t\" uses ike peer \"p\" with other end points"},
+	{"initiate without address",
+	 "ike = { identity = \"a.example\"; auth = \"psk\";\n"
+	 "  peers = ( { name = \"p\"; identity = \"p.example\"; psk = \"" K16 "\";\n initiate = true; } ); };",
+	 3, "ike.peers[0].initiate", "needs the peer's address"},
 	{"include in string", "@include \"/etc/hostname\"\n", 1, "", "include"},
 	{"missing value", "global = { log-level = ; };", 1, "", "syntax error"},
 };
@@ -552,6 +593,33 @@ START_TEST(test_valid_variants)
 	ck_assert_int_eq(t->encapsulation, CONF_ENCAP_UDP);
 	ck_assert_uint_eq(t->udp_port, 4501);
 	ck_assert_uint_eq(t->n_manual_sas, 2);
+	conf_free(c);
+	/* An IKE-keyed tunnel: no SAs, default encapsulation left alone. */
+	c = load(IKE_BASE "tunnels = ( " IKE_TUNNEL("t", "2001:db8::2", "") ",\n"
+			  "{ name = \"u\"; local = \"2001:db8::1\"; remote = \"2001:db8::2\"; local-prefixes = [\"2001:db8:5::/64\"];"
+			  " remote-prefixes = [\"2001:db8:6::/64\"]; ike-peer = \"p\"; } );",
+		 &e);
+	ck_assert_msg(c != NULL, "%s: %s", e.key, e.msg);
+	t = conf_tunnels(c, &n);
+	ck_assert_uint_eq(n, 2);
+	ck_assert_str_eq(t[0].ike_peer, "p");
+	ck_assert_str_eq(t[1].ike_peer, "p");
+	ck_assert_uint_eq(t[0].n_manual_sas, 0);
+	ck_assert(!conf_ike(c)->peers[0].initiate);
+	conf_free(c);
+	c = load("ike = { identity = \"a.example\"; auth = \"psk\"; esp-proposals = [\"aes128-sha256-ecp256-esn\"];\n"
+		 "  peers = ( { name = \"p\"; identity = \"p.example\"; address = \"2001:db8::2\"; psk = \"" K16 "\";"
+		 " initiate = true; } ); };",
+		 &e);
+	ck_assert_msg(c != NULL, "%s: %s", e.key, e.msg);
+	ck_assert(conf_ike(c)->peers[0].initiate);
+	ck_assert_uint_eq(conf_ike(c)->n_esp_proposals, 1);
+	ck_assert_uint_eq(conf_ike(c)->esp[0].encr, 12); /* ENCR_AES_CBC */
+	ck_assert_uint_eq(conf_ike(c)->esp[0].integ, 12); /* AUTH_HMAC_SHA2_256_128 */
+	ck_assert_uint_eq(conf_ike(c)->esp[0].dh[0], 19); /* PFS with ECP-256 */
+	ck_assert(conf_ike(c)->esp[0].esn);
+	conf_tunnels(c, &n);
+	ck_assert_uint_eq(n, 0);
 	conf_free(c);
 	/* global.debug */
 	c = load("global = { log-level = \"debug\"; debug = \"ike,ipsec\"; log-target = \"syslog\"; };", &e);

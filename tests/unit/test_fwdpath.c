@@ -5,6 +5,11 @@
  * Request (RFC 4443 4.1) A -> B and back through fwdpath_out/fwdpath_in;
  * a table of refused outbound packets and one of refused inbound datagrams
  * check each exact reason (and the ESP/SPD detail); the TUN MTU formula.
+ * IKE-keyed tunnels: larval policies drop as NO_SA before a CHILD_SA is
+ * installed; after ipsecdb_child_install() packets use the SA's own outer
+ * addresses and ports (one end behind a NAT that rewrites its address and
+ * port), plain ESP or ESP-in-UDP per SA; IKE behind the Non-ESP Marker
+ * reaches the sink (RFC 3948 2.2).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -135,7 +140,8 @@ static void pass(struct node *from, struct node *to, const char *src, const char
 	/* SPI | Seq | IV (16) | ciphertext | ICV (16), R4303-2.a layout. */
 	ck_assert_uint_eq(o.len, 8 + 16 + (len + 2 + 15) / 16 * 16 + 16);
 	ck_assert_uint_eq(o.len % 16, 8);
-	struct fwd_in in = { .udp = encap_udp, .src = from->outer, .dst = to->outer };
+	struct fwd_in in = { .udp = encap_udp, .src = from->outer, .dst = to->outer, .sport = o.port,
+			     .dport = o.port };
 	const struct ipsecdb_tunnel *t = NULL;
 	size_t off, ilen;
 	ck_assert_int_eq(fwdpath_in(to->db, &in, buf + o.off, o.len, &t, &off, &ilen, &v), 0);
@@ -265,7 +271,8 @@ static size_t sealed_echo(uint8_t *buf, const char *src, const char *dst)
 START_TEST(in_refused)
 {
 	static uint8_t buf[FWD_BUF_SIZE], keep[FWD_BUF_SIZE];
-	struct fwd_in in = { .udp = encap_udp, .src = A.outer, .dst = B.outer };
+	uint16_t port = encap_udp ? 4500 : 0;
+	struct fwd_in in = { .udp = encap_udp, .src = A.outer, .dst = B.outer, .sport = port, .dport = port };
 	const struct ipsecdb_tunnel *t;
 	size_t off, ilen, len;
 	struct fwd_verdict v;
@@ -332,6 +339,222 @@ START_TEST(in_refused)
 }
 END_TEST
 
+/* ---- IKE-keyed tunnels ------------------------------------------------- */
+
+/* A is behind a NAT that maps [OUT_A]:4500 to [NAT_A]:31000; B is not. */
+#define NAT_A "2001:db8:ff::77"
+#define NAT_PORT 31000
+#define IKE_CONF(local, remote, lp, rp)                                                                  \
+	"ike = { identity = \"gw.example.org\"; auth = \"psk\";\n"                                          \
+	"  peers = ( { name = \"peer\"; identity = \"peer.example.org\"; psk = \"" AUTH_AB "\"; } ); };\n" \
+	"tunnels = ( { name = \"ikt\"; local = \"" local "\"; remote = \"" remote "\"; "                     \
+	"local-prefixes = [ \"" lp "\" ]; remote-prefixes = [ \"" rp "\" ]; ike-peer = \"peer\"; } );\n"
+
+/* AES-256-GCM-16 KEYMAT: 32-octet key + 4-octet salt per direction
+ * (RFC 4106 8.1), arbitrary test values. */
+static uint8_t km_ab[36], km_ba[36];
+
+static void ike_setup(void)
+{
+	node_load(&A, IKE_CONF(OUT_A, OUT_B, "fd00:a::/64", "fd00:b::/64"), OUT_A);
+	node_load(&B, IKE_CONF(OUT_B, OUT_A, "fd00:b::/64", "fd00:a::/64"), OUT_B);
+	for (size_t i = 0; i < sizeof(km_ab); i++) {
+		km_ab[i] = (uint8_t)(0x40 + i);
+		km_ba[i] = (uint8_t)(0x90 + i);
+	}
+}
+
+/* The same CHILD_SA from both ends: A's out is B's in (SPI 0x5001). udp:
+ * ESP-in-UDP with A's side NATed, else plain ESP. */
+static void ike_install(bool udp)
+{
+	char err[160];
+	struct ipsecdb_child a = { .spi_in = 0x5002, .spi_out = 0x5001, .alg = AEAD_AES256_GCM16,
+				   .keymat_in = km_ba, .keymat_out = km_ab, .keymat_len = sizeof(km_ab),
+				   .local = A.outer, .remote = B.outer, .udp_encap = udp };
+	struct ipsecdb_child b = { .spi_in = 0x5001, .spi_out = 0x5002, .alg = AEAD_AES256_GCM16,
+				   .keymat_in = km_ab, .keymat_out = km_ba, .keymat_len = sizeof(km_ab),
+				   .local = B.outer, .remote = A.outer, .udp_encap = udp };
+	if (udp) {
+		a.local_port = a.remote_port = b.local_port = 4500;
+		/* B sees A as the NAT's address and port. */
+		b.remote_port = NAT_PORT;
+		ck_assert_int_eq(addr_parse(NAT_A, &b.remote), 0);
+	}
+	ck_assert_int_eq(ipsecdb_child_install(A.db, "ikt", &a, 0, err, sizeof(err)), 0);
+	ck_assert_int_eq(ipsecdb_child_install(B.db, "ikt", &b, 0, err, sizeof(err)), 0);
+}
+
+START_TEST(ike_larval_drops_no_sa)
+{
+	static uint8_t buf[FWD_BUF_SIZE];
+	size_t len = echo_request(buf, "fd00:a::1", "fd00:b::1", 16);
+	struct fwd_out o;
+	struct fwd_verdict v;
+	/* No CHILD_SA yet: the larval OUT entry has no SA to use. */
+	ck_assert_int_eq(fwdpath_out(A.db, A.t, buf, sizeof(buf), len, &o, &v), M6E_NOTFOUND);
+	ck_assert_int_eq(v.drop, FWD_DROP_NO_SA);
+	/* Outside the traffic selectors it is still no policy. */
+	len = echo_request(buf, "fd00:a::1", "fd00:c::1", 16);
+	ck_assert_int_lt(fwdpath_out(A.db, A.t, buf, sizeof(buf), len, &o, &v), 0);
+	ck_assert_int_eq(v.drop, FWD_DROP_POLICY);
+	ck_assert_int_eq(v.spd, SPD_DROP_NO_POLICY);
+	/* After install and remove, larval again. */
+	ike_install(false);
+	len = echo_request(buf, "fd00:a::1", "fd00:b::1", 16);
+	ck_assert_int_eq(fwdpath_out(A.db, A.t, buf, sizeof(buf), len, &o, &v), 0);
+	ck_assert_int_eq(ipsecdb_child_remove(A.db, 0x5002), 0);
+	len = echo_request(buf, "fd00:a::1", "fd00:b::1", 16);
+	ck_assert_int_eq(fwdpath_out(A.db, A.t, buf, sizeof(buf), len, &o, &v), M6E_NOTFOUND);
+	ck_assert_int_eq(v.drop, FWD_DROP_NO_SA);
+}
+END_TEST
+
+/* One packet from -> to over the installed CHILD_SA; the outer datagram
+ * arrives as `arrive` says (the NAT's rewriting applied by the caller). */
+static int ike_pass(struct node *from, struct node *to, const char *src, const char *dst, struct fwd_out *o,
+		    struct fwd_in *arrive, struct fwd_verdict *v)
+{
+	static uint8_t buf[FWD_BUF_SIZE], copy[FWD_BUF_SIZE];
+	size_t len = echo_request(buf, src, dst, 100);
+	memcpy(copy, buf + FWD_HEADROOM, len);
+	ck_assert_int_eq(fwdpath_out(from->db, from->t, buf, sizeof(buf), len, o, v), 0);
+	const struct ipsecdb_tunnel *t = NULL;
+	size_t off, ilen;
+	int rc = fwdpath_in(to->db, arrive, buf + o->off, o->len, &t, &off, &ilen, v);
+	if (rc == 0) {
+		ck_assert_ptr_eq(t, to->t);
+		tu_assert_mem_eq(buf + o->off + off, ilen, copy, len);
+	}
+	return rc;
+}
+
+START_TEST(ike_esp_in_udp_through_nat)
+{
+	ike_install(true);
+	struct fwd_out o;
+	struct fwd_verdict v;
+	struct in6_addr nat;
+	ck_assert_int_eq(addr_parse(NAT_A, &nat), 0);
+	/* A -> B: to B's 4500 on the UDP socket; the NAT rewrites the source. */
+	struct fwd_in at_b = { .udp = true, .src = nat, .dst = B.outer, .sport = NAT_PORT, .dport = 4500 };
+	ck_assert_int_eq(ike_pass(&A, &B, "fd00:a::1", "fd00:b::1", &o, &at_b, &v), 0);
+	ck_assert(o.udp);
+	ck_assert(addr_eq(&o.peer, &B.outer));
+	ck_assert_uint_eq(o.port, 4500);
+	/* B -> A: to the NAT's address and port (R3948-2.1.a), which maps back. */
+	struct fwd_in at_a = { .udp = true, .src = B.outer, .dst = A.outer, .sport = 4500, .dport = 4500 };
+	ck_assert_int_eq(ike_pass(&B, &A, "fd00:b::1", "fd00:a::1", &o, &at_a, &v), 0);
+	ck_assert(o.udp);
+	ck_assert(addr_eq(&o.peer, &nat));
+	ck_assert_uint_eq(o.port, NAT_PORT);
+	/* The SA's ports and addresses, not the tunnel's config, are checked:
+	 * A's real address, another NAT port, plain ESP: all refused. */
+	struct fwd_in wrong = at_b;
+	wrong.src = A.outer;
+	ck_assert_int_lt(ike_pass(&A, &B, "fd00:a::1", "fd00:b::1", &o, &wrong, &v), 0);
+	ck_assert_int_eq(v.drop, FWD_DROP_OUTER);
+	wrong = at_b;
+	wrong.sport = NAT_PORT + 1;
+	ck_assert_int_lt(ike_pass(&A, &B, "fd00:a::1", "fd00:b::1", &o, &wrong, &v), 0);
+	ck_assert_int_eq(v.drop, FWD_DROP_OUTER);
+	wrong = at_b;
+	wrong.udp = false;
+	wrong.sport = wrong.dport = 0;
+	ck_assert_int_lt(ike_pass(&A, &B, "fd00:a::1", "fd00:b::1", &o, &wrong, &v), 0);
+	ck_assert_int_eq(v.drop, FWD_DROP_OUTER);
+	/* Counted on the CHILD_SAs: 1 accepted each way at each end. */
+	ck_assert_uint_eq(B.t->in_sas[0]->cnt.packets, 1);
+	ck_assert_uint_eq(A.t->in_sas[0]->cnt.packets, 1);
+}
+END_TEST
+
+START_TEST(ike_plain_esp)
+{
+	ike_install(false);
+	struct fwd_out o;
+	struct fwd_verdict v;
+	struct fwd_in at_b = { .udp = false, .src = A.outer, .dst = B.outer };
+	ck_assert_int_eq(ike_pass(&A, &B, "fd00:a::1", "fd00:b::1", &o, &at_b, &v), 0);
+	ck_assert(!o.udp);
+	ck_assert_uint_eq(o.port, 0);
+	struct fwd_in at_a = { .udp = false, .src = B.outer, .dst = A.outer };
+	ck_assert_int_eq(ike_pass(&B, &A, "fd00:b::1", "fd00:a::1", &o, &at_a, &v), 0);
+	/* The same SA arriving in UDP is not this SA's traffic. */
+	struct fwd_in wrong = { .udp = true, .src = A.outer, .dst = B.outer, .sport = 4500, .dport = 4500 };
+	ck_assert_int_lt(ike_pass(&A, &B, "fd00:a::1", "fd00:b::1", &o, &wrong, &v), 0);
+	ck_assert_int_eq(v.drop, FWD_DROP_OUTER);
+}
+END_TEST
+
+struct sink_seen {
+	int calls;
+	uint8_t msg[64];
+	size_t len;
+	struct in6_addr local, remote;
+	uint16_t local_port, remote_port;
+};
+
+static void sink(void *arg, const uint8_t *msg, size_t len, const struct in6_addr *local, uint16_t local_port,
+		 const struct in6_addr *remote, uint16_t remote_port)
+{
+	struct sink_seen *s = arg;
+	s->calls++;
+	ck_assert_uint_le(len, sizeof(s->msg));
+	memcpy(s->msg, msg, len);
+	s->len = len;
+	s->local = *local;
+	s->remote = *remote;
+	s->local_port = local_port;
+	s->remote_port = remote_port;
+}
+
+START_TEST(ike_marker_to_sink)
+{
+	/* R3948-2.2.a: four zero octets, then an IKE header (SPIi shown). */
+	static const uint8_t dgram[] = { 0, 0, 0, 0, 0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77, 0x88, 0, 0 };
+	uint8_t buf[sizeof(dgram)];
+	struct sink_seen seen = { 0 };
+	struct in6_addr nat;
+	ck_assert_int_eq(addr_parse(NAT_A, &nat), 0);
+	struct fwd_in in = { .udp = true, .src = nat, .dst = B.outer, .sport = NAT_PORT, .dport = 4500,
+			     .ike = sink, .ike_arg = &seen };
+	const struct ipsecdb_tunnel *t = NULL;
+	size_t off, ilen;
+	struct fwd_verdict v;
+	memcpy(buf, dgram, sizeof(dgram));
+	ck_assert_int_eq(fwdpath_in(B.db, &in, buf, sizeof(buf), &t, &off, &ilen, &v), M6E_AGAIN);
+	ck_assert_int_eq(v.drop, FWD_DROP_NONE);
+	ck_assert_int_eq(seen.calls, 1);
+	tu_assert_mem_eq(seen.msg, seen.len, dgram + 4, sizeof(dgram) - 4);
+	ck_assert(addr_eq(&seen.local, &B.outer));
+	ck_assert(addr_eq(&seen.remote, &nat));
+	ck_assert_uint_eq(seen.local_port, 4500);
+	ck_assert_uint_eq(seen.remote_port, NAT_PORT);
+	/* A bare marker is an empty message, still IKE's to judge. */
+	ck_assert_int_eq(fwdpath_in(B.db, &in, buf, 4, &t, &off, &ilen, &v), M6E_AGAIN);
+	ck_assert_int_eq(seen.calls, 2);
+	ck_assert_uint_eq(seen.len, 0);
+	/* NAT keepalives stay ignored (R3948-2.3.a), also with a sink. */
+	buf[0] = 0xff;
+	ck_assert_int_eq(fwdpath_in(B.db, &in, buf, 1, &t, &off, &ilen, &v), M6E_AGAIN);
+	ck_assert_int_eq(v.drop, FWD_DROP_KEEPALIVE);
+	ck_assert_int_eq(seen.calls, 2);
+	/* Without a sink: counted as drop_ike, as before IKE existed. */
+	in.ike = NULL;
+	memcpy(buf, dgram, sizeof(dgram));
+	ck_assert_int_lt(fwdpath_in(B.db, &in, buf, sizeof(buf), &t, &off, &ilen, &v), 0);
+	ck_assert_int_eq(v.drop, FWD_DROP_IKE);
+	/* On the ESP socket there is no marker: zero SPI is ESP's to refuse. */
+	in.udp = false;
+	in.ike = sink;
+	memcpy(buf, dgram, sizeof(dgram));
+	ck_assert_int_lt(fwdpath_in(B.db, &in, buf, sizeof(buf), &t, &off, &ilen, &v), 0);
+	ck_assert_int_eq(v.drop, FWD_DROP_ESP);
+	ck_assert_int_eq(seen.calls, 2);
+}
+END_TEST
+
 /* fwdpath_tun_mtu() against the formula worked by hand (fwdpath.h). */
 struct mtu_case {
 	unsigned outer;
@@ -389,6 +612,13 @@ static Suite *fwdpath_suite(void)
 		tcase_add_test(tc, in_refused);
 		suite_add_tcase(s, tc);
 	}
+	TCase *ike = tcase_create("ike");
+	tcase_add_checked_fixture(ike, ike_setup, nodes_teardown);
+	tcase_add_test(ike, ike_larval_drops_no_sa);
+	tcase_add_test(ike, ike_esp_in_udp_through_nat);
+	tcase_add_test(ike, ike_plain_esp);
+	tcase_add_test(ike, ike_marker_to_sink);
+	suite_add_tcase(s, ike);
 	TCase *tc = tcase_create("mtu");
 	tcase_add_loop_test(tc, tun_mtu, 0, sizeof(mtu_cases) / sizeof(mtu_cases[0]));
 	tcase_add_test(tc, drop_names);

@@ -5,7 +5,10 @@
  * (ESP and UDP encapsulation, a tunnel without SAs), the HA/MN pair checked
  * end to end (R3776-4.2.k), return home (R3776-4.2.e), refusals (missing SA,
  * direction mismatch, what the ESP engine cannot do), and `sas`/`policies`
- * output through ctl_handle(), as text and JSON.
+ * output through ctl_handle(), as text and JSON. IKE-keyed tunnels: larval
+ * entries at build, CHILD_SA install/remove, make-before-break rekeying and
+ * the fall-back on removal, installing into a fresh db (reload), SPI
+ * collisions and the other refusals, and their listings.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -76,7 +79,8 @@ static void entry_line(struct spd_entry *e, void *arg)
 	char sel[200], sa[80] = "";
 	spd_sel_format(&e->sel, sel, sizeof(sel));
 	if (e->action == SPD_PROTECT)
-		snprintf(sa, sizeof(sa), " [%s 0x%x %s]", ipsecdb_sa_name(l->db, e->protect.sa), e->protect.spi,
+		snprintf(sa, sizeof(sa), " [%s 0x%x %s]",
+			 spd_is_larval(e) ? "larval" : ipsecdb_sa_name(l->db, e->protect.sa), e->protect.spi,
 			 sa_mode_name(e->protect.mode));
 	int n = snprintf(l->text + l->len, sizeof(l->text) - l->len, "%s %u %s %s%s %s%s\n", spd_dir_name(e->dir),
 			 e->priority, spd_action_name(e->action), sel, sa, e->name, e->active ? "" : " inactive");
@@ -586,7 +590,7 @@ static const char pol_json_mn1_bu_out[] =
 	"\"name\":\"mn1-bu-out\",\"selector\":\"2001:db8:1::1/128 -> 2001:db8:1::100/128 mh type ba\","
 	"\"selectors\":{\"source\":\"2001:db8:1::1/128\",\"destination\":\"2001:db8:1::100/128\",\"protocol\":135,"
 	"\"sport\":null,\"dport\":null,\"mh_type\":6,\"icmp_type\":null,\"icmp_code\":null,\"interface\":null},"
-	"\"sa\":{\"name\":\"mn1-bu-out\",\"spi\":4098,\"mode\":\"transport\",\"present\":true},"
+	"\"sa\":{\"name\":\"mn1-bu-out\",\"spi\":4098,\"mode\":\"transport\",\"present\":true,\"larval\":false},"
 	"\"packets\":2,\"bytes\":128}]\n";
 
 START_TEST(show_policies)
@@ -627,6 +631,398 @@ START_TEST(show_policies)
 }
 END_TEST
 
+/* ---- IKE-keyed tunnels ----------------------------------------------- */
+
+/* Two tunnels keyed by one peer (one IKE SA, so the same end points), and
+ * a manual one. */
+static const char ike_conf[] =
+	"ike = { identity = \"gw-a.example.org\"; auth = \"psk\";\n"
+	"  peers = ( { name = \"gwb\"; identity = \"gw-b.example.org\"; address = \"2001:db8:b::1\";"
+	"  psk = \"000102030405060708090a0b0c0d0e0f\"; initiate = true; } ); };\n"
+	"tunnels = (\n"
+	"{ name = \"ikt\"; local = \"2001:db8:a::1\"; remote = \"2001:db8:b::1\"; ike-peer = \"gwb\";"
+	"  local-prefixes = [ \"2001:db8:10::/48\" ]; remote-prefixes = [ \"2001:db8:20::/48\", \"2001:db8:21::/48\" ]; },\n"
+	"{ name = \"ikt2\"; local = \"2001:db8:a::1\"; remote = \"2001:db8:b::1\"; ike-peer = \"gwb\";"
+	"  local-prefixes = [ \"2001:db8:11::/48\" ]; remote-prefixes = [ \"2001:db8:30::/48\" ]; },\n"
+	"{ name = \"plain\"; local = \"2001:db8:a::1\"; remote = \"2001:db8:d::1\";"
+	"  local-prefixes = [ \"2001:db8:10::/48\" ]; remote-prefixes = [ \"2001:db8:40::/48\" ]; }\n"
+	");\n";
+
+/* Outer BYPASS for ESP, IKE and NAT-T (RFC 7296 2.23), larval PROTECT for
+ * the traffic selectors, both ways. */
+static const char ike_entries[] =
+	"out 100 bypass 2001:db8:a::1/128 -> 2001:db8:b::1/128 esp ikt\n"
+	"out 100 bypass 2001:db8:a::1/128 -> 2001:db8:b::1/128 udp dport 500 ikt\n"
+	"out 100 bypass 2001:db8:a::1/128 -> 2001:db8:b::1/128 udp dport 4500 ikt\n"
+	"out 100 bypass 2001:db8:a::1/128 -> 2001:db8:b::1/128 esp ikt2\n"
+	"out 100 bypass 2001:db8:a::1/128 -> 2001:db8:b::1/128 udp dport 500 ikt2\n"
+	"out 100 bypass 2001:db8:a::1/128 -> 2001:db8:b::1/128 udp dport 4500 ikt2\n"
+	"out 100 bypass 2001:db8:a::1/128 -> 2001:db8:d::1/128 esp plain\n"
+	"out 500 protect 2001:db8:10::/48 -> 2001:db8:20::/48 any if 1 [larval 0x0 tunnel] ikt\n"
+	"out 500 protect 2001:db8:10::/48 -> 2001:db8:21::/48 any if 1 [larval 0x0 tunnel] ikt\n"
+	"out 500 protect 2001:db8:11::/48 -> 2001:db8:30::/48 any if 2 [larval 0x0 tunnel] ikt2\n"
+	"out 500 bypass 2001:db8:10::/48 -> 2001:db8:40::/48 any if 3 plain\n"
+	"in 100 bypass 2001:db8:b::1/128 -> 2001:db8:a::1/128 esp ikt\n"
+	"in 100 bypass 2001:db8:b::1/128 -> 2001:db8:a::1/128 udp dport 500 ikt\n"
+	"in 100 bypass 2001:db8:b::1/128 -> 2001:db8:a::1/128 udp dport 4500 ikt\n"
+	"in 100 bypass 2001:db8:b::1/128 -> 2001:db8:a::1/128 esp ikt2\n"
+	"in 100 bypass 2001:db8:b::1/128 -> 2001:db8:a::1/128 udp dport 500 ikt2\n"
+	"in 100 bypass 2001:db8:b::1/128 -> 2001:db8:a::1/128 udp dport 4500 ikt2\n"
+	"in 100 bypass 2001:db8:d::1/128 -> 2001:db8:a::1/128 esp plain\n"
+	"in 500 protect 2001:db8:20::/48 -> 2001:db8:10::/48 any if 1 [larval 0x0 tunnel] ikt\n"
+	"in 500 protect 2001:db8:21::/48 -> 2001:db8:10::/48 any if 1 [larval 0x0 tunnel] ikt\n"
+	"in 500 protect 2001:db8:30::/48 -> 2001:db8:11::/48 any if 2 [larval 0x0 tunnel] ikt2\n"
+	"in 500 bypass 2001:db8:40::/48 -> 2001:db8:10::/48 any if 3 plain\n";
+
+static uint8_t km_in[36], km_out[36]; /* AES-256-GCM-16: key + salt, test values */
+
+/* A CHILD_SA pair for ikt: in SPI spi, out SPI spi + 0x1000. udp: through
+ * a NAT that gave the peer port 31000. */
+static struct ipsecdb_child child(uint32_t spi, bool udp)
+{
+	for (size_t i = 0; i < sizeof(km_in); i++) {
+		km_in[i] = (uint8_t)i;
+		km_out[i] = (uint8_t)(0x80 + i);
+	}
+	struct ipsecdb_child c = { .spi_in = spi, .spi_out = spi + 0x1000, .alg = AEAD_AES256_GCM16,
+				   .keymat_in = km_in, .keymat_out = km_out, .keymat_len = sizeof(km_in),
+				   .local = A("2001:db8:a::1"), .remote = A("2001:db8:b::1"), .udp_encap = udp };
+	if (udp) {
+		c.local_port = 4500;
+		c.remote_port = 31000;
+		c.remote = A("2001:db8:b::99"); /* the NAT's address */
+	}
+	return c;
+}
+
+static void install_ok(struct ipsecdb *db, const char *tunnel, const struct ipsecdb_child *c)
+{
+	char err[160];
+	int rc = ipsecdb_child_install(db, tunnel, c, NOW_MS, err, sizeof(err));
+	ck_assert_msg(rc == 0, "install 0x%x: %s (%s)", c->spi_in, err, err_str(rc));
+}
+
+/* The SA the OUT entries for 2001:db8:10::1 -> 2001:db8:20::1 on ikt use. */
+static struct sa *out_sa_for_ikt(const struct ipsecdb *db)
+{
+	struct spd_pkt p = { .src = A("2001:db8:10::1"), .dst = A("2001:db8:20::1"), .proto = 6, .ifid = 1 };
+	struct spd_entry *e = spd_lookup(ipsecdb_spd(db), SPD_DIR_OUT, &p);
+	ck_assert_ptr_nonnull(e);
+	ck_assert_int_eq(e->action, SPD_PROTECT);
+	return e->protect.sa;
+}
+
+/* Does ikt accept an inner packet that arrived over sa (R3776-4.2.k)? */
+static int ikt_inbound(const struct ipsecdb *db, const struct sa *sa, enum spd_drop *why)
+{
+	struct spd_pkt p = { .src = A("2001:db8:21::5"), .dst = A("2001:db8:10::5"), .proto = 17, .ifid = 1 };
+	return spd_check_inbound(ipsecdb_spd(db), &p, sa, NULL, why);
+}
+
+START_TEST(ike_larval_at_build)
+{
+	struct conf *c = load_text(ike_conf);
+	struct ipsecdb *db = build_ok(c);
+	ck_assert_uint_eq(sad_count(ipsecdb_sad(db)), 0);
+	assert_entries(db, ike_entries, 22);
+	size_t n;
+	struct ipsecdb_tunnel *t = ipsecdb_tunnels(db, &n);
+	ck_assert_uint_eq(n, 3);
+	ck_assert_str_eq(t[0].ike_peer, "gwb");
+	ck_assert_str_eq(t[1].ike_peer, "gwb");
+	ck_assert_str_eq(t[2].ike_peer, "");
+	ck_assert_ptr_null(t[0].out_sa);
+	ck_assert_uint_eq(t[0].n_in_sas, 0);
+	ck_assert(!t[0].udp_encap);
+	ck_assert_uint_eq(t[0].udp_port, IPSECDB_NATT_PORT);
+	ck_assert_ptr_null(out_sa_for_ikt(db));
+	/* Larval entries still refuse the traffic in the clear. */
+	enum spd_drop why;
+	ck_assert_int_eq(ikt_inbound(db, NULL, &why), M6E_PERM);
+	ck_assert_int_eq(why, SPD_DROP_UNPROTECTED);
+	ipsecdb_free(db);
+	conf_free(c);
+}
+END_TEST
+
+START_TEST(ike_install_rekey_remove)
+{
+	struct conf *c = load_text(ike_conf);
+	struct ipsecdb *db = build_ok(c);
+	size_t n;
+	struct ipsecdb_tunnel *t = ipsecdb_tunnels(db, &n);
+	enum spd_drop why;
+	/* First pair, ESP-in-UDP through a NAT. */
+	struct ipsecdb_child c1 = child(0x5001, true);
+	install_ok(db, "ikt", &c1);
+	struct sa *in1, *out1;
+	const struct ipsecdb_tunnel *owner;
+	ck_assert_int_eq(ipsecdb_child_get(db, 0x5001, &in1, &out1, &owner), 0);
+	ck_assert_ptr_eq(owner, &t[0]);
+	ck_assert_uint_eq(out1->spi, 0x6001);
+	/* The SAs carry what IKE saw: the NAT's address and port. */
+	ck_assert(addr_is(&in1->src, "2001:db8:b::99"));
+	ck_assert(addr_is(&in1->dst, "2001:db8:a::1"));
+	ck_assert(addr_is(&out1->dst, "2001:db8:b::99"));
+	ck_assert(in1->udp_encap && out1->udp_encap);
+	ck_assert_uint_eq(in1->encap_sport, 31000);
+	ck_assert_uint_eq(in1->encap_dport, 4500);
+	ck_assert_uint_eq(out1->encap_sport, 4500);
+	ck_assert_uint_eq(out1->encap_dport, 31000);
+	ck_assert_int_eq(in1->mode, SA_MODE_TUNNEL);
+	ck_assert(!in1->manual);
+	ck_assert_uint_eq(in1->replay.window, 64); /* ipsec.replay-window */
+	ck_assert_ptr_eq(ipsecdb_sa_tunnel(db, in1), &t[0]);
+	ck_assert_ptr_eq(ipsecdb_sa_tunnel(db, out1), &t[0]);
+	ck_assert_str_eq(ipsecdb_sa_name(db, in1), "ikt-ike-in");
+	ck_assert_str_eq(ipsecdb_sa_name(db, out1), "ikt-ike-out");
+	ck_assert_ptr_eq(t[0].out_sa, out1);
+	ck_assert_ptr_eq(out_sa_for_ikt(db), out1);
+	ck_assert_int_eq(ikt_inbound(db, in1, &why), 0);
+	/* 2 IN entries (one per prefix pair) added; ikt2 stays larval. */
+	ck_assert_uint_eq(spd_count(ipsecdb_spd(db)), 24);
+	struct spd_pkt p2 = { .src = A("2001:db8:11::1"), .dst = A("2001:db8:30::1"), .proto = 6, .ifid = 2 };
+	ck_assert(spd_is_larval(spd_lookup(ipsecdb_spd(db), SPD_DIR_OUT, &p2)));
+	/* ikt's SA does not carry ikt2's traffic (R3776-4.2.k). */
+	struct spd_pkt in2 = { .src = A("2001:db8:30::1"), .dst = A("2001:db8:11::1"), .proto = 6, .ifid = 2 };
+	ck_assert_int_eq(spd_check_inbound(ipsecdb_spd(db), &in2, in1, NULL, &why), M6E_PERM);
+	ck_assert_int_eq(why, SPD_DROP_WRONG_SA);
+
+	/* Rekey, make-before-break (RFC 7296 2.8): the new pair sends at once,
+	 * the old in SA keeps receiving. */
+	struct ipsecdb_child c2 = child(0x5002, false);
+	install_ok(db, "ikt", &c2);
+	struct sa *in2sa, *out2;
+	ck_assert_int_eq(ipsecdb_child_get(db, 0x5002, &in2sa, &out2, NULL), 0);
+	ck_assert_ptr_eq(out_sa_for_ikt(db), out2);
+	ck_assert_ptr_eq(t[0].out_sa, out2);
+	ck_assert_uint_eq(t[0].n_in_sas, 2);
+	ck_assert_int_eq(ikt_inbound(db, in1, &why), 0);
+	ck_assert_int_eq(ikt_inbound(db, in2sa, &why), 0);
+	ck_assert_uint_eq(sad_count(ipsecdb_sad(db)), 4);
+	/* Removing the newest pair falls back to the older one's out SA. */
+	ck_assert_int_eq(ipsecdb_child_remove(db, 0x5002), 0);
+	ck_assert_ptr_eq(out_sa_for_ikt(db), out1);
+	ck_assert_ptr_eq(t[0].out_sa, out1);
+	ck_assert_int_eq(ipsecdb_child_get(db, 0x5002, NULL, NULL, NULL), M6E_NOTFOUND);
+	ck_assert_ptr_null(sad_lookup(ipsecdb_sad(db), SA_DIR_IN, 0x5002));
+	ck_assert_ptr_null(sad_lookup(ipsecdb_sad(db), SA_DIR_OUT, 0x6002));
+	ck_assert_uint_eq(spd_count(ipsecdb_spd(db)), 24);
+	/* The usual order: new pair in, then the old one out; out stays new. */
+	install_ok(db, "ikt", &c2);
+	ck_assert_int_eq(ipsecdb_child_get(db, 0x5002, &in2sa, &out2, NULL), 0);
+	ck_assert_int_eq(ipsecdb_child_remove(db, 0x5001), 0);
+	ck_assert_ptr_eq(out_sa_for_ikt(db), out2);
+	ck_assert_uint_eq(t[0].n_in_sas, 1);
+	ck_assert_ptr_eq(t[0].in_sas[0], in2sa);
+	ck_assert_int_eq(ikt_inbound(db, in2sa, &why), 0);
+	ck_assert_int_eq(ipsecdb_child_remove(db, 0x5001), M6E_NOTFOUND);
+	/* The last pair gone: larval again, exactly the build's entries. */
+	ck_assert_int_eq(ipsecdb_child_remove(db, 0x5002), 0);
+	ck_assert_ptr_null(t[0].out_sa);
+	ck_assert_uint_eq(t[0].n_in_sas, 0);
+	ck_assert_uint_eq(sad_count(ipsecdb_sad(db)), 0);
+	assert_entries(db, ike_entries, 22);
+	ipsecdb_free(db);
+	conf_free(c);
+}
+END_TEST
+
+START_TEST(ike_install_refusals)
+{
+	struct conf *c = load_text(ike_conf);
+	struct ipsecdb *db = build_ok(c);
+	char err[160];
+	struct ipsecdb_child c1 = child(0x5001, false);
+	install_ok(db, "ikt", &c1);
+	size_t sas = sad_count(ipsecdb_sad(db)), pols = spd_count(ipsecdb_spd(db));
+	struct ipsecdb_child x;
+#define REFUSE(tunnel, want, msg)                                                                       \
+	do {                                                                                            \
+		int rc_ = ipsecdb_child_install(db, (tunnel), &x, NOW_MS, err, sizeof(err));            \
+		ck_assert_msg(rc_ == (want), "line %d: rc %d (%s)", __LINE__, rc_, err);              \
+		ck_assert_msg(strstr(err, (msg)) != NULL, "line %d: \"%s\" lacks \"%s\"", __LINE__, err, \
+			      (msg));                                                                   \
+		ck_assert_uint_eq(sad_count(ipsecdb_sad(db)), sas);                                    \
+		ck_assert_uint_eq(spd_count(ipsecdb_spd(db)), pols);                                   \
+	} while (0)
+	x = child(0x5002, false);
+	REFUSE("plain", M6E_NOTFOUND, "no IKE-keyed tunnel \"plain\"");
+	REFUSE("nope", M6E_NOTFOUND, "no IKE-keyed tunnel \"nope\"");
+	/* SPI collisions, either direction, also across tunnels of one db. */
+	x = child(0x5001, false);
+	x.spi_out = 0x7777;
+	REFUSE("ikt2", M6E_EXISTS, "SPI");
+	x = child(0x5002, false);
+	x.spi_out = 0x6001;
+	REFUSE("ikt", M6E_EXISTS, "SPI");
+	/* What the ESP engine refuses: reserved SPI, wrong key length. */
+	x = child(0x5002, false);
+	x.spi_in = 255;
+	REFUSE("ikt", M6E_INVAL, "cannot create the SA pair");
+	x = child(0x5002, false);
+	x.keymat_len = 20;
+	REFUSE("ikt", M6E_INVAL, "cannot create the SA pair");
+	x = child(0x5002, false);
+	x.keymat_in = NULL;
+	REFUSE("ikt", M6E_INVAL, "no key material");
+	/* ESP-in-UDP: our end is port 4500, the peer's port is not 0. */
+	x = child(0x5002, true);
+	x.local_port = 500;
+	REFUSE("ikt", M6E_INVAL, "ours must be 4500");
+	x = child(0x5002, true);
+	x.remote_port = 0;
+	REFUSE("ikt", M6E_INVAL, "ESP-in-UDP ports");
+	/* A tunnel holds at most IPSECDB_TUNNEL_SAS pairs at once. */
+	for (uint32_t i = 1; i < IPSECDB_TUNNEL_SAS; i++) {
+		x = child(0x5001 + i, false);
+		install_ok(db, "ikt", &x);
+	}
+	sas = sad_count(ipsecdb_sad(db));
+	pols = spd_count(ipsecdb_spd(db));
+	x = child(0x5100, false);
+	REFUSE("ikt", M6E_RANGE, "already 8 CHILD_SA pairs");
+#undef REFUSE
+	ipsecdb_free(db);
+	conf_free(c);
+}
+END_TEST
+
+/* A reload builds a new db; the IKE adapter installs its live CHILD_SAs
+ * into it. Both dbs are independent: freeing the old leaves the new. */
+START_TEST(ike_install_into_fresh_db)
+{
+	struct conf *c = load_text(ike_conf);
+	struct ipsecdb *old = build_ok(c);
+	struct ipsecdb_child c1 = child(0x5001, true);
+	install_ok(old, "ikt", &c1);
+	struct ipsecdb *fresh = build_ok(c);
+	install_ok(fresh, "ikt", &c1);
+	struct sa *in_old, *in_new;
+	ck_assert_int_eq(ipsecdb_child_get(old, 0x5001, &in_old, NULL, NULL), 0);
+	ck_assert_int_eq(ipsecdb_child_get(fresh, 0x5001, &in_new, NULL, NULL), 0);
+	ck_assert_ptr_ne(in_old, in_new);
+	ipsecdb_free(old);
+	enum spd_drop why;
+	ck_assert_int_eq(ikt_inbound(fresh, in_new, &why), 0);
+	ck_assert_ptr_eq(out_sa_for_ikt(fresh)->user, ipsecdb_tunnel_by_name(fresh, "ikt"));
+	ipsecdb_free(fresh);
+	conf_free(c);
+}
+END_TEST
+
+/* The better reload: the live pairs move with their sequence numbers and
+ * replay state; a pair whose tunnel went away stays behind. */
+START_TEST(ike_children_move)
+{
+	struct conf *c = load_text(ike_conf);
+	struct ipsecdb *old = build_ok(c);
+	struct ipsecdb_child c1 = child(0x5001, true), c2 = child(0x5002, false), c3 = child(0x5003, false);
+	install_ok(old, "ikt", &c1);
+	install_ok(old, "ikt", &c2);
+	install_ok(old, "ikt2", &c3);
+	struct sa *in2, *out2;
+	ck_assert_int_eq(ipsecdb_child_get(old, 0x5002, &in2, &out2, NULL), 0);
+	out2->seq = 123456; /* traffic went out on it */
+	/* The new config drops ikt2 and moves ikt's tunnel id (ikt is second). */
+	static const char text[] =
+		"ike = { identity = \"gw-a.example.org\"; auth = \"psk\";\n"
+		"  peers = ( { name = \"gwb\"; identity = \"gw-b.example.org\"; address = \"2001:db8:b::1\";"
+		"  psk = \"000102030405060708090a0b0c0d0e0f\"; } ); };\n"
+		"tunnels = (\n"
+		"{ name = \"plain\"; local = \"2001:db8:a::1\"; remote = \"2001:db8:d::1\";"
+		"  local-prefixes = [ \"2001:db8:10::/48\" ]; remote-prefixes = [ \"2001:db8:40::/48\" ]; },\n"
+		"{ name = \"ikt\"; local = \"2001:db8:a::1\"; remote = \"2001:db8:b::1\"; ike-peer = \"gwb\";"
+		"  local-prefixes = [ \"2001:db8:10::/48\" ]; remote-prefixes = [ \"2001:db8:20::/48\", \"2001:db8:21::/48\" ]; }\n"
+		");\n";
+	struct conf *c_new = load_text(text);
+	struct ipsecdb *fresh = build_ok(c_new);
+	struct ipsecdb_tunnel *t = ipsecdb_tunnel_by_name(fresh, "ikt");
+	ck_assert_ptr_nonnull(t);
+	ck_assert_uint_eq(t->ifid, 2);
+	ck_assert_ptr_null(ipsecdb_tunnel_by_name(fresh, "ikt2"));
+	ck_assert_uint_eq(ipsecdb_children_move(fresh, old), 2);
+	/* The same SA objects, state kept; the newest pair sends. */
+	struct sa *in, *out;
+	const struct ipsecdb_tunnel *owner;
+	ck_assert_int_eq(ipsecdb_child_get(fresh, 0x5002, &in, &out, &owner), 0);
+	ck_assert_ptr_eq(in, in2);
+	ck_assert_ptr_eq(out, out2);
+	ck_assert_ptr_eq(owner, t);
+	ck_assert_uint_eq(out->seq, 123456);
+	ck_assert_ptr_eq(t->out_sa, out2);
+	ck_assert_uint_eq(t->n_in_sas, 2);
+	ck_assert_ptr_eq(ipsecdb_sa_tunnel(fresh, in), t);
+	ck_assert_str_eq(ipsecdb_sa_name(fresh, in), "ikt-ike-in");
+	ck_assert_int_eq(ipsecdb_child_get(fresh, 0x5001, NULL, NULL, NULL), 0);
+	ck_assert_int_eq(ipsecdb_child_get(fresh, 0x5003, NULL, NULL, NULL), M6E_NOTFOUND);
+	/* ikt2's pair stayed behind; ikt left old larval. */
+	ck_assert_int_eq(ipsecdb_child_get(old, 0x5003, NULL, NULL, NULL), 0);
+	ck_assert_int_eq(ipsecdb_child_get(old, 0x5002, NULL, NULL, NULL), M6E_NOTFOUND);
+	ck_assert_ptr_null(ipsecdb_tunnel_by_name(old, "ikt")->out_sa);
+	ck_assert_uint_eq(sad_count(ipsecdb_sad(old)), 2);
+	ipsecdb_free(old);
+	/* Policies in the new db: on ikt's new interface id, naming the SAs. */
+	struct spd_pkt p = { .src = A("2001:db8:10::1"), .dst = A("2001:db8:21::1"), .proto = 6, .ifid = 2 };
+	struct spd_entry *e = spd_lookup(ipsecdb_spd(fresh), SPD_DIR_OUT, &p);
+	ck_assert_ptr_nonnull(e);
+	ck_assert_ptr_eq(e->protect.sa, out2);
+	struct spd_pkt back = { .src = A("2001:db8:21::1"), .dst = A("2001:db8:10::1"), .proto = 6, .ifid = 2 };
+	enum spd_drop why;
+	ck_assert_int_eq(spd_check_inbound(ipsecdb_spd(fresh), &back, in2, NULL, &why), 0);
+	/* A second reload (back to the first config) moves them again, and
+	 * leaves nothing behind. */
+	struct ipsecdb *again = build_ok(c);
+	ck_assert_uint_eq(ipsecdb_children_move(again, fresh), 2);
+	ck_assert_uint_eq(sad_count(ipsecdb_sad(fresh)), 0);
+	ck_assert_uint_eq(ipsecdb_children_move(again, fresh), 0);
+	ck_assert_ptr_eq(ipsecdb_tunnel_by_name(again, "ikt")->out_sa, out2);
+	ipsecdb_free(fresh);
+	ck_assert_int_eq(ikt_inbound(again, in2, &why), 0);
+	ipsecdb_free(again);
+	conf_free(c_new);
+	conf_free(c);
+}
+END_TEST
+
+START_TEST(ike_listings)
+{
+	struct conf *c = load_text(ike_conf);
+	struct ipsecdb *db = build_ok(c);
+	int rows;
+	/* Before IKE: no SAs, larval policies. */
+	char *body = ctl_run(&db, CTL_CMD_SAS, CTL_F_JSON, NULL, &rows);
+	ck_assert_int_eq(rows, 0);
+	free(body);
+	body = ctl_run(&db, CTL_CMD_POLICIES, 0, "ikt2", &rows);
+	ck_assert_int_eq(rows, 8);
+	ck_assert_ptr_nonnull(strstr(body, " larval "));
+	free(body);
+	body = ctl_run(&db, CTL_CMD_POLICIES, CTL_F_JSON, "ikt2", &rows);
+	ck_assert_ptr_nonnull(strstr(body, "\"spi\":0,\"mode\":\"tunnel\""));
+	ck_assert_ptr_nonnull(strstr(body, "\"present\":false,\"larval\":true"));
+	free(body);
+	struct ipsecdb_child c1 = child(0x5001, true);
+	install_ok(db, "ikt", &c1);
+	body = ctl_run(&db, CTL_CMD_SAS, CTL_F_JSON, NULL, &rows);
+	ck_assert_int_eq(rows, 2);
+	ck_assert_ptr_nonnull(strstr(body, "{\"name\":\"ikt-ike-in\",\"spi\":20481,\"direction\":\"in\""));
+	ck_assert_ptr_nonnull(strstr(body, "\"encapsulation\":\"udp\",\"udp_port\":4500,\"udp_source_port\":31000"
+					  ",\"tunnel\":\"ikt\",\"manual\":false"));
+	ck_assert_ptr_nonnull(strstr(body, "{\"name\":\"ikt-ike-out\",\"spi\":24577"));
+	free(body);
+	/* By tunnel name: both SAs; their policies name them. */
+	body = ctl_run(&db, CTL_CMD_SAS, 0, "ikt", &rows);
+	ck_assert_int_eq(rows, 2);
+	free(body);
+	body = ctl_run(&db, CTL_CMD_POLICIES, 0, "ikt-ike-out", &rows);
+	ck_assert_int_eq(rows, 2);
+	free(body);
+	ipsecdb_free(db);
+	conf_free(c);
+}
+END_TEST
+
 static Suite *ipsecdb_suite(void)
 {
 	Suite *s = suite_create("ipsecdb");
@@ -640,6 +1036,12 @@ static Suite *ipsecdb_suite(void)
 	tcase_add_loop_test(tc, ipsecdb_refusals, 0, sizeof(refusals) / sizeof(refusals[0]));
 	tcase_add_test(tc, show_sas);
 	tcase_add_test(tc, show_policies);
+	tcase_add_test(tc, ike_larval_at_build);
+	tcase_add_test(tc, ike_install_rekey_remove);
+	tcase_add_test(tc, ike_install_refusals);
+	tcase_add_test(tc, ike_install_into_fresh_db);
+	tcase_add_test(tc, ike_children_move);
+	tcase_add_test(tc, ike_listings);
 	suite_add_tcase(s, tc);
 	return s;
 }

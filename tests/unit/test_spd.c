@@ -196,7 +196,7 @@ END_TEST
 /* ---- refused parameters --------------------------------------------------- */
 
 enum bad { B_OK, B_PLEN, B_PROTO, B_PORT_PROTO, B_PORT_RANGE, B_MH_PROTO, B_MH_RANGE, B_ICMP_PROTO, B_CODE_ONLY,
-	   B_PROTECT_NO_SA, B_PROTECT_SPI, B_DIR, B_ACTION };
+	   B_PROTECT_NO_SA, B_PROTECT_RESERVED, B_PROTECT_SPI, B_DIR, B_ACTION };
 static const struct {
 	const char *what;
 	enum bad bad;
@@ -211,7 +211,8 @@ static const struct {
 	{ "MH type 256", B_MH_RANGE, M6E_INVAL },
 	{ "ICMPv6 type with MH", B_ICMP_PROTO, M6E_INVAL },
 	{ "ICMPv6 code without type", B_CODE_ONLY, M6E_INVAL },
-	{ "PROTECT without SA or SPI", B_PROTECT_NO_SA, M6E_INVAL },
+	{ "larval PROTECT (no SA, SPI 0)", B_PROTECT_NO_SA, 0 },
+	{ "PROTECT by a reserved SPI", B_PROTECT_RESERVED, M6E_INVAL },
 	{ "PROTECT by SPI only", B_PROTECT_SPI, 0 },
 	{ "bad direction", B_DIR, M6E_INVAL },
 	{ "bad action", B_ACTION, M6E_INVAL },
@@ -234,6 +235,7 @@ START_TEST(spd_add_refuses)
 	case B_ICMP_PROTO: p.sel.proto = 135; p.sel.icmp_type = 146; break;
 	case B_CODE_ONLY: p.sel.proto = 58; p.sel.icmp_code = 0; break;
 	case B_PROTECT_NO_SA: p.action = SPD_PROTECT; break;
+	case B_PROTECT_RESERVED: p.action = SPD_PROTECT; p.protect.spi = 255; break;
 	case B_PROTECT_SPI: p.action = SPD_PROTECT; p.protect.spi = 0x4000; p.protect.mode = SA_MODE_TUNNEL; break;
 	case B_DIR: p.dir = (enum spd_dir)2; break;
 	case B_ACTION: p.action = (enum spd_action)7; break;
