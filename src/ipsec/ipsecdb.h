@@ -190,6 +190,16 @@ int ipsecdb_child_install(struct ipsecdb *db, const char *tunnel, const struct i
  */
 int ipsecdb_child_remove(struct ipsecdb *db, uint32_t spi_in);
 /*
+ * The peer's end of the installed pair spi_in moved without a rekey: MOBIKE
+ * (RFC 4555 3.5, UPDATE_SA_ADDRESSES) or a NAT's new mapping (RFC 7296
+ * 2.23). The pair takes remote, udp_encap and the ports (local_port must be
+ * IPSECDB_NATT_PORT with udp_encap; our end stays the tunnel's local
+ * address, where fwd's sockets are); keys, sequence numbers, replay window
+ * and counters stay. 0; M6E_NOTFOUND; M6E_INVAL (ports).
+ */
+int ipsecdb_child_update_path(struct ipsecdb *db, uint32_t spi_in, const struct in6_addr *remote, bool udp_encap,
+			      uint16_t local_port, uint16_t remote_port);
+/*
  * Reload: move every installed pair of `from` (the old db) whose tunnel
  * exists in `to` by name, still keyed by the same ike-peer, into `to`, with
  * its keys, counters, sequence numbers and replay window, so the peer sees
