@@ -429,15 +429,21 @@ static int ike_pass(struct node *from, struct node *to, const char *src, const c
 	return rc;
 }
 
+/* A's ESP-in-UDP as B receives it: the NAT rewrote the source (to B's 4500
+ * on the UDP socket). */
+static struct fwd_in nat_arrival_at_b(struct in6_addr *nat)
+{
+	ck_assert_int_eq(addr_parse(NAT_A, nat), 0);
+	return (struct fwd_in){ .udp = true, .src = *nat, .dst = B.outer, .sport = NAT_PORT, .dport = 4500 };
+}
+
 START_TEST(ike_esp_in_udp_through_nat)
 {
 	ike_install(true);
 	struct fwd_out o;
 	struct fwd_verdict v;
 	struct in6_addr nat;
-	ck_assert_int_eq(addr_parse(NAT_A, &nat), 0);
-	/* A -> B: to B's 4500 on the UDP socket; the NAT rewrites the source. */
-	struct fwd_in at_b = { .udp = true, .src = nat, .dst = B.outer, .sport = NAT_PORT, .dport = 4500 };
+	struct fwd_in at_b = nat_arrival_at_b(&nat);
 	ck_assert_int_eq(ike_pass(&A, &B, "fd00:a::1", "fd00:b::1", &o, &at_b, &v), 0);
 	ck_assert(o.udp);
 	ck_assert(addr_eq(&o.peer, &B.outer));
@@ -478,8 +484,7 @@ START_TEST(ike_path_update)
 	struct fwd_out o;
 	struct fwd_verdict v;
 	struct in6_addr nat;
-	ck_assert_int_eq(addr_parse(NAT_A, &nat), 0);
-	struct fwd_in at_b = { .udp = true, .src = nat, .dst = B.outer, .sport = NAT_PORT, .dport = 4500 };
+	struct fwd_in at_b = nat_arrival_at_b(&nat);
 	ck_assert_int_eq(ike_pass(&A, &B, "fd00:a::1", "fd00:b::1", &o, &at_b, &v), 0);
 	ck_assert_int_eq(ipsecdb_child_update_path(B.db, 0x5001, &nat, true, 4500, NAT_PORT + 7), 0);
 	ck_assert_int_lt(ike_pass(&A, &B, "fd00:a::1", "fd00:b::1", &o, &at_b, &v), 0);
