@@ -26,6 +26,8 @@
 #include "io/timer.h"
 #include "ipsec/ipsecdb.h"
 #include "ctl/ipsec_show.h"
+#include "ctl/ike_show.h"
+#include "ike/ikeio.h"
 #include "mobile/node.h"
 
 /* SA lifetimes are applied once a second (ipsecdb_tick). */
@@ -40,7 +42,9 @@ struct daemon {
 	struct kstate *ks;
 	struct fwd *fwd;
 	struct mnode *mnode; /* home agent or mobile node; NULL for neither */
+	struct ikeio *ikeio; /* IKEv2 on UDP 500/4500; idle without an ike section */
 	struct io_timer *tick;
+	struct io_timer *stop; /* shutdown: lets the IKE Deletes leave first */
 	struct io_ctl_sock *ctl_sock;
 	struct ctl ctl;
 	int64_t started;
@@ -105,6 +109,10 @@ static int daemon_reload(struct daemon *d, char *err, size_t errlen)
 	/* The mobility adapter moves to the new SAs (pointed at the current
 	 * care-of addresses) before the old ones are freed. */
 	mnode_set_conf(d->mnode, next, db);
+	/* Live CHILD_SAs move into the new db with their sequence numbers and
+	 * replay windows; removed peers' IKE SAs go. */
+	ipsecdb_children_move(db, d->db);
+	ikeio_set_conf(d->ikeio, next, db);
 	/* The data path serves db now; the old SAs (and their counters) go.
 	 * Manual SAs restart their sequence numbers: docs/DATAPLANE.md. */
 	ipsecdb_free(d->db);
@@ -188,6 +196,12 @@ static int daemon_start_dataplane(struct daemon *d)
 		return rc;
 	}
 	ipsec_show_register(&d->ctl, &d->db);
+	if ((rc = ikeio_new(d->loop, d->conf, d->db, &d->ikeio, err, sizeof(err))) < 0) {
+		LOG_ERR(LOG_SUB_CORE, "IKE: %s", err);
+		return rc;
+	}
+	fwd_set_ike_sink(d->fwd, ikeio_fwd_sink, d->ikeio);
+	ike_show_register(&d->ctl, &d->ikeio);
 	if (mobile) {
 		/* The kernel answers HAO and RH2 packets, which it cannot
 		 * process, with Parameter Problems: silenced while we run. */
@@ -209,10 +223,24 @@ static int daemon_start_dataplane(struct daemon *d)
 	return 0;
 }
 
+static void daemon_on_stop(void *arg)
+{
+	struct daemon *d = arg;
+	io_loop_stop(d->loop);
+}
+
+/* SIGTERM/SIGINT: every established IKE SA gets its Delete (R7296-1.4.1),
+ * then the loop runs IKEIO_SHUTDOWN_WAIT_MS more so the answers can come
+ * back and the datagrams leave; a second signal stops at once. */
 static void daemon_on_shutdown(void *arg, int signo)
 {
 	struct daemon *d = arg;
+	(void)signo;
 	io_notify_stopping();
+	if (d->stop == NULL && ikeio_shutdown(d->ikeio) > 0 &&
+	    io_timer_new(d->loop, daemon_on_stop, d, &d->stop) == 0 &&
+	    io_timer_arm(d->stop, IKEIO_SHUTDOWN_WAIT_MS) == 0)
+		return;
 	io_loop_stop(d->loop);
 }
 
@@ -370,6 +398,11 @@ int daemon_main(const struct daemon_opts *opts)
 out:
 	daemon_ready_pipe(&ready_fd, 0);
 	io_timer_free(d.tick);
+	io_timer_free(d.stop);
+	/* IKE before the data path: its CHILD_SAs leave the db it points at. */
+	if (d.fwd)
+		fwd_set_ike_sink(d.fwd, NULL, NULL);
+	ikeio_free(d.ikeio);
 	/* TUNs first (their routes go with them), then whatever else the
 	 * journal holds, then the journal itself. */
 	mnode_free(d.mnode);

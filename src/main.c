@@ -75,6 +75,7 @@ static const struct {
 	{ "bindings", " [FILTER]", "Binding cache and binding update list (\"none\" if empty)." },
 	{ "sas", " [FILTER]", "IPsec and IKE security associations (\"none\" if empty)." },
 	{ "policies", " [FILTER]", "Security policies (\"none\" if empty)." },
+	{ "ike", " [FILTER]", "IKE SAs: peer, state, SPIs, suite, NAT, CHILD_SAs (\"none\" if empty)." },
 	{ "reload", "", "Reload the configuration; the old one stays if the new one is invalid." },
 };
 

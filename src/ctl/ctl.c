@@ -48,7 +48,7 @@ void ctl_init(struct ctl *c, const struct ctl_ops *ops, void *arg)
 
 static bool ctl_is_listing(unsigned cmd)
 {
-	return cmd == CTL_CMD_BINDINGS || cmd == CTL_CMD_SAS || cmd == CTL_CMD_POLICIES;
+	return cmd == CTL_CMD_BINDINGS || cmd == CTL_CMD_SAS || cmd == CTL_CMD_POLICIES || cmd == CTL_CMD_IKE;
 }
 
 int ctl_set_listing(struct ctl *c, unsigned cmd, int (*fn)(void *arg, struct ctl_view *view),
@@ -327,7 +327,8 @@ int ctl_handle(struct ctl *c, const uint8_t *data, size_t len, struct wbuf *out)
 	case CTL_CMD_VERSION: status = ctl_cmd_version(&req, out); break;
 	case CTL_CMD_BINDINGS:
 	case CTL_CMD_SAS:
-	case CTL_CMD_POLICIES: status = ctl_cmd_listing(c, &req, out); break;
+	case CTL_CMD_POLICIES:
+	case CTL_CMD_IKE: status = ctl_cmd_listing(c, &req, out); break;
 	case CTL_CMD_RELOAD: status = ctl_cmd_reload(c, out); break;
 	default:
 		stats_inc(&ctl_unknown_cmd);

@@ -80,7 +80,7 @@ struct ctl {
 void ctl_textf(struct wbuf *w, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 void ctl_init(struct ctl *c, const struct ctl_ops *ops, void *arg);
-/* Register the listing for CTL_CMD_BINDINGS, _SAS or _POLICIES (fn NULL
+/* Register the listing for CTL_CMD_BINDINGS, _SAS, _POLICIES or _IKE (fn NULL
  * removes it); M6E_INVAL for any other command. */
 int ctl_set_listing(struct ctl *c, unsigned cmd, int (*fn)(void *arg, struct ctl_view *view),
 		    void *arg);

@@ -13,6 +13,7 @@ static const struct name_entry ctl_cmd_names[] = {
 	{ CTL_CMD_STATUS, "status" },     { CTL_CMD_VERSION, "version" },
 	{ CTL_CMD_BINDINGS, "bindings" }, { CTL_CMD_SAS, "sas" },
 	{ CTL_CMD_POLICIES, "policies" }, { CTL_CMD_RELOAD, "reload" },
+	{ CTL_CMD_IKE, "ike" },
 };
 
 static const struct name_entry ctl_status_names[] = {

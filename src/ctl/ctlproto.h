@@ -51,8 +51,9 @@ enum ctl_cmd {
 	CTL_CMD_SAS = 4,
 	CTL_CMD_POLICIES = 5,
 	CTL_CMD_RELOAD = 6,
+	CTL_CMD_IKE = 7, /* IKE SAs (src/ike/ikeio) */
 };
-#define CTL_CMD_MAX 6
+#define CTL_CMD_MAX 7
 
 #define CTL_F_JSON 0x01u /* answer in JSON instead of a table */
 #define CTL_F_KNOWN CTL_F_JSON

@@ -908,6 +908,28 @@ int ipsecdb_child_remove(struct ipsecdb *db, uint32_t spi_in)
 	return 0;
 }
 
+int ipsecdb_child_update_path(struct ipsecdb *db, uint32_t spi_in, const struct in6_addr *remote, bool udp_encap,
+			      uint16_t local_port, uint16_t remote_port)
+{
+	struct ipsecdb_child_rec *r = child_find(db, spi_in);
+	if (!r)
+		return M6E_NOTFOUND;
+	if (udp_encap && (local_port != IPSECDB_NATT_PORT || remote_port == 0))
+		return M6E_INVAL;
+	struct sa *in = r->in, *out = r->out;
+	struct ipsecdb_tunnel *t = &db->tunnels[r->tunnel];
+	in->src = out->dst = *remote;
+	in->udp_encap = out->udp_encap = udp_encap;
+	in->encap_sport = out->encap_dport = udp_encap ? remote_port : 0;
+	in->encap_dport = out->encap_sport = udp_encap ? local_port : 0;
+	if (t->out_sa == out) /* the OUT entries' outer end, for listings */
+		spd_set_group_sa(db->spd, t->ifid, SPD_DIR_OUT, out);
+	char a[ADDR_STRLEN];
+	LOG_INFO(LOG_SUB_IPSEC, "%s: CHILD_SA in 0x%08x now with [%s]:%u, %s", t->name, in->spi,
+		 addr_fmt(remote, a, sizeof(a)), udp_encap ? remote_port : 0, udp_encap ? "ESP-in-UDP" : "ESP");
+	return 0;
+}
+
 size_t ipsecdb_children_move(struct ipsecdb *to, struct ipsecdb *from)
 {
 	size_t moved = 0, i = 0;

@@ -176,9 +176,9 @@ struct ipsecdb_child {
  * until ipsecdb_child_remove()). The inbound SA uses ipsec.replay-window.
  * 0; M6E_NOTFOUND (no IKE-keyed tunnel of that name); M6E_EXISTS (spi_in
  * or spi_out already in the SAD); M6E_RANGE (the tunnel already holds
- * IPSECDB_TUNNEL_SAS pairs); M6E_INVAL (bad SPI, algorithm, key length,
- * port, or manual-only algorithm); M6E_NOMEM. On error nothing changed and
- * err (if not NULL) gets one line.
+ * IPSECDB_TUNNEL_SAS pairs); M6E_INVAL (no key material, reserved SPI,
+ * unknown algorithm, wrong key length, ESP-in-UDP ports); M6E_NOMEM. On
+ * error nothing changed and err (if not NULL) gets one line.
  */
 int ipsecdb_child_install(struct ipsecdb *db, const char *tunnel, const struct ipsecdb_child *c, uint64_t now_ms,
 			  char *err, size_t errlen);
@@ -189,6 +189,16 @@ int ipsecdb_child_install(struct ipsecdb *db, const char *tunnel, const struct i
  * M6E_NOTFOUND.
  */
 int ipsecdb_child_remove(struct ipsecdb *db, uint32_t spi_in);
+/*
+ * The peer's end of the installed pair spi_in moved without a rekey: MOBIKE
+ * (RFC 4555 3.5, UPDATE_SA_ADDRESSES) or a NAT's new mapping (RFC 7296
+ * 2.23). The pair takes remote, udp_encap and the ports (local_port must be
+ * IPSECDB_NATT_PORT with udp_encap; our end stays the tunnel's local
+ * address, where fwd's sockets are); keys, sequence numbers, replay window
+ * and counters stay. 0; M6E_NOTFOUND; M6E_INVAL (ports).
+ */
+int ipsecdb_child_update_path(struct ipsecdb *db, uint32_t spi_in, const struct in6_addr *remote, bool udp_encap,
+			      uint16_t local_port, uint16_t remote_port);
 /*
  * Reload: move every installed pair of `from` (the old db) whose tunnel
  * exists in `to` by name, still keyed by the same ike-peer, into `to`, with
@@ -201,9 +211,10 @@ int ipsecdb_child_remove(struct ipsecdb *db, uint32_t spi_in);
  * pairs moved.
  */
 size_t ipsecdb_children_move(struct ipsecdb *to, struct ipsecdb *from);
-/* The SAs of the installed pair with inbound SPI spi_in (counters, state
- * for soft limits; owned by db, valid until the pair is removed), and its
- * tunnel. Any out pointer may be NULL. 0 or M6E_NOTFOUND. */
+/* The SAs of the installed pair with inbound SPI spi_in (counters; state:
+ * DYING after soft_bytes, rekey; DEAD after hard_bytes, the data path
+ * refuses it), owned by db and valid until the pair is removed or moved,
+ * and its tunnel. Any out pointer may be NULL. 0 or M6E_NOTFOUND. */
 int ipsecdb_child_get(const struct ipsecdb *db, uint32_t spi_in, struct sa **in, struct sa **out,
 		      const struct ipsecdb_tunnel **tunnel);
 

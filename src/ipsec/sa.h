@@ -66,7 +66,7 @@ struct sa {
 	struct sa_lifetime soft, hard;
 	uint64_t created_ms;
 	struct sa *hnext; /* SAD hash chain, owned by sad.c */
-	void *user; /* for the engine that owns the SA */
+	void *user; /* for the engine that owns the SA (ipsecdb: its tunnel) */
 };
 
 const char *sa_state_name(enum sa_state s);

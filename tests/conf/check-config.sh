@@ -20,7 +20,8 @@ for f in "$top_srcdir"/etc/mip6sec.conf "$top_srcdir"/etc/examples/*.conf; do
 	fi
 done
 
-for name in unknown-key syntax-error sa-gcm sa-spi-duplicate cn-kcn-short tunnel-overlap role-key; do
+for name in unknown-key syntax-error sa-gcm sa-spi-duplicate cn-kcn-short tunnel-overlap role-key \
+	tunnel-ike-encapsulation tunnel-ike-peer-unknown; do
 	f=$top_srcdir/tests/conf/broken/$name.conf
 	# "# expect: LINE KEY TEXT"
 	set -- $(sed -n '1s/^# expect: //p' "$f")

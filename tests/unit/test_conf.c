@@ -273,6 +273,38 @@ START_TEST(test_example_mobile_node_matches_home_agent)
 }
 END_TEST
 
+/* The IKE-keyed site examples mirror each other: identities, addresses and
+ * prefixes swapped, the same PSK, exactly one end initiates. */
+START_TEST(test_example_site_ike_pair)
+{
+	char msg[512];
+	struct conf *a = load_shipped("etc/examples/site-ike-a.conf", msg, sizeof(msg));
+	struct conf *b = load_shipped("etc/examples/site-ike-b.conf", msg, sizeof(msg));
+	const struct conf_ike *ia = conf_ike(a), *ib = conf_ike(b);
+	ck_assert_uint_eq(ia->n_peers, 1);
+	ck_assert_uint_eq(ib->n_peers, 1);
+	ck_assert_str_eq(ia->peers[0].identity, ib->identity);
+	ck_assert_str_eq(ib->peers[0].identity, ia->identity);
+	tu_assert_mem_eq(ia->peers[0].psk.data, ia->peers[0].psk.len, ib->peers[0].psk.data, ib->peers[0].psk.len);
+	ck_assert(ia->peers[0].initiate != ib->peers[0].initiate);
+	ck_assert_uint_eq(ia->esp[0].encr, 20); /* AES-GCM-16 */
+	size_t na, nb;
+	const struct conf_tunnel *ta = conf_tunnels(a, &na), *tb = conf_tunnels(b, &nb);
+	ck_assert_uint_eq(na, 1);
+	ck_assert_uint_eq(nb, 1);
+	ck_assert_str_eq(ta->ike_peer, ia->peers[0].name);
+	ck_assert_str_eq(tb->ike_peer, ib->peers[0].name);
+	ck_assert(addr_eq(&ta->local, &tb->remote) && addr_eq(&ta->remote, &tb->local));
+	ck_assert(addr_eq(&ta->remote, &ia->peers[0].address));
+	ck_assert(ta->local_prefixes[0].len == tb->remote_prefixes[0].len &&
+		  addr_eq(&ta->local_prefixes[0].addr, &tb->remote_prefixes[0].addr));
+	ck_assert(ta->remote_prefixes[0].len == tb->local_prefixes[0].len &&
+		  addr_eq(&ta->remote_prefixes[0].addr, &tb->local_prefixes[0].addr));
+	conf_free(a);
+	conf_free(b);
+}
+END_TEST
+
 START_TEST(test_example_correspondent)
 {
 	char msg[512];
@@ -865,6 +897,7 @@ static Suite *conf_suite(void)
 	tcase_add_test(tc, test_example_home_agent);
 	tcase_add_test(tc, test_example_mobile_node_matches_home_agent);
 	tcase_add_test(tc, test_example_correspondent);
+	tcase_add_test(tc, test_example_site_ike_pair);
 	tcase_add_test(tc, test_broken_table);
 	tcase_add_loop_test(tc, test_bad_table, 0, (int)(sizeof(bad) / sizeof(bad[0])));
 	tcase_add_test(tc, test_valid_variants);

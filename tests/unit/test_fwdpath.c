@@ -429,15 +429,21 @@ static int ike_pass(struct node *from, struct node *to, const char *src, const c
 	return rc;
 }
 
+/* A's ESP-in-UDP as B receives it: the NAT rewrote the source (to B's 4500
+ * on the UDP socket). */
+static struct fwd_in nat_arrival_at_b(struct in6_addr *nat)
+{
+	ck_assert_int_eq(addr_parse(NAT_A, nat), 0);
+	return (struct fwd_in){ .udp = true, .src = *nat, .dst = B.outer, .sport = NAT_PORT, .dport = 4500 };
+}
+
 START_TEST(ike_esp_in_udp_through_nat)
 {
 	ike_install(true);
 	struct fwd_out o;
 	struct fwd_verdict v;
 	struct in6_addr nat;
-	ck_assert_int_eq(addr_parse(NAT_A, &nat), 0);
-	/* A -> B: to B's 4500 on the UDP socket; the NAT rewrites the source. */
-	struct fwd_in at_b = { .udp = true, .src = nat, .dst = B.outer, .sport = NAT_PORT, .dport = 4500 };
+	struct fwd_in at_b = nat_arrival_at_b(&nat);
 	ck_assert_int_eq(ike_pass(&A, &B, "fd00:a::1", "fd00:b::1", &o, &at_b, &v), 0);
 	ck_assert(o.udp);
 	ck_assert(addr_eq(&o.peer, &B.outer));
@@ -466,6 +472,38 @@ START_TEST(ike_esp_in_udp_through_nat)
 	/* Counted on the CHILD_SAs: 1 accepted each way at each end. */
 	ck_assert_uint_eq(B.t->in_sas[0]->cnt.packets, 1);
 	ck_assert_uint_eq(A.t->in_sas[0]->cnt.packets, 1);
+}
+END_TEST
+
+/* The NAT gives A a new port (or MOBIKE moves it): after
+ * ipsecdb_child_update_path() B sends there and accepts only that, with
+ * the same keys and sequence numbers. */
+START_TEST(ike_path_update)
+{
+	ike_install(true);
+	struct fwd_out o;
+	struct fwd_verdict v;
+	struct in6_addr nat;
+	struct fwd_in at_b = nat_arrival_at_b(&nat);
+	ck_assert_int_eq(ike_pass(&A, &B, "fd00:a::1", "fd00:b::1", &o, &at_b, &v), 0);
+	ck_assert_int_eq(ipsecdb_child_update_path(B.db, 0x5001, &nat, true, 4500, NAT_PORT + 7), 0);
+	ck_assert_int_lt(ike_pass(&A, &B, "fd00:a::1", "fd00:b::1", &o, &at_b, &v), 0);
+	ck_assert_int_eq(v.drop, FWD_DROP_OUTER);
+	at_b.sport = NAT_PORT + 7;
+	ck_assert_int_eq(ike_pass(&A, &B, "fd00:a::1", "fd00:b::1", &o, &at_b, &v), 0);
+	struct fwd_in at_a = { .udp = true, .src = B.outer, .dst = A.outer, .sport = 4500, .dport = 4500 };
+	ck_assert_int_eq(ike_pass(&B, &A, "fd00:b::1", "fd00:a::1", &o, &at_a, &v), 0);
+	ck_assert_uint_eq(o.port, NAT_PORT + 7);
+	ck_assert_uint_eq(B.t->out_sa->seq, 1); /* the same SA, not a new one */
+	/* The NAT goes away: plain ESP from A's own address. */
+	ck_assert_int_eq(ipsecdb_child_update_path(B.db, 0x5001, &A.outer, false, 0, 0), 0);
+	ck_assert_int_eq(ipsecdb_child_update_path(A.db, 0x5002, &B.outer, false, 0, 0), 0);
+	struct fwd_in esp_b = { .src = A.outer, .dst = B.outer };
+	ck_assert_int_eq(ike_pass(&A, &B, "fd00:a::1", "fd00:b::1", &o, &esp_b, &v), 0);
+	ck_assert(!o.udp);
+	ck_assert_uint_eq(B.t->in_sas[0]->cnt.packets, 3);
+	ck_assert_int_eq(ipsecdb_child_update_path(B.db, 0x5001, &A.outer, true, 500, 4500), M6E_INVAL);
+	ck_assert_int_eq(ipsecdb_child_update_path(B.db, 0x9999, &A.outer, false, 0, 0), M6E_NOTFOUND);
 }
 END_TEST
 
@@ -617,6 +655,7 @@ static Suite *fwdpath_suite(void)
 	tcase_add_test(ike, ike_larval_drops_no_sa);
 	tcase_add_test(ike, ike_esp_in_udp_through_nat);
 	tcase_add_test(ike, ike_plain_esp);
+	tcase_add_test(ike, ike_path_update);
 	tcase_add_test(ike, ike_marker_to_sink);
 	suite_add_tcase(s, ike);
 	TCase *tc = tcase_create("mtu");

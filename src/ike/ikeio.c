@@ -1,0 +1,1262 @@
+/*
+ * ikeio: the IKEv2 adapter on the daemon's loop (ikeio.h). Sockets,
+ * dispatch by SPIs, NAT-T float, the one timer, CHILD_SAs into ipsecdb.
+ * Policy lookups live in ikepeer.c.
+ */
+#include "ike/ikeio.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <openssl/crypto.h>
+
+#include "base/addr.h"
+#include "base/clock.h"
+#include "base/err.h"
+#include "base/log.h"
+#include "base/rbuf.h"
+#include "conf/conf.h"
+#include "crypto/crypto.h"
+#include "crypto/xform.h"
+#include "ike/ikepeer.h"
+#include "io/timer.h"
+#include "io/watch.h"
+#include "ipsec/ipsecdb.h"
+#include "wire/ike.h"
+
+#define IKEIO_HASH 256u
+#define IKEIO_RATE_SLOTS 64u
+#define IKEIO_RX_BURST 32u     /* datagrams read per readable event */
+#define NAT_KEEPALIVE 0xffu    /* RFC 3948 2.3: one octet */
+
+struct ikeio_child {
+	bool used;
+	bool installed;          /* in the current db */
+	char tunnel[CONF_IFNAME_MAX];
+	struct ikesa_child c;    /* keys kept to re-install after a reload; wiped on removal */
+};
+
+struct ikeio_conn;
+
+/* One IKE SA and what the adapter knows about it. */
+struct ikeio_sa {
+	struct ikeio *io;
+	struct ikesa *sa;
+	struct ikeio_sa *next;                     /* io->all */
+	struct ikeio_sa *next_init, *next_own;     /* hash chains */
+	bool in_init, in_own;
+	uint64_t key_init, key_own;
+	bool gate;               /* the stateless gate's send context: path as given */
+	struct ikesa_path cur;   /* where we send: the float and NAT mapping changes land here */
+	bool floated;
+	bool dead;               /* CLOSED (or given up): freed from the timer */
+	bool up;                 /* ike_up reported */
+	char peer_name[CONF_NAME_MAX];
+	char tunnel[CONF_IFNAME_MAX];
+	struct ikeio_conn *conn; /* the initiate = true connection it serves, or NULL */
+	uint64_t created_ms;
+	uint64_t dpd_sent_ms;    /* 0: no liveness check of ours outstanding */
+	uint64_t keepalive_ms;   /* last NAT keepalive sent */
+	struct ikeio_child child[IKEIO_CHILD_MAX];
+};
+
+/* An ike.peers entry with initiate = true. */
+struct ikeio_conn {
+	struct ikeio_conn *next;
+	char peer[CONF_NAME_MAX];
+	struct ikeio_sa *sa;
+	uint64_t next_try_ms;
+	uint32_t backoff_ms;
+	bool keep;               /* mark for ikeio_set_conf() */
+};
+
+struct ikeio_rate {
+	struct in6_addr addr;
+	uint64_t last_ms;
+	uint32_t milli_tokens;
+};
+
+struct ikeio {
+	struct io_loop *loop;
+	const struct conf *conf;
+	struct ipsecdb *db;
+	bool enabled;            /* an ike section with valid parameters */
+	bool shutting_down;
+	struct ikesa_params params;
+	int fd_ike, fd_natt;
+	struct io_watch *w_ike, *w_natt;
+	struct io_timer *timer;
+	struct ikesa_gate *gate;
+	struct ikeio_sa gate_ctx;
+	struct ikeio_sa *spare;  /* an entry for the next IKE_SA_INIT, kept when it was refused */
+	struct ikeio_sa *all;
+	struct ikeio_sa *h_init[IKEIO_HASH], *h_own[IKEIO_HASH];
+	struct ikeio_conn *conns;
+	struct ikeio_rate rate[IKEIO_RATE_SLOTS];
+	uint64_t next_rotate_ms;
+	struct ikeio_counters cnt;
+	uint8_t rx[IKE_NON_ESP_MARKER_LEN + IKESA_MSG_MAX + 64];
+	uint8_t tx[IKE_NON_ESP_MARKER_LEN + IKESA_MSG_MAX];
+};
+
+static const char *const drop_names[IKEIO_DROP_COUNT] = {
+	[IKEIO_DROP_SHORT] = "short",       [IKEIO_DROP_ESP] = "esp_on_wildcard",
+	[IKEIO_DROP_NO_SA] = "no_sa",       [IKEIO_DROP_HALF_OPEN] = "half_open_limit",
+	[IKEIO_DROP_RATE] = "rate_limit",   [IKEIO_DROP_NO_IKE] = "no_ike_config",
+	[IKEIO_DROP_ENGINE] = "engine",
+};
+
+const char *ikeio_drop_name(enum ikeio_drop d)
+{
+	return (unsigned)d < IKEIO_DROP_COUNT ? drop_names[d] : "unknown";
+}
+
+static const struct conf_ike *io_ike(const struct ikeio *io)
+{
+	const struct conf_ike *ike = conf_ike(io->conf);
+	return ike != NULL && ike->present ? ike : NULL;
+}
+
+/* ---- the SA table ---------------------------------------------------------- */
+
+static unsigned hash_init(uint64_t spi_i, const struct in6_addr *peer)
+{
+	uint64_t h = spi_i;
+	for (unsigned i = 0; i < 16; i++)
+		h = h * 1099511628211ull ^ peer->s6_addr[i];
+	return (unsigned)(h ^ (h >> 29)) % IKEIO_HASH;
+}
+
+static unsigned hash_own(uint64_t spi)
+{
+	return (unsigned)(spi ^ (spi >> 31)) % IKEIO_HASH;
+}
+
+static void unindex(struct ikeio *io, struct ikeio_sa *e)
+{
+	if (e->in_init) {
+		struct ikeio_sa **pp = &io->h_init[hash_init(e->key_init, &e->cur.remote)];
+		for (; *pp != NULL; pp = &(*pp)->next_init)
+			if (*pp == e) {
+				*pp = e->next_init;
+				break;
+			}
+		e->in_init = false;
+	}
+	if (e->in_own) {
+		struct ikeio_sa **pp = &io->h_own[hash_own(e->key_own)];
+		for (; *pp != NULL; pp = &(*pp)->next_own)
+			if (*pp == e) {
+				*pp = e->next_own;
+				break;
+			}
+		e->in_own = false;
+	}
+}
+
+/*
+ * (Re-)index e by its SA's SPIs: a responder also by (SPIi, peer) for
+ * retransmitted IKE_SA_INIT requests; everyone by the SPI we chose. Called
+ * after creation and whenever the SA behind e changes (rekeying) or its
+ * peer address moves.
+ */
+static void ikeio_index(struct ikeio *io, struct ikeio_sa *e)
+{
+	unindex(io, e);
+	bool init = ikesa_is_initiator(e->sa);
+	if (!init) {
+		e->key_init = ikesa_spi_i(e->sa);
+		unsigned b = hash_init(e->key_init, &e->cur.remote);
+		e->next_init = io->h_init[b];
+		io->h_init[b] = e;
+		e->in_init = true;
+	}
+	e->key_own = init ? ikesa_spi_i(e->sa) : ikesa_spi_r(e->sa);
+	if (e->key_own != 0) {
+		unsigned b = hash_own(e->key_own);
+		e->next_own = io->h_own[b];
+		io->h_own[b] = e;
+		e->in_own = true;
+	}
+}
+
+static struct ikeio_sa *find_init(struct ikeio *io, uint64_t spi_i, const struct in6_addr *peer)
+{
+	for (struct ikeio_sa *e = io->h_init[hash_init(spi_i, peer)]; e != NULL; e = e->next_init)
+		if (!e->dead && e->key_init == spi_i && addr_eq(&e->cur.remote, peer))
+			return e;
+	return NULL;
+}
+
+static struct ikeio_sa *find_own(struct ikeio *io, uint64_t spi, bool we_initiated)
+{
+	for (struct ikeio_sa *e = io->h_own[hash_own(spi)]; e != NULL; e = e->next_own)
+		if (!e->dead && e->key_own == spi && ikesa_is_initiator(e->sa) == we_initiated)
+			return e;
+	return NULL;
+}
+
+static unsigned count_half_open(const struct ikeio *io)
+{
+	unsigned n = 0;
+	for (const struct ikeio_sa *e = io->all; e != NULL; e = e->next)
+		if (!e->dead && ikesa_state(e->sa) == IKESA_INIT_DONE)
+			n++;
+	return n;
+}
+
+/* ---- sockets --------------------------------------------------------------- */
+
+static int udp_open(uint16_t port, char *err, size_t errlen)
+{
+	int fd = socket(AF_INET6, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	int one = 1;
+	if (fd < 0) {
+		snprintf(err, errlen, "socket: %s", strerror(errno));
+		return M6E_IO;
+	}
+	/* The data plane binds the tunnels' own addresses on 4500 too. */
+	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) != 0 ||
+	    setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one)) != 0 ||
+	    setsockopt(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, &one, sizeof(one)) != 0) {
+		snprintf(err, errlen, "setsockopt: %s", strerror(errno));
+		close(fd);
+		return M6E_IO;
+	}
+	struct sockaddr_in6 sin = { .sin6_family = AF_INET6, .sin6_addr = in6addr_any, .sin6_port = htons(port) };
+	if (bind(fd, (struct sockaddr *)&sin, sizeof(sin)) != 0) {
+		int e = errno;
+		snprintf(err, errlen, "bind [::]:%u: %s", port, strerror(e));
+		close(fd);
+		return e == EADDRINUSE ? M6E_EXISTS : M6E_IO;
+	}
+	return fd;
+}
+
+/* One datagram from p->local (IPV6_PKTINFO) on the socket of p->local_port;
+ * on 4500 the Non-ESP marker goes first unless raw (keepalives). */
+static int sock_send(struct ikeio *io, const uint8_t *msg, size_t len, const struct ikesa_path *p, bool raw)
+{
+	bool natt = p->local_port == IKEIO_NATT_PORT;
+	size_t off = natt && !raw ? IKE_NON_ESP_MARKER_LEN : 0;
+	if (len + off > sizeof(io->tx))
+		return M6E_RANGE;
+	memset(io->tx, 0, off);
+	memcpy(io->tx + off, msg, len);
+	struct sockaddr_in6 to = { .sin6_family = AF_INET6, .sin6_addr = p->remote, .sin6_port = htons(p->remote_port) };
+	struct iovec iov = { .iov_base = io->tx, .iov_len = len + off };
+	union {
+		struct cmsghdr align;
+		uint8_t buf[CMSG_SPACE(sizeof(struct in6_pktinfo))];
+	} cbuf;
+	memset(&cbuf, 0, sizeof(cbuf));
+	struct msghdr mh = { .msg_name = &to, .msg_namelen = sizeof(to), .msg_iov = &iov, .msg_iovlen = 1,
+			     .msg_control = cbuf.buf, .msg_controllen = sizeof(cbuf.buf) };
+	struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
+	cm->cmsg_level = IPPROTO_IPV6;
+	cm->cmsg_type = IPV6_PKTINFO;
+	cm->cmsg_len = CMSG_LEN(sizeof(struct in6_pktinfo));
+	struct in6_pktinfo pi = { .ipi6_addr = p->local };
+	memcpy(CMSG_DATA(cm), &pi, sizeof(pi));
+	if (sendmsg(natt ? io->fd_natt : io->fd_ike, &mh, 0) < 0) {
+		io->cnt.tx_fail++;
+		char a[ADDR_STRLEN];
+		LOG_RL(LOG_LVL_INFO, LOG_SUB_IKE, "send to [%s]:%u: %s", addr_fmt(&p->remote, a, sizeof(a)),
+		       p->remote_port, strerror(errno));
+		return M6E_IO;
+	}
+	io->cnt.tx++;
+	return 0;
+}
+
+/* R7296-2.23: after IKE_SA_INIT everything moves to 4500/4500 with the
+ * Non-ESP marker; the engine keeps its creation path, the float is ours. */
+static void float_to_natt(struct ikeio_sa *e, uint16_t peer_port)
+{
+	if (e->floated)
+		return;
+	e->floated = true;
+	e->cur.local_port = IKEIO_NATT_PORT;
+	e->cur.remote_port = peer_port;
+	LOG_DEBUG(LOG_SUB_IKE, "IKE SA %016llx moves to port %u", (unsigned long long)ikesa_spi_i(e->sa),
+		  IKEIO_NATT_PORT);
+}
+
+/* ---- key dump (opt-in, SENSITIVE) ------------------------------------------ */
+
+static void hex(FILE *f, const uint8_t *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		fprintf(f, "%02x", p[i]);
+}
+
+static FILE *dump_open(const struct ikeio *io)
+{
+	const struct conf_ike *ike = io_ike(io);
+	if (ike == NULL || ike->key_dump[0] == '\0')
+		return NULL;
+	int fd = open(ike->key_dump, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		LOG_RL(LOG_LVL_WARN, LOG_SUB_IKE, "key dump %s: %s", ike->key_dump, strerror(errno));
+		return NULL;
+	}
+	FILE *f = fdopen(fd, "a");
+	if (f == NULL)
+		close(fd);
+	return f;
+}
+
+/* tshark's names for the ikev2_decryption_table algorithms. */
+static const char *tshark_ike_encr(const struct ikesa_prop *s)
+{
+	if (s->encr == XFORM_ENCR_AES_GCM_16)
+		return s->key_bits == 256 ? "AES-GCM-256 with 16 octet ICV [RFC5282]"
+					  : "AES-GCM-128 with 16 octet ICV [RFC5282]";
+	if (s->encr == XFORM_ENCR_AES_CBC)
+		return s->key_bits == 256 ? "AES-CBC-256 [RFC3602]" : "AES-CBC-128 [RFC3602]";
+	return NULL;
+}
+
+/* One ikev2_decryption_table record per IKE SA: "ikev2_decryption_table:"
+ * then the record, ready for tshark -o uat:LINE. */
+static void dump_ike(struct ikeio_sa *e)
+{
+	FILE *f = dump_open(e->io);
+	if (f == NULL)
+		return;
+	struct ikesa_sk_dump k;
+	if (ikesa_debug_sk_dump(e->sa, &k) == 0 && tshark_ike_encr(&k.suite) != NULL) {
+		fprintf(f, "ikev2_decryption_table:%016llx,%016llx,", (unsigned long long)k.spi_i,
+			(unsigned long long)k.spi_r);
+		hex(f, k.sk_ei, k.encr_len);
+		fputc(',', f);
+		hex(f, k.sk_er, k.encr_len);
+		fprintf(f, ",\"%s\",", tshark_ike_encr(&k.suite));
+		hex(f, k.sk_ai, k.integ_len);
+		fputc(',', f);
+		hex(f, k.sk_ar, k.integ_len);
+		fprintf(f, ",\"%s\"\n", k.integ_len != 0 ? "HMAC_SHA2_256_128 [RFC4868]" : "NONE [RFC4306]");
+		LOG_WARN(LOG_SUB_IKE, "IKE SA %016llx keys written to the key dump", (unsigned long long)k.spi_i);
+	}
+	OPENSSL_cleanse(&k, sizeof(k));
+	fclose(f);
+}
+
+/* Two esp_sa records (each direction) for tshark -o uat:LINE. */
+static void dump_esp_one(FILE *f, const struct in6_addr *src, const struct in6_addr *dst, uint32_t spi,
+			 const struct ikesa_child *c, const uint8_t *km)
+{
+	char s[ADDR_STRLEN], d[ADDR_STRLEN];
+	bool gcm = c->encr == XFORM_ENCR_AES_GCM_16;
+	size_t ek = gcm ? c->keymat_len : (size_t)c->key_bits / 8;
+	fprintf(f, "esp_sa:\"IPv6\",\"%s\",\"%s\",\"0x%08x\",\"%s\",\"0x", addr_fmt(src, s, sizeof(s)),
+		addr_fmt(dst, d, sizeof(d)), spi, gcm ? "AES-GCM with 16 octet ICV [RFC4106]" : "AES-CBC [RFC3602]");
+	hex(f, km, ek);
+	fprintf(f, "\",\"%s\",\"", gcm ? "NULL" : "HMAC-SHA-256-128 [RFC4868]");
+	if (!gcm) {
+		fputs("0x", f);
+		hex(f, km + ek, c->keymat_len - ek);
+	}
+	fputs("\"\n", f);
+}
+
+static void dump_esp(struct ikeio_sa *e, const struct ikesa_child *c)
+{
+	if (c->encr != XFORM_ENCR_AES_GCM_16 && c->encr != XFORM_ENCR_AES_CBC)
+		return;
+	FILE *f = dump_open(e->io);
+	if (f == NULL)
+		return;
+	dump_esp_one(f, &e->cur.local, &e->cur.remote, c->spi_out, c, c->keymat_out);
+	dump_esp_one(f, &e->cur.remote, &e->cur.local, c->spi_in, c, c->keymat_in);
+	fclose(f);
+}
+
+/* ---- CHILD_SAs into the ipsecdb -------------------------------------------- */
+
+static int child_install(struct ikeio_sa *e, struct ikeio_child *ch)
+{
+	struct ikeio *io = e->io;
+	const struct ikesa_child *c = &ch->c;
+	/* With UDP encapsulation ESP follows IKE's ports (RFC 3948 2.1). */
+	uint16_t lport = e->floated ? e->cur.local_port : IKEIO_NATT_PORT;
+	uint16_t rport = e->floated ? e->cur.remote_port : IKEIO_NATT_PORT;
+	struct ipsecdb_child ic = {
+		.spi_in = c->spi_in,
+		.spi_out = c->spi_out,
+		.alg = c->alg,
+		.keymat_in = c->keymat_in,
+		.keymat_out = c->keymat_out,
+		.keymat_len = c->keymat_len,
+		.esn = false,
+		.local = e->cur.local,
+		.remote = e->cur.remote,
+		.udp_encap = c->udp_encap,
+		.local_port = c->udp_encap ? lport : 0,
+		.remote_port = c->udp_encap ? rport : 0,
+	};
+	char err[256] = "";
+	int rc = ipsecdb_child_install(io->db, ch->tunnel, &ic, clock_mono_ms(), err, sizeof(err));
+	ch->installed = rc == 0;
+	if (rc != 0) {
+		io->cnt.child_install_failed++;
+		LOG_WARN(LOG_SUB_IKE, "CHILD_SA %08x/%08x not installed in tunnel %s: %s", c->spi_in, c->spi_out,
+			 ch->tunnel, err[0] ? err : err_str(rc));
+		return rc;
+	}
+	io->cnt.child_installed++;
+	return 0;
+}
+
+static void child_drop(struct ikeio_sa *e, struct ikeio_child *ch)
+{
+	if (ch->installed)
+		ipsecdb_child_remove(e->io->db, ch->c.spi_in);
+	OPENSSL_cleanse(ch, sizeof(*ch));
+	memset(ch, 0, sizeof(*ch));
+}
+
+static void children_drop(struct ikeio_sa *e)
+{
+	for (unsigned i = 0; i < IKEIO_CHILD_MAX; i++)
+		if (e->child[i].used)
+			child_drop(e, &e->child[i]);
+}
+
+/* ---- engine callbacks ------------------------------------------------------ */
+
+static int op_send(void *arg, const uint8_t *msg, size_t len, const struct ikesa_path *path)
+{
+	struct ikeio_sa *e = arg;
+	if (e->gate)
+		return sock_send(e->io, msg, len, path, false);
+	bool init = len > 18 && msg[18] == IKE_EXCH_SA_INIT;
+	if (!init && e->sa != NULL && (ikesa_nat_local(e->sa) || ikesa_nat_remote(e->sa)))
+		float_to_natt(e, IKEIO_NATT_PORT);
+	return sock_send(e->io, msg, len, &e->cur, false);
+}
+
+static void op_random(void *arg, void *buf, size_t len)
+{
+	(void)arg;
+	if (crypto_random(buf, len) != 0) {
+		/* Nothing safe to hand out: the SA fails its exchange instead. */
+		LOG_ERR(LOG_SUB_IKE, "no randomness");
+		memset(buf, 0, len);
+	}
+}
+
+static const uint8_t *op_psk_for(void *arg, const struct ikesa_id *id, size_t *len)
+{
+	struct ikeio_sa *e = arg;
+	const struct conf_ike_peer *p = ikepeer_by_id(e->io->conf, id);
+	if (p == NULL || p->auth != CONF_IKE_PSK || p->psk.len == 0)
+		return NULL;
+	*len = p->psk.len;
+	return p->psk.data;
+}
+
+/* R3776-4.2.k, RFC 4877 4.4: a peer gets a CHILD_SA only for the tunnel that
+ * names it, and only for that tunnel's prefixes (narrowed, R7296-2.9.a). */
+static int op_ts_policy(void *arg, const struct ikesa_id *peer, const struct ike_ts_list *tsi,
+			const struct ike_ts_list *tsr, bool *transport, struct ike_ts_list *out_tsi,
+			struct ike_ts_list *out_tsr)
+{
+	struct ikeio_sa *e = arg;
+	const struct conf_ike_peer *p = ikepeer_by_id(e->io->conf, peer);
+	const struct conf_tunnel *t = p != NULL ? ikepeer_tunnel(e->io->conf, p->name) : NULL;
+	if (t == NULL) {
+		LOG_NOTICE(LOG_SUB_IKE, "CHILD_SA refused: %s %.*s keys no tunnel", p ? "peer" : "unknown identity",
+			   peer->type == CONF_ID_IPV6 ? 0 : peer->len, (const char *)peer->data);
+		return M6E_PERM;
+	}
+	*transport = false; /* site tunnels: tunnel mode */
+	if (ikepeer_narrow(tsi, t->remote_prefixes, t->n_remote_prefixes, out_tsi) != 0 ||
+	    ikepeer_narrow(tsr, t->local_prefixes, t->n_local_prefixes, out_tsr) != 0) {
+		LOG_NOTICE(LOG_SUB_IKE, "CHILD_SA refused: peer %s proposed selectors outside tunnel %s", p->name,
+			   t->name);
+		return M6E_PERM;
+	}
+	snprintf(e->peer_name, sizeof(e->peer_name), "%s", p->name);
+	snprintf(e->tunnel, sizeof(e->tunnel), "%s", t->name);
+	return 0;
+}
+
+static void op_ike_up(void *arg, const struct ikesa *sa)
+{
+	struct ikeio_sa *e = arg;
+	struct ikeio *io = e->io;
+	const struct ikesa_prop *s = ikesa_suite(sa);
+	const struct conf_ike_peer *p = ikepeer_by_id(io->conf, ikesa_peer_id(sa));
+	if (p != NULL)
+		snprintf(e->peer_name, sizeof(e->peer_name), "%s", p->name);
+	e->up = true;
+	io->cnt.ike_up++;
+	if (e->conn != NULL)
+		e->conn->backoff_ms = IKEIO_REINIT_MIN_MS;
+	char a[ADDR_STRLEN];
+	LOG_NOTICE(LOG_SUB_IKE, "IKE SA %016llx_i %016llx_r with %s [%s]:%u up as %s, suite %u/%u/%u/%u/%u, NAT %s%s",
+		   (unsigned long long)ikesa_spi_i(sa), (unsigned long long)ikesa_spi_r(sa),
+		   e->peer_name[0] ? e->peer_name : "?", addr_fmt(&e->cur.remote, a, sizeof(a)), e->cur.remote_port,
+		   ikesa_is_initiator(sa) ? "initiator" : "responder", s->encr, s->key_bits, s->integ, s->prf, s->dh,
+		   ikesa_nat_local(sa) ? "local " : "", ikesa_nat_remote(sa) ? "remote" : "none");
+	dump_ike(e);
+}
+
+static void schedule_reinit(struct ikeio *io, struct ikeio_conn *c)
+{
+	uint64_t now = clock_mono_ms();
+	c->next_try_ms = now + c->backoff_ms;
+	LOG_INFO(LOG_SUB_IKE, "peer %s: initiating again in %u ms", c->peer, c->backoff_ms);
+	c->backoff_ms = c->backoff_ms >= IKEIO_REINIT_MAX_MS / 2 ? IKEIO_REINIT_MAX_MS : c->backoff_ms * 2;
+	(void)io;
+}
+
+/* The SA is gone (engine's ike_down, or the adapter gave it up): children
+ * out of the SAD, a connection re-initiates. Freed later from the timer. */
+static void sa_down(struct ikeio_sa *e, enum ikesa_down reason)
+{
+	struct ikeio *io = e->io;
+	if (e->dead)
+		return;
+	e->dead = true;
+	io->cnt.ike_down++;
+	children_drop(e);
+	LOG_NOTICE(LOG_SUB_IKE, "IKE SA %016llx_i %016llx_r with %s down: %s",
+		   (unsigned long long)ikesa_spi_i(e->sa), (unsigned long long)ikesa_spi_r(e->sa),
+		   e->peer_name[0] ? e->peer_name : "?", ikesa_down_name(reason));
+	if (e->conn != NULL) {
+		e->conn->sa = NULL;
+		if (!io->shutting_down && reason != IKESA_DOWN_LOCAL_DELETE)
+			schedule_reinit(io, e->conn);
+		e->conn = NULL;
+	}
+}
+
+static void op_ike_down(void *arg, const struct ikesa *sa, enum ikesa_down reason)
+{
+	(void)sa;
+	sa_down(arg, reason);
+}
+
+static void op_child_up(void *arg, const struct ikesa_child *c)
+{
+	struct ikeio_sa *e = arg;
+	if (e->conn != NULL) {
+		const struct conf_tunnel *t = ikepeer_tunnel(e->io->conf, e->conn->peer);
+		if (t != NULL)
+			snprintf(e->tunnel, sizeof(e->tunnel), "%s", t->name);
+	}
+	struct ikeio_child *ch = NULL;
+	for (unsigned i = 0; i < IKEIO_CHILD_MAX && ch == NULL; i++)
+		if (!e->child[i].used)
+			ch = &e->child[i];
+	if (ch == NULL || e->tunnel[0] == '\0') {
+		LOG_WARN(LOG_SUB_IKE, "CHILD_SA %08x/%08x: %s", c->spi_in, c->spi_out,
+			 ch == NULL ? "too many for one IKE SA" : "no tunnel");
+		return;
+	}
+	ch->used = true;
+	ch->c = *c;
+	snprintf(ch->tunnel, sizeof(ch->tunnel), "%s", e->tunnel);
+	if (child_install(e, ch) == 0)
+		LOG_NOTICE(LOG_SUB_IKE, "CHILD_SA in %08x out %08x (%s%s) keys tunnel %s", c->spi_in, c->spi_out,
+			   aead_alg_name(c->alg), c->udp_encap ? ", ESP in UDP" : "", ch->tunnel);
+	dump_esp(e, c);
+}
+
+static void op_child_failed(void *arg, const struct ikesa *sa, uint16_t notify)
+{
+	struct ikeio_sa *e = arg;
+	(void)sa;
+	LOG_NOTICE(LOG_SUB_IKE, "peer %s refused our CHILD_SA (notify %u)", e->peer_name[0] ? e->peer_name : "?",
+		   notify);
+}
+
+static void op_child_down(void *arg, const struct ikesa *sa, uint32_t spi_in, uint32_t spi_out)
+{
+	struct ikeio_sa *e = arg;
+	(void)sa;
+	for (unsigned i = 0; i < IKEIO_CHILD_MAX; i++)
+		if (e->child[i].used && e->child[i].c.spi_in == spi_in) {
+			LOG_NOTICE(LOG_SUB_IKE, "CHILD_SA in %08x out %08x deleted", spi_in, spi_out);
+			child_drop(e, &e->child[i]);
+		}
+}
+
+static const struct ikesa_ops ikeio_ops = {
+	.send = op_send,
+	.random = op_random,
+	.psk_for = op_psk_for,
+	.ts_policy = op_ts_policy,
+	.ike_up = op_ike_up,
+	.ike_down = op_ike_down,
+	.child_up = op_child_up,
+	.child_failed = op_child_failed,
+	.child_down = op_child_down,
+};
+
+/* ---- entries --------------------------------------------------------------- */
+
+static struct ikeio_sa *entry_new(struct ikeio *io)
+{
+	struct ikeio_sa *e = io->spare;
+	io->spare = NULL;
+	if (e == NULL)
+		e = calloc(1, sizeof(*e));
+	if (e != NULL) {
+		memset(e, 0, sizeof(*e));
+		e->io = io;
+	}
+	return e;
+}
+
+static void entry_link(struct ikeio *io, struct ikeio_sa *e, uint64_t now)
+{
+	e->created_ms = now;
+	e->next = io->all;
+	io->all = e;
+	ikeio_index(io, e);
+}
+
+static void entry_free(struct ikeio *io, struct ikeio_sa *e)
+{
+	unindex(io, e);
+	for (struct ikeio_sa **pp = &io->all; *pp != NULL; pp = &(*pp)->next)
+		if (*pp == e) {
+			*pp = e->next;
+			break;
+		}
+	children_drop(e);
+	if (e->conn != NULL)
+		e->conn->sa = NULL;
+	ikesa_free(e->sa);
+	OPENSSL_cleanse(e, sizeof(*e));
+	free(e);
+}
+
+/* Token bucket per peer address for new IKE_SA_INIT requests. */
+static bool rate_ok(struct ikeio *io, const struct in6_addr *peer, uint64_t now)
+{
+	struct ikeio_rate *slot = NULL, *oldest = &io->rate[0];
+	for (unsigned i = 0; i < IKEIO_RATE_SLOTS; i++) {
+		if (io->rate[i].last_ms != 0 && addr_eq(&io->rate[i].addr, peer)) {
+			slot = &io->rate[i];
+			break;
+		}
+		if (io->rate[i].last_ms < oldest->last_ms)
+			oldest = &io->rate[i];
+	}
+	if (slot == NULL) {
+		slot = oldest;
+		slot->addr = *peer;
+		slot->milli_tokens = IKEIO_RATE_BURST * 1000u;
+		slot->last_ms = now;
+	}
+	uint64_t add = (now - slot->last_ms) * IKEIO_RATE_PER_S;
+	uint64_t t = slot->milli_tokens + add;
+	slot->milli_tokens = (uint32_t)(t > IKEIO_RATE_BURST * 1000u ? IKEIO_RATE_BURST * 1000u : t);
+	slot->last_ms = now > 0 ? now : 1;
+	if (slot->milli_tokens < 1000u)
+		return false;
+	slot->milli_tokens -= 1000u;
+	return true;
+}
+
+static void new_responder(struct ikeio *io, const uint8_t *msg, size_t len, const struct ikesa_path *path,
+			  bool natt, uint64_t now)
+{
+	const struct conf_ike *ike = io_ike(io);
+	if (!io->enabled || ike == NULL) {
+		io->cnt.drop[IKEIO_DROP_NO_IKE]++;
+		return;
+	}
+	if (!rate_ok(io, &path->remote, now)) {
+		io->cnt.drop[IKEIO_DROP_RATE]++;
+		return;
+	}
+	unsigned half_open = count_half_open(io);
+	if (half_open >= ike->half_open_limit) {
+		io->cnt.drop[IKEIO_DROP_HALF_OPEN]++;
+		LOG_RL(LOG_LVL_NOTICE, LOG_SUB_IKE, "%u half-open IKE SAs: new IKE_SA_INIT dropped", half_open);
+		return;
+	}
+	struct ikeio_sa *e = entry_new(io);
+	if (e == NULL)
+		return;
+	e->cur = *path;
+	e->floated = natt;
+	uint64_t cookies = ikesa_gate_stats(io->gate)->cookie_sent;
+	int rc = ikesa_accept(io->gate, &io->params, &ikeio_ops, e, half_open, msg, len, path, now, &e->sa);
+	io->cnt.cookies_sent += ikesa_gate_stats(io->gate)->cookie_sent - cookies;
+	if (rc != 0 || e->sa == NULL) {
+		if (rc != M6E_AGAIN)
+			io->cnt.drop[IKEIO_DROP_ENGINE]++;
+		io->spare = e;
+		return;
+	}
+	io->cnt.accepted++;
+	entry_link(io, e, now);
+}
+
+/* An authenticated message from another address or port: the NAT mapping
+ * (or the peer) moved; send there from now on and move the ESP SAs too. */
+static void path_moved(struct ikeio *io, struct ikeio_sa *e, const struct ikesa_path *path)
+{
+	char a[ADDR_STRLEN], b[ADDR_STRLEN];
+	LOG_NOTICE(LOG_SUB_IKE, "peer %s moved from [%s]:%u to [%s]:%u", e->peer_name[0] ? e->peer_name : "?",
+		   addr_fmt(&e->cur.remote, a, sizeof(a)), e->cur.remote_port, addr_fmt(&path->remote, b, sizeof(b)),
+		   path->remote_port);
+	io->cnt.path_changes++;
+	for (unsigned i = 0; i < IKEIO_CHILD_MAX; i++)
+		if (e->child[i].used && e->child[i].installed) {
+			ipsecdb_child_remove(io->db, e->child[i].c.spi_in);
+			e->child[i].installed = false;
+		}
+	e->cur.remote = path->remote;
+	e->cur.remote_port = path->remote_port;
+	e->cur.local = path->local;
+	ikeio_index(io, e);
+	for (unsigned i = 0; i < IKEIO_CHILD_MAX; i++)
+		if (e->child[i].used)
+			child_install(e, &e->child[i]);
+}
+
+static void rearm(struct ikeio *io);
+
+/* One IKE message (after any Non-ESP marker) that arrived on path. */
+static void handle_ike(struct ikeio *io, const uint8_t *msg, size_t len, const struct ikesa_path *path, bool natt)
+{
+	struct rbuf r;
+	uint64_t spi_i, spi_r;
+	uint8_t exch, flags;
+	rbuf_init(&r, msg, len);
+	if (len < IKE_HDR_LEN || rbuf_u64(&r, &spi_i) != 0 || rbuf_u64(&r, &spi_r) != 0 || rbuf_skip(&r, 2) != 0 ||
+	    rbuf_u8(&r, &exch) != 0 || rbuf_u8(&r, &flags) != 0) {
+		io->cnt.drop[IKEIO_DROP_SHORT]++;
+		return;
+	}
+	io->cnt.rx++;
+	uint64_t now = clock_mono_ms();
+	struct ikeio_sa *e;
+	if (flags & IKE_FLAG_I) {
+		/* From the original initiator: we are the responder. */
+		e = spi_r == 0 ? find_init(io, spi_i, &path->remote) : find_own(io, spi_r, false);
+		if (e == NULL) {
+			if (spi_r == 0 && exch == IKE_EXCH_SA_INIT && !(flags & IKE_FLAG_R))
+				new_responder(io, msg, len, path, natt, now);
+			else
+				io->cnt.drop[IKEIO_DROP_NO_SA]++;
+			rearm(io);
+			return;
+		}
+	} else if ((e = find_own(io, spi_i, true)) == NULL) {
+		io->cnt.drop[IKEIO_DROP_NO_SA]++;
+		return;
+	}
+	/* The responder floats when the peer does (R7296-2.23). */
+	if (natt && !e->floated)
+		float_to_natt(e, path->remote_port);
+	uint64_t heard = ikesa_last_heard(e->sa);
+	int rc = ikesa_input(e->sa, msg, len, path, now);
+	if (rc != 0) {
+		io->cnt.drop[IKEIO_DROP_ENGINE]++;
+	} else if (!e->dead && e->up && ikesa_last_heard(e->sa) != heard &&
+		   (!addr_eq(&path->remote, &e->cur.remote) || path->remote_port != e->cur.remote_port)) {
+		/* Only a message whose SK verified moves the path (R7296-2.23). */
+		path_moved(io, e, path);
+	}
+	rearm(io);
+}
+
+static void on_readable(struct ikeio *io, int fd, bool natt)
+{
+	for (unsigned k = 0; k < IKEIO_RX_BURST; k++) {
+		struct sockaddr_in6 from;
+		struct iovec iov = { .iov_base = io->rx, .iov_len = sizeof(io->rx) };
+		union {
+			struct cmsghdr align;
+			uint8_t buf[CMSG_SPACE(sizeof(struct in6_pktinfo))];
+		} cbuf;
+		struct msghdr mh = { .msg_name = &from, .msg_namelen = sizeof(from), .msg_iov = &iov, .msg_iovlen = 1,
+				     .msg_control = cbuf.buf, .msg_controllen = sizeof(cbuf.buf) };
+		ssize_t n = recvmsg(fd, &mh, MSG_DONTWAIT);
+		if (n < 0)
+			return;
+		struct ikesa_path path = { .remote = from.sin6_addr, .remote_port = ntohs(from.sin6_port),
+					   .local_port = natt ? IKEIO_NATT_PORT : IKEIO_PORT };
+		for (struct cmsghdr *cm = CMSG_FIRSTHDR(&mh); cm != NULL; cm = CMSG_NXTHDR(&mh, cm))
+			if (cm->cmsg_level == IPPROTO_IPV6 && cm->cmsg_type == IPV6_PKTINFO &&
+			    cm->cmsg_len >= CMSG_LEN(sizeof(struct in6_pktinfo))) {
+				struct in6_pktinfo pi;
+				memcpy(&pi, CMSG_DATA(cm), sizeof(pi));
+				path.local = pi.ipi6_addr;
+			}
+		const uint8_t *msg = io->rx;
+		size_t len = (size_t)n;
+		if ((mh.msg_flags & MSG_TRUNC) != 0) {
+			io->cnt.drop[IKEIO_DROP_SHORT]++;
+			continue;
+		}
+		if (natt) {
+			/* RFC 3948 2.2/2.3: keepalive, ESP (non-zero SPI), or IKE after the marker. */
+			if (len == 1 && msg[0] == NAT_KEEPALIVE) {
+				io->cnt.keepalive_rx++;
+				continue;
+			}
+			struct rbuf r;
+			uint32_t marker;
+			rbuf_init(&r, msg, len);
+			if (rbuf_u32(&r, &marker) != 0) {
+				io->cnt.drop[IKEIO_DROP_SHORT]++;
+				continue;
+			}
+			if (marker != 0) {
+				io->cnt.drop[IKEIO_DROP_ESP]++;
+				continue;
+			}
+			msg = rbuf_ptr(&r);
+			len = rbuf_left(&r);
+		}
+		handle_ike(io, msg, len, &path, natt);
+	}
+}
+
+static void on_ike(void *arg)
+{
+	struct ikeio *io = arg;
+	on_readable(io, io->fd_ike, false);
+}
+
+static void on_natt(void *arg)
+{
+	struct ikeio *io = arg;
+	on_readable(io, io->fd_natt, true);
+}
+
+void ikeio_fwd_sink(void *arg, const uint8_t *msg, size_t len, const struct in6_addr *local, uint16_t local_port,
+		    const struct in6_addr *remote, uint16_t remote_port)
+{
+	struct ikeio *io = arg;
+	if (io == NULL || io->fd_natt < 0)
+		return;
+	struct ikesa_path path = { .local = *local, .remote = *remote, .local_port = local_port,
+				   .remote_port = remote_port };
+	handle_ike(io, msg, len, &path, true);
+}
+
+/* ---- connections (initiate = true) ----------------------------------------- */
+
+static void conn_start(struct ikeio *io, struct ikeio_conn *c, uint64_t now)
+{
+	char err[256];
+	const struct conf_ike_peer *p = ikepeer_by_name(io->conf, c->peer);
+	const struct conf_tunnel *t = p != NULL ? ikepeer_tunnel(io->conf, p->name) : NULL;
+	c->next_try_ms = IKESA_NEVER;
+	if (t == NULL) {
+		LOG_WARN(LOG_SUB_IKE, "peer %s: initiate = true but no tunnel names it in ike-peer", c->peer);
+		return;
+	}
+	struct ikesa_params prm;
+	if (ikepeer_initiator_params(io->conf, p, t, &prm, err, sizeof(err)) != 0) {
+		LOG_WARN(LOG_SUB_IKE, "peer %s: %s", c->peer, err);
+		return;
+	}
+	struct ikeio_sa *e = entry_new(io);
+	if (e == NULL)
+		return;
+	e->cur = (struct ikesa_path){ .local = t->local,
+				      .remote = addr_is_unicast_routable(&p->address) ? p->address : t->remote,
+				      .local_port = IKEIO_PORT, .remote_port = IKEIO_PORT };
+	e->conn = c;
+	snprintf(e->peer_name, sizeof(e->peer_name), "%s", p->name);
+	snprintf(e->tunnel, sizeof(e->tunnel), "%s", t->name);
+	if (ikesa_new_initiator(&e->sa, &prm, &ikeio_ops, e, &e->cur) != 0) {
+		free(e);
+		schedule_reinit(io, c);
+		return;
+	}
+	c->sa = e;
+	int rc = ikesa_start(e->sa, now);
+	entry_link(io, e, now);
+	if (rc != 0) {
+		LOG_WARN(LOG_SUB_IKE, "peer %s: IKE_SA_INIT not sent: %s", c->peer, err_str(rc));
+		sa_down(e, IKESA_DOWN_INTERNAL);
+		return;
+	}
+	LOG_INFO(LOG_SUB_IKE, "peer %s: IKE_SA_INIT sent", c->peer);
+	OPENSSL_cleanse(&prm, sizeof(prm));
+}
+
+/* The connection list follows conf: peers with initiate = true. */
+static void conns_sync(struct ikeio *io, uint64_t now)
+{
+	const struct conf_ike *ike = io_ike(io);
+	for (struct ikeio_conn *c = io->conns; c != NULL; c = c->next)
+		c->keep = false;
+	for (size_t i = 0; ike != NULL && i < ike->n_peers; i++) {
+		if (!ike->peers[i].initiate)
+			continue;
+		struct ikeio_conn *c = io->conns;
+		while (c != NULL && strcmp(c->peer, ike->peers[i].name) != 0)
+			c = c->next;
+		if (c == NULL) {
+			if ((c = calloc(1, sizeof(*c))) == NULL)
+				continue;
+			snprintf(c->peer, sizeof(c->peer), "%s", ike->peers[i].name);
+			c->backoff_ms = IKEIO_REINIT_MIN_MS;
+			c->next_try_ms = now;
+			c->next = io->conns;
+			io->conns = c;
+		}
+		c->keep = true;
+	}
+	for (struct ikeio_conn **pp = &io->conns; *pp != NULL;) {
+		struct ikeio_conn *c = *pp;
+		if (c->keep) {
+			pp = &c->next;
+			continue;
+		}
+		if (c->sa != NULL)
+			c->sa->conn = NULL;
+		*pp = c->next;
+		free(c);
+	}
+}
+
+/* ---- the timer ------------------------------------------------------------- */
+
+/* How long our liveness check may go unanswered: ike.retransmit-tries
+ * retransmissions from ike.retransmit-timeout-ms, doubling (R7296-2.4.c). */
+static uint64_t dpd_budget_ms(const struct conf_ike *ike)
+{
+	uint64_t total = 0, step = ike->retransmit_timeout_ms;
+	for (unsigned k = 0; k <= ike->retransmit_tries; k++) {
+		total += step < IKESA_RETX_MAX_MS ? step : IKESA_RETX_MAX_MS;
+		step *= 2;
+	}
+	return total;
+}
+
+static uint64_t min64(uint64_t a, uint64_t b)
+{
+	return a < b ? a : b;
+}
+
+static uint64_t entry_deadline(const struct ikeio *io, const struct ikeio_sa *e)
+{
+	if (e->dead)
+		return 0;
+	uint64_t d = ikesa_next_timeout(e->sa);
+	const struct conf_ike *ike = io_ike(io);
+	if (ike == NULL || ikesa_state(e->sa) != IKESA_ESTABLISHED)
+		return d;
+	if (ike->dpd_interval != 0) {
+		if (e->dpd_sent_ms != 0)
+			d = min64(d, e->dpd_sent_ms + dpd_budget_ms(ike));
+		else
+			d = min64(d, ikesa_last_heard(e->sa) + ike->dpd_interval * 1000ull);
+	}
+	if (ike->nat_keepalive != 0 && ikesa_nat_local(e->sa))
+		d = min64(d, e->keepalive_ms + ike->nat_keepalive * 1000ull);
+	return d;
+}
+
+static void rearm(struct ikeio *io)
+{
+	if (io->timer == NULL)
+		return;
+	uint64_t now = clock_mono_ms(), d = io->next_rotate_ms;
+	for (const struct ikeio_sa *e = io->all; e != NULL; e = e->next)
+		d = min64(d, entry_deadline(io, e));
+	for (const struct ikeio_conn *c = io->conns; c != NULL; c = c->next)
+		if (c->sa == NULL && !io->shutting_down)
+			d = min64(d, c->next_try_ms);
+	if (d == IKESA_NEVER)
+		return;
+	io_timer_arm(io->timer, d > now ? d - now : 0);
+}
+
+/* DPD and NAT keepalives of one established SA. */
+static void entry_liveness(struct ikeio *io, struct ikeio_sa *e, uint64_t now)
+{
+	const struct conf_ike *ike = io_ike(io);
+	if (ike == NULL || e->dead || ikesa_state(e->sa) != IKESA_ESTABLISHED)
+		return;
+	uint64_t heard = ikesa_last_heard(e->sa);
+	if (e->dpd_sent_ms != 0 && heard >= e->dpd_sent_ms)
+		e->dpd_sent_ms = 0; /* answered */
+	if (ike->dpd_interval != 0) {
+		if (e->dpd_sent_ms != 0 && now >= e->dpd_sent_ms + dpd_budget_ms(ike)) {
+			io->cnt.dpd_dead++;
+			LOG_NOTICE(LOG_SUB_IKE, "peer %s: no answer to our liveness check, dead",
+				   e->peer_name[0] ? e->peer_name : "?");
+			sa_down(e, IKESA_DOWN_TIMEOUT);
+			return;
+		}
+		if (e->dpd_sent_ms == 0 && now >= heard + ike->dpd_interval * 1000ull &&
+		    ikesa_dpd(e->sa, now) == 0) /* R7296-1.4.a */
+			e->dpd_sent_ms = now;
+	}
+	if (ike->nat_keepalive != 0 && ikesa_nat_local(e->sa) && now >= e->keepalive_ms + ike->nat_keepalive * 1000ull) {
+		/* R3948-2.3: keep our NAT mapping open. */
+		static const uint8_t ka = NAT_KEEPALIVE;
+		struct ikesa_path p = e->cur;
+		p.local_port = p.remote_port = IKEIO_NATT_PORT;
+		if (e->floated)
+			p = e->cur;
+		if (sock_send(io, &ka, 1, &p, true) == 0)
+			io->cnt.keepalive_tx++;
+		e->keepalive_ms = now;
+	}
+}
+
+static void on_timer(void *arg)
+{
+	struct ikeio *io = arg;
+	uint64_t now = clock_mono_ms();
+	for (struct ikeio_sa *e = io->all, *next; e != NULL; e = next) {
+		next = e->next;
+		if (!e->dead && ikesa_next_timeout(e->sa) <= now)
+			ikesa_tick(e->sa, now);
+		entry_liveness(io, e, now);
+		if (e->dead || ikesa_state(e->sa) == IKESA_CLOSED)
+			entry_free(io, e); /* outside every engine call */
+	}
+	for (struct ikeio_conn *c = io->conns; c != NULL && !io->shutting_down; c = c->next)
+		if (c->sa == NULL && now >= c->next_try_ms)
+			conn_start(io, c, now);
+	if (now >= io->next_rotate_ms && io->gate != NULL) {
+		ikesa_gate_rotate(io->gate); /* R7296-2.6.c */
+		io->next_rotate_ms = now + IKEIO_GATE_ROTATE_MS;
+	}
+	rearm(io);
+}
+
+/* ---- life cycle ------------------------------------------------------------ */
+
+static void apply_conf(struct ikeio *io)
+{
+	char err[256];
+	const struct conf_ike *ike = io_ike(io);
+	struct ikesa_params p;
+	io->enabled = ike != NULL && ikepeer_params(io->conf, &p, err, sizeof(err)) == 0;
+	if (ike != NULL && !io->enabled)
+		LOG_WARN(LOG_SUB_IKE, "IKE disabled: %s", err);
+	if (io->enabled)
+		io->params = p;
+	if (ike != NULL && ike->key_dump[0] != '\0')
+		LOG_WARN(LOG_SUB_IKE, "ike.key-dump is on: IKE and ESP session keys are written to %s "
+			 "(debugging only; anyone who reads it can decrypt the traffic)", ike->key_dump);
+}
+
+static int open_sockets(struct ikeio *io, char *err, size_t errlen)
+{
+	int rc;
+	if ((io->fd_ike = udp_open(IKEIO_PORT, err, errlen)) < 0) {
+		rc = io->fd_ike;
+		io->fd_ike = -1;
+		return rc;
+	}
+	if ((io->fd_natt = udp_open(IKEIO_NATT_PORT, err, errlen)) < 0) {
+		rc = io->fd_natt;
+		io->fd_natt = -1;
+		return rc;
+	}
+	if ((rc = io_watch_new(io->loop, io->fd_ike, on_ike, io, &io->w_ike)) < 0 ||
+	    (rc = io_watch_new(io->loop, io->fd_natt, on_natt, io, &io->w_natt)) < 0 ||
+	    (rc = io_timer_new(io->loop, on_timer, io, &io->timer)) < 0 ||
+	    (rc = ikesa_gate_new(&io->gate, &ikeio_ops, &io->gate_ctx)) < 0) {
+		snprintf(err, errlen, "cannot set up the IKE sockets: %s", err_str(rc));
+		return rc;
+	}
+	return 0;
+}
+
+int ikeio_new(struct io_loop *loop, const struct conf *conf, struct ipsecdb *db, struct ikeio **out, char *err,
+	      size_t errlen)
+{
+	struct ikeio *io = calloc(1, sizeof(*io));
+	if (io == NULL)
+		return M6E_NOMEM;
+	io->loop = loop;
+	io->conf = conf;
+	io->db = db;
+	io->fd_ike = io->fd_natt = -1;
+	io->gate_ctx.io = io;
+	io->gate_ctx.gate = true;
+	*out = io;
+	if (io_ike(io) == NULL)
+		return 0;
+	apply_conf(io);
+	int rc = open_sockets(io, err, errlen);
+	if (rc < 0) {
+		ikeio_free(io);
+		*out = NULL;
+		return rc;
+	}
+	uint64_t now = clock_mono_ms();
+	io->next_rotate_ms = now + IKEIO_GATE_ROTATE_MS;
+	conns_sync(io, now);
+	rearm(io);
+	return 0;
+}
+
+void ikeio_set_conf(struct ikeio *io, const struct conf *conf, struct ipsecdb *db)
+{
+	if (io == NULL)
+		return;
+	uint64_t now = clock_mono_ms();
+	io->conf = conf;
+	io->db = db;
+	if (io_ike(io) != NULL && io->fd_ike < 0) {
+		char err[256];
+		if (open_sockets(io, err, sizeof(err)) < 0)
+			LOG_ERR(LOG_SUB_IKE, "%s", err);
+		io->next_rotate_ms = now + IKEIO_GATE_ROTATE_MS;
+	}
+	apply_conf(io);
+	for (struct ikeio_sa *e = io->all; e != NULL; e = e->next) {
+		if (e->dead)
+			continue;
+		bool gone = e->peer_name[0] != '\0' && (ikepeer_by_name(conf, e->peer_name) == NULL || !io->enabled);
+		if (gone) {
+			/* The peer left the configuration: its SA goes (R7296-1.4.1). */
+			LOG_NOTICE(LOG_SUB_IKE, "peer %s removed from the configuration: deleting its IKE SA",
+				   e->peer_name);
+			/* Whatever moved into the new db goes; the rest dies with the old one. */
+			for (unsigned i = 0; i < IKEIO_CHILD_MAX; i++)
+				e->child[i].installed = true;
+			children_drop(e);
+			if (e->conn != NULL) {
+				e->conn->sa = NULL;
+				e->conn = NULL;
+			}
+			if (ikesa_state(e->sa) != IKESA_ESTABLISHED || ikesa_delete(e->sa, now) != 0)
+				sa_down(e, IKESA_DOWN_LOCAL_DELETE);
+			continue;
+		}
+		/* The daemon moved the live pairs with ipsecdb_children_move() (their
+		 * sequence numbers and replay windows intact); a pair that did not
+		 * move (its tunnel is new or was not installed) is installed anew. */
+		for (unsigned i = 0; i < IKEIO_CHILD_MAX; i++) {
+			struct ikeio_child *ch = &e->child[i];
+			if (!ch->used)
+				continue;
+			ch->installed = ipsecdb_child_get(db, ch->c.spi_in, NULL, NULL, NULL) == 0;
+			if (!ch->installed)
+				child_install(e, ch);
+		}
+	}
+	conns_sync(io, now);
+	rearm(io);
+}
+
+unsigned ikeio_shutdown(struct ikeio *io)
+{
+	if (io == NULL)
+		return 0;
+	io->shutting_down = true;
+	unsigned n = 0;
+	uint64_t now = clock_mono_ms();
+	for (struct ikeio_sa *e = io->all; e != NULL; e = e->next)
+		if (!e->dead && ikesa_state(e->sa) == IKESA_ESTABLISHED && ikesa_delete(e->sa, now) == 0)
+			n++;
+	if (n != 0)
+		LOG_NOTICE(LOG_SUB_IKE, "shutting down: Delete sent for %u IKE SA(s)", n);
+	return n;
+}
+
+void ikeio_free(struct ikeio *io)
+{
+	if (io == NULL)
+		return;
+	while (io->all != NULL)
+		entry_free(io, io->all);
+	while (io->conns != NULL) {
+		struct ikeio_conn *c = io->conns;
+		io->conns = c->next;
+		free(c);
+	}
+	free(io->spare);
+	ikesa_gate_free(io->gate);
+	io_timer_free(io->timer);
+	io_watch_free(io->w_ike);
+	io_watch_free(io->w_natt);
+	if (io->fd_ike >= 0)
+		close(io->fd_ike);
+	if (io->fd_natt >= 0)
+		close(io->fd_natt);
+	OPENSSL_cleanse(&io->params, sizeof(io->params));
+	free(io);
+}
+
+/* ---- listing --------------------------------------------------------------- */
+
+int ikeio_foreach(const struct ikeio *io, int (*fn)(void *arg, const struct ikeio_sa_info *info), void *arg)
+{
+	if (io == NULL)
+		return 0;
+	uint64_t now = clock_mono_ms();
+	for (const struct ikeio_sa *e = io->all; e != NULL; e = e->next) {
+		if (e->dead)
+			continue;
+		struct ikeio_sa_info in = {
+			.peer_name = e->peer_name,
+			.state = ikesa_state(e->sa),
+			.initiator = ikesa_is_initiator(e->sa),
+			.spi_i = ikesa_spi_i(e->sa),
+			.spi_r = ikesa_spi_r(e->sa),
+			.suite = *ikesa_suite(e->sa),
+			.nat_local = ikesa_nat_local(e->sa),
+			.nat_remote = ikesa_nat_remote(e->sa),
+			.floated = e->floated,
+			.path = e->cur,
+			.age_ms = now - e->created_ms,
+			.stats = ikesa_stats(e->sa),
+		};
+		uint64_t heard = ikesa_last_heard(e->sa);
+		in.idle_ms = heard != 0 && heard <= now ? now - heard : in.age_ms;
+		const struct ikesa_id *pid = ikesa_peer_id(e->sa);
+		if (pid != NULL)
+			in.peer_id = *pid;
+		for (unsigned i = 0; i < IKEIO_CHILD_MAX; i++)
+			if (e->child[i].used) {
+				struct ikeio_child_info *ci = &in.children[in.n_children++];
+				ci->spi_in = e->child[i].c.spi_in;
+				ci->spi_out = e->child[i].c.spi_out;
+				ci->udp_encap = e->child[i].c.udp_encap;
+				snprintf(ci->tunnel, sizeof(ci->tunnel), "%s", e->child[i].tunnel);
+			}
+		int rc = fn(arg, &in);
+		if (rc != 0)
+			return rc;
+	}
+	return 0;
+}
+
+void ikeio_summary(const struct ikeio *io, struct ikeio_summary *out)
+{
+	memset(out, 0, sizeof(*out));
+	if (io == NULL)
+		return;
+	for (const struct ikeio_sa *e = io->all; e != NULL; e = e->next) {
+		if (e->dead)
+			continue;
+		out->total++;
+		if (ikesa_state(e->sa) == IKESA_ESTABLISHED)
+			out->established++;
+		else if (ikesa_state(e->sa) == IKESA_INIT_DONE)
+			out->half_open++;
+	}
+	out->counters = &io->cnt;
+	out->gate = io->gate != NULL ? ikesa_gate_stats(io->gate) : NULL;
+	const struct conf_ike *ike = io_ike(io);
+	out->key_dump = ike != NULL && ike->key_dump[0] != '\0';
+}

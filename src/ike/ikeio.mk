@@ -1,0 +1,7 @@
+# src/ike/ikeio: the daemon's IKEv2 adapter (sockets, SA table, timers,
+# CHILD_SAs into ipsecdb) and ikepeer (PAD and connection lookups, pure).
+libm6_a_SOURCES += src/ike/ikeio.c src/ike/ikeio.h src/ike/ikepeer.c src/ike/ikepeer.h
+
+# `mip6sec ike` and the "ike" section of `mip6sec status` (ctl sits above
+# ike, so the rendering lives in src/ctl).
+libm6_a_SOURCES += src/ctl/ike_show.c src/ctl/ike_show.h

@@ -1,0 +1,188 @@
+/*
+ * ikepeer: PAD and connection lookups of the IKE adapter (ikepeer.h).
+ */
+#include "ike/ikepeer.h"
+
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "base/err.h"
+#include "crypto/xform.h"
+
+int ikepeer_id(enum conf_id_type type, const char *text, struct ikesa_id *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->type = (uint8_t)type;
+	if (type == CONF_ID_IPV6) {
+		struct in6_addr a;
+		if (inet_pton(AF_INET6, text, &a) != 1)
+			return M6E_INVAL;
+		out->len = 16;
+		memcpy(out->data, &a, 16);
+		return 0;
+	}
+	if (type != CONF_ID_FQDN && type != CONF_ID_RFC822)
+		return M6E_INVAL;
+	size_t n = strlen(text);
+	if (n == 0 || n > IKESA_ID_MAX)
+		return M6E_INVAL;
+	out->len = (uint8_t)n;
+	memcpy(out->data, text, n);
+	return 0;
+}
+
+static bool id_equal(const struct ikesa_id *a, const struct ikesa_id *b)
+{
+	return a->type == b->type && a->len == b->len && memcmp(a->data, b->data, a->len) == 0;
+}
+
+const struct conf_ike_peer *ikepeer_by_id(const struct conf *c, const struct ikesa_id *id)
+{
+	const struct conf_ike *ike = conf_ike(c);
+	if (ike == NULL)
+		return NULL;
+	for (size_t i = 0; i < ike->n_peers; i++) {
+		struct ikesa_id pid;
+		if (ikepeer_id(ike->peers[i].identity_type, ike->peers[i].identity, &pid) == 0 && id_equal(&pid, id))
+			return &ike->peers[i];
+	}
+	return NULL;
+}
+
+const struct conf_ike_peer *ikepeer_by_name(const struct conf *c, const char *name)
+{
+	const struct conf_ike *ike = conf_ike(c);
+	if (ike == NULL)
+		return NULL;
+	for (size_t i = 0; i < ike->n_peers; i++)
+		if (strcmp(ike->peers[i].name, name) == 0)
+			return &ike->peers[i];
+	return NULL;
+}
+
+const struct conf_tunnel *ikepeer_tunnel(const struct conf *c, const char *peer_name)
+{
+	size_t n = 0;
+	const struct conf_tunnel *t = conf_tunnels(c, &n);
+	for (size_t i = 0; i < n; i++)
+		if (t[i].ike_peer[0] != '\0' && strcmp(t[i].ike_peer, peer_name) == 0)
+			return &t[i];
+	return NULL;
+}
+
+/* One engine suite per DH group of each configured proposal (the engine's
+ * suites carry one transform of each type). */
+static int add_suites(const struct conf_proposal *cp, size_t n, bool ike, struct ikesa_prop *out, size_t *n_out,
+		      char *err, size_t errlen)
+{
+	*n_out = 0;
+	for (size_t i = 0; i < n; i++) {
+		size_t groups = ike ? cp[i].n_dh : 1;
+		for (size_t g = 0; g < groups; g++) {
+			if (*n_out == IKESA_PROP_MAX) {
+				snprintf(err, errlen, "more than %d %s suites", IKESA_PROP_MAX, ike ? "IKE" : "ESP");
+				return M6E_INVAL;
+			}
+			out[(*n_out)++] = (struct ikesa_prop){
+				.encr = cp[i].encr,
+				.key_bits = cp[i].encr_keybits,
+				.integ = cp[i].integ,
+				.prf = ike ? cp[i].prf : 0,
+				.dh = ike ? cp[i].dh[g] : 0, /* no PFS with the IKE_AUTH CHILD_SA */
+			};
+		}
+	}
+	if (*n_out == 0) {
+		snprintf(err, errlen, "no %s proposals", ike ? "IKE" : "ESP");
+		return M6E_INVAL;
+	}
+	return 0;
+}
+
+int ikepeer_params(const struct conf *c, struct ikesa_params *p, char *err, size_t errlen)
+{
+	const struct conf_ike *ike = conf_ike(c);
+	memset(p, 0, sizeof(*p));
+	if (ike == NULL || !ike->present) {
+		snprintf(err, errlen, "no ike section");
+		return M6E_INVAL;
+	}
+	int rc = add_suites(ike->ike, ike->n_proposals, true, p->ike, &p->n_ike, err, errlen);
+	if (rc == 0)
+		rc = add_suites(ike->esp, ike->n_esp_proposals, false, p->esp, &p->n_esp, err, errlen);
+	if (rc != 0)
+		return rc;
+	if (ikepeer_id(ike->identity_type, ike->identity, &p->local_id) != 0) {
+		snprintf(err, errlen, "ike.identity \"%s\" cannot be used with a pre-shared key", ike->identity);
+		return M6E_INVAL;
+	}
+	p->cookie_threshold = ike->cookie_threshold;
+	return 0;
+}
+
+void ikepeer_ts_from_prefix(const struct prefix6 *pfx, struct ike_ts *ts)
+{
+	memset(ts, 0, sizeof(*ts));
+	ts->type = IKE_TS_IPV6_ADDR_RANGE;
+	ts->end_port = 65535;
+	for (unsigned i = 0; i < 16; i++) {
+		unsigned bits = pfx->len > i * 8 ? pfx->len - i * 8 : 0;
+		uint8_t mask = bits >= 8 ? 0xff : (uint8_t)(0xff00u >> bits);
+		ts->start[i] = pfx->addr.s6_addr[i] & mask;
+		ts->end[i] = (uint8_t)(pfx->addr.s6_addr[i] | (uint8_t)~mask);
+	}
+}
+
+static void ts_list_from_prefixes(const struct prefix6 *pfx, size_t n, struct ike_ts_list *out)
+{
+	memset(out, 0, sizeof(*out));
+	for (size_t i = 0; i < n && out->n < IKE_MAX_TS; i++)
+		ikepeer_ts_from_prefix(&pfx[i], &out->ts[out->n++]);
+}
+
+int ikepeer_initiator_params(const struct conf *c, const struct conf_ike_peer *peer, const struct conf_tunnel *t,
+			     struct ikesa_params *p, char *err, size_t errlen)
+{
+	int rc = ikepeer_params(c, p, err, errlen);
+	if (rc != 0)
+		return rc;
+	if (ikepeer_id(peer->identity_type, peer->identity, &p->remote_id) != 0) {
+		snprintf(err, errlen, "ike.peers \"%s\": identity cannot be used with a pre-shared key", peer->name);
+		return M6E_INVAL;
+	}
+	ts_list_from_prefixes(t->local_prefixes, t->n_local_prefixes, &p->tsi);
+	ts_list_from_prefixes(t->remote_prefixes, t->n_remote_prefixes, &p->tsr);
+	return 0;
+}
+
+/* Intersection of two IPv6 range selectors; false when empty or when
+ * either is another type or their protocols differ. */
+static bool ts_intersect(const struct ike_ts *a, const struct ike_ts *b, struct ike_ts *out)
+{
+	if (a->type != IKE_TS_IPV6_ADDR_RANGE || b->type != IKE_TS_IPV6_ADDR_RANGE)
+		return false;
+	if (a->ip_proto != 0 && b->ip_proto != 0 && a->ip_proto != b->ip_proto)
+		return false;
+	*out = *a;
+	out->ip_proto = a->ip_proto != 0 ? a->ip_proto : b->ip_proto;
+	out->start_port = a->start_port > b->start_port ? a->start_port : b->start_port;
+	out->end_port = a->end_port < b->end_port ? a->end_port : b->end_port;
+	memcpy(out->start, memcmp(a->start, b->start, 16) > 0 ? a->start : b->start, 16);
+	memcpy(out->end, memcmp(a->end, b->end, 16) < 0 ? a->end : b->end, 16);
+	return out->start_port <= out->end_port && memcmp(out->start, out->end, 16) <= 0;
+}
+
+int ikepeer_narrow(const struct ike_ts_list *proposed, const struct prefix6 *pfx, size_t n_pfx,
+		   struct ike_ts_list *out)
+{
+	memset(out, 0, sizeof(*out));
+	for (size_t k = 0; k < n_pfx; k++) {
+		struct ike_ts ours;
+		ikepeer_ts_from_prefix(&pfx[k], &ours);
+		for (unsigned i = 0; i < proposed->n && out->n < IKE_MAX_TS; i++)
+			if (ts_intersect(&proposed->ts[i], &ours, &out->ts[out->n]))
+				out->n++;
+	}
+	return out->n > 0 ? 0 : M6E_PERM;
+}
