@@ -881,6 +881,7 @@ static struct child_sa *child_install(struct ikesa *sa, const struct ikesa_prop 
 	c->suite = *esp;
 	c->suite.dh = pfs_group;
 	c->transport = transport;
+	c->we_init = we_init;
 	c->tsi = *tsi;
 	c->tsr = *tsr;
 	c->created_ms = sa->now_ms;
@@ -1508,9 +1509,10 @@ static int rekey_child_start(struct ikesa *sa, struct child_sa *c, uint64_t now_
 	pc_begin(sa, CREATE_REKEY_CHILD);
 	sa->pc.old_spi_in = c->spi_in;
 	sa->pc.new_spi_in = new_child_spi(sa);
-	/* R7296-2.8.a: same selectors and mode as the pair it replaces. */
-	sa->pc.tsi = c->tsi;
-	sa->pc.tsr = c->tsr;
+	/* R7296-2.8.a: same selectors and mode as the pair it replaces; TSi
+	 * is always the side of the exchange's initiator (RFC 7296 2.9). */
+	sa->pc.tsi = c->we_init ? c->tsi : c->tsr;
+	sa->pc.tsr = c->we_init ? c->tsr : c->tsi;
 	sa->pc.transport = c->transport;
 	sa->pc.dh = pfs_group(sa, sa->p.pfs || c->suite.dh != 0);
 	int rc = create_request(sa, now_ms);

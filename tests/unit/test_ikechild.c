@@ -80,6 +80,11 @@ static void assert_same_children(unsigned n)
 		ck_assert_str_eq(info[i].state, "installed");
 }
 
+static bool ts_eq(const struct ike_ts_list *a, const struct ike_ts_list *b)
+{
+	return a->n == b->n && memcmp(a->ts, b->ts, a->n * sizeof(a->ts[0])) == 0;
+}
+
 static struct ikesa_child_req hoa_req(bool pfs)
 {
 	struct ikesa_child_req r;
@@ -176,7 +181,7 @@ START_TEST(rekey_child)
 	handshake();
 	struct pair_side *s = &ctx.side[who];
 	uint32_t old_in = s->live[0].spi_in;
-	uint32_t old_keys_first = s->live[0].keymat_out[0];
+	const struct ikesa_child old = s->live[0];
 	ck_assert_int_eq(ikesa_rekey_child(s->sa, old_in, ctx.now), 0);
 	ck_assert_int_eq(ikesa_rekey_child(s->sa, old_in, ctx.now), M6E_AGAIN);
 	struct pair_dgram d;
@@ -197,7 +202,11 @@ START_TEST(rekey_child)
 	ck_assert_uint_eq(s->down_spi_in, old_in);
 	ck_assert_uint_ne(s->live[0].spi_in, old_in);
 	ck_assert_uint_eq(s->live[0].pfs_group, pfs ? XFORM_DH_ECP_256 : 0);
-	(void)old_keys_first;
+	/* R7296-2.8.a: same selectors; TSi is the rekey initiator's side. */
+	const struct ikesa_child *n = &s->live[0];
+	bool same = n->initiator == old.initiator;
+	ck_assert(ts_eq(&n->tsi, same ? &old.tsi : &old.tsr));
+	ck_assert(ts_eq(&n->tsr, same ? &old.tsr : &old.tsi));
 	ck_assert_uint_eq(ikesa_stats(mn()->sa)->child_rekeyed, 1);
 	ck_assert_uint_eq(ikesa_stats(ha()->sa)->child_rekeyed, 1);
 	/* The old SPI is no longer known. */
