@@ -47,9 +47,6 @@ struct ike_collision {
 	size_t peer_ni_len;
 };
 
-/* A failed rekey is tried again this much later (if the SA still lives). */
-#define IKESA_REKEY_RETRY_MS 10000u
-
 struct ikesa {
 	struct ikesa_params p;
 	const struct ikesa_ops *ops;

@@ -359,6 +359,7 @@ static void probe_child_failed(void *arg, const struct ikesa *sa, uint16_t notif
 struct probe_rekey {
 	uint64_t child_after_ms, ike_after_ms, up_at;
 	unsigned drop_also;                  /* --drop-also N: lose our Nth datagram too */
+	bool collide;                        /* --rekey-collision */
 	bool child_sent, ike_sent;
 	struct ikesa *sas[PROBE_SA_MAX];
 	unsigned n_sas;
@@ -447,6 +448,26 @@ static void probe_rekey_step(struct probe *pr, uint64_t t)
 		printf("rekey_ike_sent\n");
 		fflush(stdout);
 	}
+}
+
+/* --rekey-collision: the peer's CHILD_SA rekey request makes us send our own
+ * rekey of the same pair first, and our answer to the peer is lost, so the
+ * peer meets our request while its own is still outstanding and retries
+ * later (answered from our cache): a collision on both sides whatever the
+ * timing (R7296-2.8.1.a). */
+static void probe_collide(struct probe *pr, const uint8_t *msg, size_t len, uint64_t t)
+{
+	struct probe_rekey *rk = pr->rk;
+	struct ikesa_child_info info;
+	bool request = len > 19 && msg[18] == IKE_EXCH_CREATE_CHILD_SA && !(msg[19] & IKE_FLAG_R);
+	if (!rk->collide || rk->child_sent || !request || ikesa_children(pr->sa, &info, 1) < 1)
+		return;
+	if (ikesa_rekey_child(pr->sa, info.spi_in, t) != 0)
+		return;
+	rk->child_sent = true;
+	rk->drop_also = pr->sent + 1; /* the answer to the peer's request comes next */
+	printf("rekey_child_sent spi=%08x (collision)\n", info.spi_in);
+	fflush(stdout);
 }
 
 /* Earliest timer of every IKE SA and of our rekeys still to start. */
@@ -561,6 +582,7 @@ static void handle(struct probe *pr, int fd, bool natt)
 				(unsigned long long)ikesa_spi_i(pr->sa));
 		return;
 	}
+	probe_collide(pr, msg, len, t);
 	int rc = ikesa_input(probe_pick(pr, msg, len), msg, len, &path, t);
 	if (rc != 0)
 		fprintf(stderr, "ike_probe: datagram dropped (%d), state %s\n", rc,
@@ -579,7 +601,8 @@ static void usage(void)
 	      "  [--cookie-threshold N]  responder: demand a cookie from N half-open SAs on (0: always)\n"
 	      "  [--rekey-child-after MS] [--rekey-ike-after MS]  our rekeys, MS after the first CHILD_SA\n"
 	      "  [--pfs] [--child-lifetime MS] [--ike-lifetime MS] [--rekey-margin MS]  (engine's own rekeys)\n"
-	      "  [--drop-also N]      lose our Nth datagram as well (a second loss)\n",
+	      "  [--drop-also N]      lose our Nth datagram as well (a second loss)\n"
+	      "  [--rekey-collision]  answer the peer's CHILD_SA rekey with our own first (a forced collision)\n",
 	      stderr);
 	exit(2);
 }
@@ -600,7 +623,7 @@ int main(int argc, char **argv)
 	enum { O_LOCAL = 256, O_REMOTE, O_PSK, O_LID, O_RID, O_IKE, O_ESP, O_LTS, O_RTS, O_TRANSPORT, O_PORT, O_NATT,
 	       O_PPORT, O_PNATT, O_TIMEOUT, O_LINGER, O_ROLE, O_VERBOSE, O_DPD, O_DELETE,
 	       O_DROP_OUT, O_TS_PROTO, O_COOKIE,
-	       O_REKEY_CHILD, O_REKEY_IKE, O_PFS, O_CHILD_LIFE, O_IKE_LIFE, O_MARGIN, O_DROP_ALSO };
+	       O_REKEY_CHILD, O_REKEY_IKE, O_PFS, O_CHILD_LIFE, O_IKE_LIFE, O_MARGIN, O_DROP_ALSO, O_COLLIDE };
 	static const struct option opts[] = {
 		{ "role", required_argument, NULL, O_ROLE },
 		{ "local", required_argument, NULL, O_LOCAL },
@@ -632,6 +655,7 @@ int main(int argc, char **argv)
 		{ "ike-lifetime", required_argument, NULL, O_IKE_LIFE },
 		{ "rekey-margin", required_argument, NULL, O_MARGIN },
 		{ "drop-also", required_argument, NULL, O_DROP_ALSO },
+		{ "rekey-collision", no_argument, NULL, O_COLLIDE },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct ikesa_params *p = &pr.params;
@@ -738,6 +762,9 @@ int main(int argc, char **argv)
 			break;
 		case O_DROP_ALSO:
 			rk.drop_also = (unsigned)atoi(optarg);
+			break;
+		case O_COLLIDE:
+			rk.collide = true;
 			break;
 		default:
 			usage();

@@ -227,6 +227,14 @@ static void force_nonces(uint8_t ni_a, uint8_t nr_a, uint8_t ni_b, uint8_t nr_b)
 	ha()->n_force = 2;
 }
 
+/* Every order of the four nonces Ni_A, Nr_A, Ni_B, Nr_B. */
+static const uint8_t perms[24][4] = {
+	{ 1, 2, 3, 4 }, { 1, 2, 4, 3 }, { 1, 3, 2, 4 }, { 1, 3, 4, 2 }, { 1, 4, 2, 3 }, { 1, 4, 3, 2 },
+	{ 2, 1, 3, 4 }, { 2, 1, 4, 3 }, { 2, 3, 1, 4 }, { 2, 3, 4, 1 }, { 2, 4, 1, 3 }, { 2, 4, 3, 1 },
+	{ 3, 1, 2, 4 }, { 3, 1, 4, 2 }, { 3, 2, 1, 4 }, { 3, 2, 4, 1 }, { 3, 4, 1, 2 }, { 3, 4, 2, 1 },
+	{ 4, 1, 2, 3 }, { 4, 1, 3, 2 }, { 4, 2, 1, 3 }, { 4, 2, 3, 1 }, { 4, 3, 1, 2 }, { 4, 3, 2, 1 },
+};
+
 /* algorithms.md 8: the lowest of the four nonces marks the redundant SA. */
 static bool a_holds_lowest(uint8_t ni_a, uint8_t nr_a, uint8_t ni_b, uint8_t nr_b)
 {
@@ -239,12 +247,6 @@ static bool a_holds_lowest(uint8_t ni_a, uint8_t nr_a, uint8_t ni_b, uint8_t nr_
  * both sides, and no side is ever without a pair. */
 START_TEST(rekey_child_collision)
 {
-	static const uint8_t perms[24][4] = {
-		{ 1, 2, 3, 4 }, { 1, 2, 4, 3 }, { 1, 3, 2, 4 }, { 1, 3, 4, 2 }, { 1, 4, 2, 3 }, { 1, 4, 3, 2 },
-		{ 2, 1, 3, 4 }, { 2, 1, 4, 3 }, { 2, 3, 1, 4 }, { 2, 3, 4, 1 }, { 2, 4, 1, 3 }, { 2, 4, 3, 1 },
-		{ 3, 1, 2, 4 }, { 3, 1, 4, 2 }, { 3, 2, 1, 4 }, { 3, 2, 4, 1 }, { 3, 4, 1, 2 }, { 3, 4, 2, 1 },
-		{ 4, 1, 2, 3 }, { 4, 1, 3, 2 }, { 4, 2, 1, 3 }, { 4, 2, 3, 1 }, { 4, 3, 1, 2 }, { 4, 3, 2, 1 },
-	};
 	const uint8_t *p = perms[_i];
 	uint8_t ni_a = p[0], nr_a = p[1], ni_b = p[2], nr_b = p[3];
 	handshake();
@@ -391,14 +393,34 @@ START_TEST(rekey_ike)
 }
 END_TEST
 
+/* An IKE SA rekey whose response is lost: the retransmitted request is
+ * answered from the cache, so the responder makes exactly one new SA. */
+START_TEST(rekey_ike_lossy)
+{
+	handshake();
+	ck_assert_int_eq(ikesa_rekey_ike(mn()->sa, ctx.now), 0);
+	ctx.drop_to[PAIR_MN] = 1;
+	pair_pump(&ctx);
+	ck_assert_uint_eq(ha()->n_rekeyed, 1);
+	ck_assert_uint_eq(mn()->n_rekeyed, 0);
+	ck_assert(pair_advance(&ctx, ctx.now + 1000));
+	pair_pump(&ctx);
+	ck_assert_uint_eq(ha()->n_rekeyed, 1);
+	ck_assert_uint_eq(mn()->n_rekeyed, 1);
+	ck_assert_uint_eq(ikesa_stats(ha()->all[0])->cache_answers, 1);
+	ck_assert_uint_eq(ikesa_spi_i(mn()->sa), ikesa_spi_i(ha()->sa));
+	ck_assert_uint_eq(ikesa_spi_r(mn()->sa), ikesa_spi_r(ha()->sa));
+	ck_assert_int_eq(ikesa_state(mn()->all[0]), IKESA_CLOSED);
+	ck_assert_int_eq(ikesa_state(ha()->all[0]), IKESA_CLOSED);
+	assert_same_children(1);
+}
+END_TEST
+
 /* Simultaneous IKE SA rekeys (R7296-2.8.2.a) for each nonce order: one
  * new IKE SA survives on both sides (same SPIs), it holds the children,
  * every other SA ends CLOSED. */
 START_TEST(rekey_ike_collision)
 {
-	static const uint8_t perms[6][4] = {
-		{ 1, 2, 3, 4 }, { 2, 4, 1, 3 }, { 4, 3, 2, 1 }, { 3, 1, 4, 2 }, { 2, 3, 4, 1 }, { 4, 1, 3, 2 },
-	};
 	const uint8_t *p = perms[_i];
 	uint8_t ni_a = p[0], nr_a = p[1], ni_b = p[2], nr_b = p[3];
 	handshake();
@@ -528,7 +550,8 @@ static Suite *ikechild_suite_make(void)
 	tcase_add_test(tc, rekey_while_request_outstanding);
 	tcase_add_test(tc, rekey_child_lossy);
 	tcase_add_loop_test(tc, rekey_ike, 0, 2);
-	tcase_add_loop_test(tc, rekey_ike_collision, 0, 6);
+	tcase_add_test(tc, rekey_ike_lossy);
+	tcase_add_loop_test(tc, rekey_ike_collision, 0, 24);
 	tcase_add_test(tc, lifetimes);
 	tcase_add_test(tc, child_hard_expiry);
 	tcase_add_test(tc, child_table_full);
