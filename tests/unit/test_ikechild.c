@@ -393,6 +393,31 @@ START_TEST(rekey_ike)
 }
 END_TEST
 
+/* The HA rekeys the IKE SA while the MN's CHILD_SA rekey is in flight:
+ * the child rekey completes on the old IKE SA, its new pair and the Delete
+ * of the old pair land on the new IKE SA; one pair, one IKE SA remain. */
+START_TEST(rekey_ike_during_child_rekey)
+{
+	handshake();
+	uint32_t old = mn()->live[0].spi_in;
+	ck_assert_int_eq(ikesa_rekey_child(mn()->sa, old, ctx.now), 0);
+	ck_assert_int_eq(ikesa_rekey_ike(ha()->sa, ctx.now), 0);
+	pair_pump(&ctx);
+	while (pair_advance(&ctx, ctx.now + 5000))
+		pair_pump(&ctx);
+	ck_assert_uint_eq(mn()->n_rekeyed, 1);
+	ck_assert_uint_eq(ha()->n_rekeyed, 1);
+	ck_assert_int_eq(ikesa_state(mn()->all[0]), IKESA_CLOSED);
+	ck_assert_int_eq(ikesa_state(ha()->all[0]), IKESA_CLOSED);
+	ck_assert_int_eq(mn()->down, IKESA_DOWN_REKEYED);
+	assert_same_children(1);
+	ck_assert_uint_ne(mn()->live[0].spi_in, old);
+	ck_assert_uint_eq(mn()->n_child_down, 1);
+	ck_assert_uint_eq(ha()->n_child_down, 1);
+	ck_assert(!mn()->gap && !ha()->gap);
+}
+END_TEST
+
 /* An IKE SA rekey whose response is lost: the retransmitted request is
  * answered from the cache, so the responder makes exactly one new SA. */
 START_TEST(rekey_ike_lossy)
@@ -551,6 +576,7 @@ static Suite *ikechild_suite_make(void)
 	tcase_add_test(tc, rekey_child_lossy);
 	tcase_add_loop_test(tc, rekey_ike, 0, 2);
 	tcase_add_test(tc, rekey_ike_lossy);
+	tcase_add_test(tc, rekey_ike_during_child_rekey);
 	tcase_add_loop_test(tc, rekey_ike_collision, 0, 24);
 	tcase_add_test(tc, lifetimes);
 	tcase_add_test(tc, child_hard_expiry);
