@@ -51,7 +51,8 @@ struct child_sa {
 	uint32_t spi_in, spi_out;
 	struct ikesa_prop suite;             /* encr, key_bits, integ; dh the PFS group or 0 */
 	bool transport;
-	struct ike_ts_list tsi, tsr;
+	bool we_init;                        /* we initiated the exchange that made it */
+	struct ike_ts_list tsi, tsr;         /* as that exchange named them */
 	uint64_t created_ms, rekey_at, expire_at; /* IKESA_NEVER: no lifetime */
 	struct child_collision coll;
 };

@@ -47,9 +47,6 @@ struct ike_collision {
 	size_t peer_ni_len;
 };
 
-/* A failed rekey is tried again this much later (if the SA still lives). */
-#define IKESA_REKEY_RETRY_MS 10000u
-
 struct ikesa {
 	struct ikesa_params p;
 	const struct ikesa_ops *ops;
@@ -860,9 +857,11 @@ static uint16_t random_u16(struct ikesa *sa)
 	return (uint16_t)(r[0] << 8 | r[1]);
 }
 
-/* Put a negotiated pair into the table and report it (child_up). we_init:
- * we initiated the exchange that made it; gir: its PFS secret or NULL. */
-static struct child_sa *child_install(struct ikesa *sa, const struct ikesa_prop *esp, uint16_t pfs_group,
+/* Put a negotiated pair into sa's table and report it (child_up). cx: the
+ * keys of the IKE SA the exchange ran on (SK_d, R7296-2.17.a); we_init: we
+ * initiated that exchange; gir: its PFS secret or NULL. */
+static struct child_sa *child_install(struct ikesa *sa, const struct ikesa_cx *cx, const struct ikesa_prop *esp,
+				      uint16_t pfs_group,
 				      uint32_t spi_in, uint32_t spi_out, bool transport, const struct ike_ts_list *tsi,
 				      const struct ike_ts_list *tsr, bool we_init, const uint8_t *gir, size_t gir_len,
 				      const uint8_t *ni, size_t ni_len, const uint8_t *nr, size_t nr_len, uint32_t rekey_of)
@@ -870,7 +869,7 @@ static struct child_sa *child_install(struct ikesa *sa, const struct ikesa_prop 
 	struct ikesa_child ch;
 	memset(&ch, 0, sizeof(ch));
 	struct child_sa *c = child_slot(&sa->children);
-	if (c == NULL || child_keys(&ch, sa->cx, esp, we_init, gir, gir_len, ni, ni_len, nr, nr_len) != 0) {
+	if (c == NULL || child_keys(&ch, cx, esp, we_init, gir, gir_len, ni, ni_len, nr, nr_len) != 0) {
 		LOG_ERR(LOG_SUB_IKE, "IKE SA %016llx: CHILD_SA %08x not installed (%s)",
 			(unsigned long long)be64(sa->spi_i), spi_in, c == NULL ? "table full" : "no keys");
 		memset(&ch, 0, sizeof(ch));
@@ -881,6 +880,7 @@ static struct child_sa *child_install(struct ikesa *sa, const struct ikesa_prop 
 	c->suite = *esp;
 	c->suite.dh = pfs_group;
 	c->transport = transport;
+	c->we_init = we_init;
 	c->tsi = *tsi;
 	c->tsr = *tsr;
 	c->created_ms = sa->now_ms;
@@ -908,7 +908,7 @@ static struct child_sa *child_install(struct ikesa *sa, const struct ikesa_prop 
 static void child_report(struct ikesa *sa, const struct ikesa_prop *esp, uint32_t spi_peer, bool transport,
 			 const struct ike_ts_list *tsi, const struct ike_ts_list *tsr)
 {
-	child_install(sa, esp, 0, sa->child_spi_in, spi_peer, transport, tsi, tsr, sa->initiator, NULL, 0, sa->ni,
+	child_install(sa, sa->cx, esp, 0, sa->child_spi_in, spi_peer, transport, tsi, tsr, sa->initiator, NULL, 0, sa->ni,
 		      sa->ni_len, sa->nr, sa->nr_len, 0);
 }
 
@@ -1247,7 +1247,11 @@ static void children_move(struct ikesa *to, struct ikesa *from)
 		if (d == NULL)
 			break;
 		*d = *c;
-		if (d->state == CHILD_REKEYING)
+		/* A rekey of ours still in flight on the old SA finishes into
+		 * the new one (create_child_done); any other is forgotten. */
+		bool in_flight = from->req_pending && from->req_kind == REQ_CREATE &&
+				 from->pc.kind == CREATE_REKEY_CHILD && from->pc.old_spi_in == c->spi_in;
+		if (d->state == CHILD_REKEYING && !in_flight)
 			d->state = CHILD_INSTALLED;
 		else if (d->state == CHILD_DELETING)
 			d->state = CHILD_DELETE_WANTED; /* ask again on the new SA */
@@ -1508,9 +1512,10 @@ static int rekey_child_start(struct ikesa *sa, struct child_sa *c, uint64_t now_
 	pc_begin(sa, CREATE_REKEY_CHILD);
 	sa->pc.old_spi_in = c->spi_in;
 	sa->pc.new_spi_in = new_child_spi(sa);
-	/* R7296-2.8.a: same selectors and mode as the pair it replaces. */
-	sa->pc.tsi = c->tsi;
-	sa->pc.tsr = c->tsr;
+	/* R7296-2.8.a: same selectors and mode as the pair it replaces; TSi
+	 * is always the side of the exchange's initiator (RFC 7296 2.9). */
+	sa->pc.tsi = c->we_init ? c->tsi : c->tsr;
+	sa->pc.tsr = c->we_init ? c->tsr : c->tsi;
 	sa->pc.transport = c->transport;
 	sa->pc.dh = pfs_group(sa, sa->p.pfs || c->suite.dh != 0);
 	int rc = create_request(sa, now_ms);
@@ -1686,7 +1691,7 @@ static int on_create_child(struct ikesa *sa, uint32_t msg_id, const struct ike_c
 		rc = send_response(sa, IKE_EXCH_CREATE_CHILD_SA, msg_id, first, plain_len);
 	struct child_sa *made = NULL;
 	if (rc == 0)
-		made = child_install(sa, esp, ke_group, spi_in, spi_peer, transport, &tsi, &tsr, false,
+		made = child_install(sa, sa->cx, esp, ke_group, spi_in, spi_peer, transport, &tsi, &tsr, false,
 				     ke_group ? gir : NULL, gir_len, cp->nonce.ptr, cp->nonce.len, nr, sizeof(nr),
 				     old != NULL ? old->spi_in : 0);
 	crypto_wipe(gir, sizeof(gir));
@@ -1899,7 +1904,7 @@ static uint16_t create_child_done(struct ikesa *sa, const struct ike_chain *c, c
 		crypto_wipe(gir, sizeof(gir));
 		return 0;
 	}
-	struct child_sa *made = child_install(home, &sa->p.esp[idx], pc->dh, pc->new_spi_in,
+	struct child_sa *made = child_install(home, sa->cx, &sa->p.esp[idx], pc->dh, pc->new_spi_in,
 					      child_spi32(&cp->sa.prop[0]), transport, &tsi, &tsr, true,
 					      pc->dh ? gir : NULL, gir_len, pc->ni, sizeof(pc->ni), cp->nonce.ptr,
 					      cp->nonce.len, pc->kind == CREATE_REKEY_CHILD ? pc->old_spi_in : 0);

@@ -1,7 +1,8 @@
 /*
  * One IKEv2 SA (RFC 7296): IKE_SA_INIT, IKE_AUTH with a pre-shared key and
- * the first CHILD_SA, message IDs, retransmission, the response cache,
- * INFORMATIONAL (liveness, DELETE of the IKE SA). A pure engine like
+ * the first CHILD_SA, CREATE_CHILD_SA (more CHILD_SAs, rekeying of CHILD
+ * and IKE SAs, collisions), message IDs, retransmission, the response cache,
+ * INFORMATIONAL (liveness, DELETE of IKE and CHILD SAs). A pure engine like
  * mip6/ha.c: no sockets, no clock, no RNG of its own. Time comes in as
  * now_ms, randomness (SPIs, nonces, cookie secrets) through ops->random, every
  * datagram and every outcome leaves through struct ikesa_ops.
@@ -23,11 +24,58 @@
  *   INIT_DONE    --IKE_AUTH req, AUTH ok--> ESTABLISHED (child or not)
  *   AUTH_SENT    --IKE_AUTH resp, AUTH ok--> ESTABLISHED
  *   ESTABLISHED  --ikesa_delete()--> DELETING --response/give-up--> CLOSED
+ *   IDLE         --born of a rekey--> ESTABLISHED (the new SA of ike_rekeyed)
  *   any          --peer DELETE, AUTHENTICATION_FAILED, give-up--> CLOSED
  * After IKE_SA_INIT only messages whose SK payload verifies move state
  * (R7296-2.21.a); the rest is dropped and counted by enum ikesa_drop.
  * A CHILD_SA refused (NO_PROPOSAL_CHOSEN, TS_UNACCEPTABLE) leaves the IKE SA
  * up (R7296-1.3.1.c).
+ *
+ * CHILD_SAs (src/ike/child.h has their states): a table of up to
+ * IKESA_CHILD_MAX pairs per IKE SA. Each new pair is reported once through
+ * child_up (rekey_of names the pair it replaces), each pair that goes
+ * through child_down; pairs carried to a rekeyed IKE SA are not reported
+ * again. ikesa_create_child() asks for one more (RFC 7296 1.3.1); the
+ * responder decides with ops->ts_policy as in IKE_AUTH and refuses with
+ * NO_PROPOSAL_CHOSEN, TS_UNACCEPTABLE, INVALID_KE_PAYLOAD (our ESP suite's
+ * dh is the PFS group we insist on, R7296-1.3.a), NO_ADDITIONAL_SAS (table
+ * full), CHILD_SA_NOT_FOUND or TEMPORARY_FAILURE (a rekey of a pair gone or
+ * being deleted, RFC 7296 2.25.1); the IKE SA stays either way.
+ *
+ * Rekeying (RFC 7296 1.3.2, 1.3.3, 2.8):
+ *   CHILD_SA   CREATE_CHILD_SA with N(REKEY_SA) naming our inbound SPI,
+ *              same selectors and mode, KE when params.pfs (or the old
+ *              pair had PFS). Make before break: child_up of the new pair
+ *              on both sides first; then the rekey's initiator deletes the
+ *              old pair (INFORMATIONAL) and child_down reports it on both
+ *              sides. The responder keeps the old pair (REKEYED) until that
+ *              Delete or its own hard lifetime; the adapter keeps sending on
+ *              it until traffic arrives on the new one (R7296-2.8.b).
+ *   IKE SA     CREATE_CHILD_SA with SA(IKE, new SPI) Ni KE; SKEYSEED from
+ *              the old SK_d and the old PRF (R7296-2.18.a). The new SA is a
+ *              new struct ikesa handed over through ops->ike_rekeyed (the
+ *              adapter owns it from then on); it is ESTABLISHED, counts
+ *              message IDs from 0, its original initiator is the rekey's
+ *              initiator, and the children move to it silently. The
+ *              initiator then deletes the old SA, which ends CLOSED with
+ *              IKESA_DOWN_REKEYED on both sides (children untouched).
+ *   Collisions (R7296-2.8.1.a, 2.8.2.a): both ends rekey the same SA. Each
+ *              answers the other's request while its own is outstanding
+ *              (window 1 is per direction), both new pairs (or IKE SAs)
+ *              come up, and when its own answer arrives each side compares
+ *              the four nonces (algorithms.md 8): the exchange holding the
+ *              lowest made the redundant one, which its creator deletes;
+ *              the initiator of the survivor deletes the old one. A rekey
+ *              that crosses a Delete of the same pair loses (TEMPORARY_
+ *              FAILURE or CHILD_SA_NOT_FOUND, ignored by the sender).
+ *   Lifetimes  params.child_lifetime_ms / ike_lifetime_ms from creation;
+ *              the engine starts its own rekey at lifetime - rekey_margin_ms
+ *              - up to margin/2 of jitter (ops->random), so two ends rarely
+ *              collide; a pair that reaches its lifetime is deleted, an IKE
+ *              SA too. A refused rekey is tried again IKESA_REKEY_RETRY_MS
+ *              later. Every request the engine starts itself waits
+ *              for the window: queued Deletes first, then the IKE SA's
+ *              rekey, then the children's.
  *
  * Message IDs (R7296-2.3.a): window of 1. Our requests count from 0; one is
  * outstanding at a time. A request with the peer's last message ID is a
@@ -44,19 +92,24 @@
  *   half-open       IKESA_HALF_OPEN_MS: a responder in INIT_DONE without a
  *                   valid IKE_AUTH by then closes (bounds the state cookies
  *                   protect).
+ *   own work        with no request outstanding: queued Deletes (now), the
+ *                   rekey and expiry times above (R7296-2.8).
  * Liveness (DPD) is the adapter's policy: it calls ikesa_dpd() when it has
  * heard nothing for a while; a lost DPD ends in the give-up above.
  *
- * Ownership: the adapter owns every struct ikesa (ikesa_free()); ops
- * callbacks run inside engine calls and must not free the SA; an SA in
- * CLOSED has reported ike_down and only waits to be freed.
+ * Ownership: the adapter owns every struct ikesa (ikesa_free()), including
+ * those ike_rekeyed hands it; ops callbacks run inside engine calls and must
+ * not free any SA; an SA in CLOSED has reported ike_down and only waits to
+ * be freed. An old SA keeps a pointer to its successor until it is CLOSED:
+ * free the successor only after the old one.
  * The unprotected IKE_SA_INIT answers (COOKIE, INVALID_KE_PAYLOAD,
  * NO_PROPOSAL_CHOSEN) are believed as RFC 7296 2.21.1 allows; an initiator
  * that wants to wait out a forged refusal is future work.
  *
  * Not here yet (docs/IKE.md): certificates, EAP, fragmentation (we announce
- * IKEV2_FRAGMENTATION_SUPPORTED and record the peer's, R7383-2.3), CREATE_
- * CHILD_SA and rekeying, MOBIKE, NAT keepalives; IPv6 paths only.
+ * IKEV2_FRAGMENTATION_SUPPORTED and record the peer's, R7383-2.3), MOBIKE,
+ * NAT keepalives, rekeying by byte counts inside the engine (the adapter
+ * calls ikesa_rekey_child() on the SAD's soft limit); IPv6 paths only.
  */
 #ifndef M6_IKE_IKESA_H
 #define M6_IKE_IKESA_H
@@ -83,6 +136,7 @@
 #define IKESA_INIT_RETRIES 4     /* COOKIE / INVALID_KE round trips before giving up */
 #define IKESA_NEVER UINT64_MAX
 #define IKESA_CHILD_MAX 8        /* CHILD_SAs per IKE SA (RFC 4877 needs several) */
+#define IKESA_REKEY_RETRY_MS 10000u /* a refused rekey of ours is tried again this much later */
 
 /* One suite of ours, one transform per type. IKE: encr, key_bits, integ
  * (XFORM_INTEG_NONE with GCM), prf, dh. ESP: encr, key_bits, integ; prf and

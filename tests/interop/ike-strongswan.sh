@@ -19,6 +19,8 @@
 #     (negotiation only: kernel-libipsec cannot install transport mode)
 #   9 INVALID_KE_PAYLOAD (ECP-256 guessed, X25519 wanted), both directions
 #  10 our responder demands a COOKIE, charon retries with it
+#  11-14 rekeying of CHILD and IKE SAs, both directions, a collision, lifetimes
+#     (the block before the summary)
 # Root only; exits 77 without root, charon-systemd or swanctl.
 # IKE_PCAP=FILE records the veth with tshark (decode with the keys charon
 # logs at ike level 4 if needed); KEEP_TMP=1 keeps charon.log and the outputs.
@@ -394,6 +396,142 @@ mark=$(logmark)
 charon_initiates 10 aes256gcm16-prfsha256-ecp256 aes256gcm16 AES_GCM_16 --cookie-threshold 0
 tail -n "+$mark" "$tmp/charon.log" | grep -q "parsed IKE_SA_INIT response 0 \[ N(COOKIE) \]" ||
 	fail "case 10: charon did not receive our COOKIE"
+
+# ==== rekeying (RFC 7296 1.3.2, 1.3.3, 2.8): cases 11-14 ====================
+#  11 charon rekeys the CHILD_SA (swanctl --rekey), without and with PFS;
+#     the probe answers and charon's Delete of the old pair removes it
+#  12 the probe rekeys the CHILD_SA, then the IKE SA (--rekey-child-after,
+#     --rekey-ike-after), as initiator and as responder, without and with PFS
+#  13 both rekey the CHILD_SA at once (--rekey-collision): one CHILD_SA
+#     survives on both sides
+#  14 the engine's own lifetimes (--child-lifetime, --rekey-margin)
+# Each ends with the probe's "final" line (its current IKE SA and children)
+# against `swanctl --list-sas --raw`: the same single IKE SA and CHILD_SA on
+# both sides, and none of the replaced SPIs left in charon.
+
+wait_for() { # FILE REGEX TENTHS
+	for _ in $(seq "$3"); do grep -q "$2" "$1" 2>/dev/null && return 0; sleep 0.1; done
+	return 1
+}
+
+# rekey_final CASE OUT: probe and charon hold the same one IKE SA and one CHILD_SA.
+rekey_final() {
+	local c=$1 out=$2 raw spi_i spi_r kids in outs old
+	swc --list-sas --raw >"$tmp/sas.$c" 2>&1
+	raw=$(cat "$tmp/sas.$c")
+	spi_i=$(field "$out" spi_i) # first line: the original IKE SA
+	grep -q '^final ' "$out" || { fail "case $c: probe printed no final state: $(cat "$out")"; return 1; }
+	local fl
+	fl=$(grep '^final ' "$out")
+	kids=$(sed -n 's/.* children=\([^ ]*\).*/\1/p' <<<"$fl")
+	spi_i=$(sed -n 's/.* spi_i=\([^ ]*\).*/\1/p' <<<"$fl")
+	spi_r=$(sed -n 's/.* spi_r=\([^ ]*\).*/\1/p' <<<"$fl")
+	[ -n "$kids" ] && [[ "$kids" != *,* ]] || { fail "case $c: probe holds not exactly one CHILD_SA ($fl)"; return 1; }
+	in=${kids%/*} outs=${kids#*/}
+	[ "$(grep -o 'state=ESTABLISHED' <<<"$raw" | wc -l)" -eq 1 ] &&
+		grep -q "initiator-spi=$spi_i responder-spi=$spi_r" <<<"$raw" ||
+		{ fail "case $c: charon's IKE SA is not the probe's $spi_i/$spi_r: $raw"; return 1; }
+	[ "$(grep -o 'state=INSTALLED' <<<"$raw" | wc -l)" -eq 1 ] && grep -q "spi-in=$outs spi-out=$in" <<<"$raw" ||
+		{ fail "case $c: charon's CHILD_SA is not the probe's in=$in out=$outs: $raw"; return 1; }
+	for old in $(sed -n 's/^child_down spi_in=\([^ ]*\) spi_out=\([^ ]*\).*/\1 \2/p' "$out"); do
+		grep -qE "state=INSTALLED[^}]*spi-(in|out)=$old" <<<"$raw" && { fail "case $c: replaced SPI $old still installed in charon: $raw"; return 1; }
+	done
+	return 0
+}
+
+# 11: charon rekeys; the probe answers as initiator (11) and responder (11r);
+# 11p with PFS (charon's ESP proposal names ecp256: KE in the rekey).
+charon_rekeys() { # CASE ROLE ESP-SWAN
+	local c=$1 out=$tmp/p$1 mark ppid old
+	swan_conf aes256gcm16-prfsha256-ecp256 "$3" "$PSK" || fail "case $c: swanctl --load-all"
+	mark=$(logmark)
+	run_probe "$2" "$out" "$PSK" aes256gcm16-prfsha256-ecp256 aes256gcm16 --linger 2000 &
+	ppid=$!
+	sleep 0.5
+	[ "$2" = responder ] && { swc --initiate --child net --timeout 10 >"$tmp/init$c.log" 2>&1 || fail "case $c: initiate"; }
+	wait_for "$out" '^child_up ' 50 || fail "case $c: no CHILD_SA"
+	old=$(field "$out" spi_in)
+	swc --rekey --child net >"$tmp/rekey$c.log" 2>&1 || fail "case $c: swanctl --rekey: $(cat "$tmp/rekey$c.log")"
+	wait "$ppid" || fail "case $c: probe exit $? ($(cat "$out" "$out.err"))"
+	cat "$out"
+	local log
+	log=$(tail -n "+$mark" "$charon_log")
+	if grep -q "^child_rekeyed old=$old " "$out" && grep -q "^child_down spi_in=$old " "$out" &&
+		grep -q "parsed CREATE_CHILD_SA response [0-9]* \[ .*SA No.* TSi TSr \]" <<<"$log" && rekey_final "$c" "$out"; then
+		ok "case $c: charon rekeyed the CHILD_SA ($(grep -o 'CREATE_CHILD_SA request [0-9]* \[[^]]*\]' <<<"$log" | head -n1)), the probe answered, old pair $old gone on both sides"
+	else
+		fail "case $c: charon's CHILD_SA rekey: $(cat "$out")"
+	fi
+	terminate_all
+}
+charon_log=$tmp/charon.log
+charon_rekeys 11 initiator aes256gcm16
+charon_rekeys 11r responder aes256gcm16
+charon_rekeys 11p initiator aes256gcm16-ecp256
+
+# 12: the probe rekeys the CHILD_SA, then the IKE SA.
+probe_rekeys() { # CASE ROLE ESP-SWAN [PROBE-ARGS]
+	local c=$1 out=$tmp/p$1 mark ppid old_ike
+	swan_conf aes256gcm16-prfsha256-ecp256 "$3" "$PSK" || fail "case $c: swanctl --load-all"
+	mark=$(logmark)
+	run_probe "$2" "$out" "$PSK" aes256gcm16-prfsha256-ecp256 aes256gcm16 --linger 2500 \
+		--rekey-child-after 500 --rekey-ike-after 1500 "${@:4}" &
+	ppid=$!
+	sleep 0.5
+	[ "$2" = responder ] && { swc --initiate --child net --timeout 10 >"$tmp/init$c.log" 2>&1 || fail "case $c: initiate"; }
+	wait "$ppid" || fail "case $c: probe exit $? ($(cat "$out" "$out.err"))"
+	cat "$out"
+	old_ike=$(field "$out" spi_i)
+	local log
+	log=$(tail -n "+$mark" "$charon_log")
+	if grep -q '^child_rekeyed ' "$out" && grep -q '^ike_rekeyed ' "$out" && grep -q '^ike_down reason=rekeyed' "$out" &&
+		! grep -q "initiator-spi=$old_ike" "$tmp/sas.$c" 2>/dev/null && rekey_final "$c" "$out" &&
+		! grep -q "initiator-spi=$old_ike" "$tmp/sas.$c"; then
+		ok "case $c: our CHILD_SA and IKE SA rekeys: charon holds only the new SAs ($(grep '^final' "$out"))"
+	else
+		fail "case $c: our rekeys: $(cat "$out") / $(cat "$tmp/sas.$c" 2>/dev/null)"
+	fi
+	grep -o 'parsed CREATE_CHILD_SA request [0-9]* \[[^]]*\]' <<<"$log" | sort | uniq -c | sed "s/^/  case $c charon: /"
+	terminate_all
+}
+probe_rekeys 12 initiator aes256gcm16
+probe_rekeys 12r responder aes256gcm16
+probe_rekeys 12p initiator aes256gcm16-ecp256 --pfs
+
+# 13: a CHILD_SA rekey collision (R7296-2.8.1.a). charon is told to rekey;
+# its request makes the probe send its own rekey of the same pair first
+# (--rekey-collision) and the probe's answer to charon is lost, so charon
+# meets our request while its own is outstanding and its retransmission (1 s)
+# is answered from our cache: each side sees the other's rekey in flight.
+swan_conf aes256gcm16-prfsha256-ecp256 aes256gcm16 "$PSK" || fail "case 13: swanctl --load-all"
+mark=$(logmark)
+run_probe initiator "$tmp/p13" "$PSK" aes256gcm16-prfsha256-ecp256 aes256gcm16 --linger 3500 --rekey-collision &
+ppid=$!
+wait_for "$tmp/p13" '^child_up ' 50 || fail "case 13: no CHILD_SA"
+swc --rekey --child net >"$tmp/rekey13.log" 2>&1 || fail "case 13: swanctl --rekey"
+wait "$ppid" || fail "case 13: probe exit $? ($(cat "$tmp/p13" "$tmp/p13.err"))"
+cat "$tmp/p13"
+log13=$(tail -n "+$mark" "$charon_log")
+if [ "$(grep -c '^child_rekeyed ' "$tmp/p13")" -eq 2 ] && [ "$(field "$tmp/p13" cache_answers)" -ge 1 ] &&
+	rekey_final 13 "$tmp/p13"; then
+	ok "case 13: rekey collision, one CHILD_SA left on both sides ($(grep '^final' "$tmp/p13"))"
+else
+	fail "case 13: rekey collision: $(cat "$tmp/p13") / $(cat "$tmp/sas.13" 2>/dev/null)"
+fi
+grep -E "CREATE_CHILD_SA|INFORMATIONAL|collision|redundant|lowest|NO_CHILD|TEMP" <<<"$log13" | sed 's/^/  case 13 charon: /' | head -n 16
+terminate_all
+
+# 14: the engine's own lifetime: CHILD_SA rekeyed between 1.5 and 2 s.
+swan_conf aes256gcm16-prfsha256-ecp256 aes256gcm16 "$PSK" || fail "case 14: swanctl --load-all"
+run_probe initiator "$tmp/p14" "$PSK" aes256gcm16-prfsha256-ecp256 aes256gcm16 --linger 2500 \
+	--child-lifetime 3000 --rekey-margin 1000 || fail "case 14: probe exit $? ($(cat "$tmp/p14" "$tmp/p14.err"))"
+cat "$tmp/p14"
+if grep -q '^child_rekeyed ' "$tmp/p14" && rekey_final 14 "$tmp/p14"; then
+	ok "case 14: the engine rekeyed its CHILD_SA by its own lifetime; charon agrees"
+else
+	fail "case 14: lifetime rekey: $(cat "$tmp/p14")"
+fi
+terminate_all
 
 if [ "$fails" -ne 0 ]; then
 	echo "--- charon.log (tail)"

@@ -12,6 +12,12 @@
  *   dpd_ok                      (--dpd: our empty INFORMATIONAL was answered)
  *   ike_down reason=TOKEN (engine's words)
  *   stats retransmits=.. cache_answers=.. dpd_answered=.. dpd_ok=..
+ * Rekeying (--rekey-child-after, --rekey-ike-after, lifetimes):
+ *   rekey_child_sent spi=..    rekey_ike_sent
+ *   child_rekeyed old=.. new=..            (after the new pair's child_up)
+ *   child_down spi_in=.. spi_out=..
+ *   ike_rekeyed spi_i=.. spi_r=..          (the new IKE SA; old ones end "rekeyed")
+ *   final spi_i=.. spi_r=.. state=.. children=IN/OUT,...   (the current IKE SA at exit)
  * The key hashes cover each direction's KEYMAT as RFC 7296 2.17 orders it
  * (encryption key incl. salt, then integrity key), so they compare with the
  * peer's own dump. Exit 0 once a CHILD_SA is up (after --linger, or after
@@ -58,6 +64,7 @@ struct probe {
 	bool child_up, down;
 	uint64_t esp_dropped;
 	unsigned sent, drop_out;             /* --drop-out N: lose our Nth datagram */
+	struct probe_rekey *rk;
 };
 
 static uint64_t now_ms(void)
@@ -175,10 +182,12 @@ static void parse_psk(const char *s, struct probe *pr)
 
 /* ---- engine callbacks ---------------------------------------------------- */
 
+static bool probe_drop_also(const struct probe *pr);
+
 static int probe_send(void *arg, const uint8_t *msg, size_t len, const struct ikesa_path *path)
 {
 	struct probe *pr = arg;
-	if (++pr->sent == pr->drop_out) {
+	if (++pr->sent == pr->drop_out || probe_drop_also(pr)) {
 		fprintf(stderr, "ike_probe: datagram %u lost on purpose\n", pr->sent);
 		return 0;
 	}
@@ -285,16 +294,20 @@ static const char *down_token(enum ikesa_down d)
 		[IKESA_DOWN_LOCAL_DELETE] = "local_delete",
 		[IKESA_DOWN_PEER_DELETE] = "peer_delete",
 		[IKESA_DOWN_INTERNAL] = "internal",
+		[IKESA_DOWN_REKEYED] = "rekeyed",
 	};
 	return (unsigned)d < IKESA_DOWN_COUNT && tokens[d] != NULL ? tokens[d] : "unknown";
 }
 
+static bool probe_switch(struct probe *pr, const struct ikesa *down);
+
 static void probe_ike_down(void *arg, const struct ikesa *sa, enum ikesa_down reason)
 {
 	struct probe *pr = arg;
-	(void)sa;
 	printf("ike_down reason=%s (%s)\n", down_token(reason), ikesa_down_name(reason));
 	fflush(stdout);
+	if (reason == IKESA_DOWN_REKEYED || probe_switch(pr, sa))
+		return;
 	pr->down = true;
 }
 
@@ -321,6 +334,8 @@ static void probe_child_up(void *arg, const struct ikesa_child *c)
 	       "keymat_len=%zu key_i2r_sha256=%s key_r2i_sha256=%s\n",
 	       c->spi_in, c->spi_out, c->transport ? "transport" : "tunnel", c->encr, c->key_bits, c->integ,
 	       c->udp_encap, ts_i, ts_r, c->tsi.ts[0].ip_proto, c->keymat_len, c->initiator ? h_out : h_in, c->initiator ? h_in : h_out);
+	if (c->rekey_of != 0)
+		printf("child_rekeyed old=%08x new=%08x\n", c->rekey_of, c->spi_in);
 	fflush(stdout);
 	pr->child_up = true;
 }
@@ -334,6 +349,165 @@ static void probe_child_failed(void *arg, const struct ikesa *sa, uint16_t notif
 	pr->down = true;
 }
 
+/* ---- rekeying ------------------------------------------------------------ */
+
+#define PROBE_SA_MAX 8
+
+/* --rekey-child-after / --rekey-ike-after: our rekeys, counted from the
+ * first child_up; every IKE SA the engine handed us (the adapter's job:
+ * route by SPIs, tick them all, free them). */
+struct probe_rekey {
+	uint64_t child_after_ms, ike_after_ms, up_at;
+	unsigned drop_also;                  /* --drop-also N: lose our Nth datagram too */
+	bool collide;                        /* --rekey-collision */
+	bool child_sent, ike_sent;
+	struct ikesa *sas[PROBE_SA_MAX];
+	unsigned n_sas;
+};
+
+static bool probe_drop_also(const struct probe *pr)
+{
+	return pr->rk->drop_also != 0 && pr->sent == pr->rk->drop_also;
+}
+
+static void probe_track(struct probe_rekey *rk, struct ikesa *sa)
+{
+	for (unsigned i = 0; i < rk->n_sas; i++)
+		if (rk->sas[i] == sa)
+			return;
+	if (rk->n_sas == PROBE_SA_MAX)
+		die("too many IKE SAs");
+	rk->sas[rk->n_sas++] = sa;
+}
+
+static void probe_ike_rekeyed(void *arg, struct ikesa *old_sa, struct ikesa *new_sa)
+{
+	struct probe *pr = arg;
+	probe_track(pr->rk, old_sa);
+	probe_track(pr->rk, new_sa);
+	pr->sa = new_sa;
+	printf("ike_rekeyed spi_i=%016llx spi_r=%016llx\n", (unsigned long long)ikesa_spi_i(new_sa),
+	       (unsigned long long)ikesa_spi_r(new_sa));
+	fflush(stdout);
+}
+
+static void probe_child_down(void *arg, const struct ikesa *sa, uint32_t spi_in, uint32_t spi_out)
+{
+	(void)arg;
+	(void)sa;
+	printf("child_down spi_in=%08x spi_out=%08x\n", spi_in, spi_out);
+	fflush(stdout);
+}
+
+/* The SA a datagram belongs to, by its SPIs (after an IKE rekey two or
+ * three live at once). */
+static struct ikesa *probe_pick(struct probe *pr, const uint8_t *msg, size_t len)
+{
+	uint64_t spi_i = 0, spi_r = 0;
+	for (unsigned i = 0; i < 8 && len >= 16; i++) {
+		spi_i = spi_i << 8 | msg[i];
+		spi_r = spi_r << 8 | msg[8 + i];
+	}
+	for (unsigned i = 0; i < pr->rk->n_sas; i++)
+		if (ikesa_spi_i(pr->rk->sas[i]) == spi_i && ikesa_spi_r(pr->rk->sas[i]) == spi_r)
+			return pr->rk->sas[i];
+	return pr->sa;
+}
+
+/* The SA that went down was the current one but another still lives (a
+ * redundant SA of a rekey collision): carry on with that one. */
+static bool probe_switch(struct probe *pr, const struct ikesa *down)
+{
+	if (down != pr->sa)
+		return true;
+	for (unsigned i = 0; i < pr->rk->n_sas; i++)
+		if (pr->rk->sas[i] != down && ikesa_state(pr->rk->sas[i]) == IKESA_ESTABLISHED) {
+			pr->sa = pr->rk->sas[i];
+			return true;
+		}
+	return false;
+}
+
+static void probe_rekey_step(struct probe *pr, uint64_t t)
+{
+	struct probe_rekey *rk = pr->rk;
+	if (!pr->child_up || pr->down || pr->sa == NULL)
+		return;
+	if (rk->up_at == 0)
+		rk->up_at = t;
+	struct ikesa_child_info info;
+	if (rk->child_after_ms != 0 && !rk->child_sent && t >= rk->up_at + rk->child_after_ms &&
+	    ikesa_children(pr->sa, &info, 1) >= 1 && ikesa_rekey_child(pr->sa, info.spi_in, t) == 0) {
+		rk->child_sent = true;
+		printf("rekey_child_sent spi=%08x\n", info.spi_in);
+		fflush(stdout);
+	}
+	if (rk->ike_after_ms != 0 && !rk->ike_sent && t >= rk->up_at + rk->ike_after_ms &&
+	    ikesa_rekey_ike(pr->sa, t) == 0) {
+		rk->ike_sent = true;
+		printf("rekey_ike_sent\n");
+		fflush(stdout);
+	}
+}
+
+/* --rekey-collision: the peer's CHILD_SA rekey request makes us send our own
+ * rekey of the same pair first, and our answer to the peer is lost, so the
+ * peer meets our request while its own is still outstanding and retries
+ * later (answered from our cache): a collision on both sides whatever the
+ * timing (R7296-2.8.1.a). */
+static void probe_collide(struct probe *pr, const uint8_t *msg, size_t len, uint64_t t)
+{
+	struct probe_rekey *rk = pr->rk;
+	struct ikesa_child_info info;
+	bool request = len > 19 && msg[18] == IKE_EXCH_CREATE_CHILD_SA && !(msg[19] & IKE_FLAG_R);
+	if (!rk->collide || rk->child_sent || !request || ikesa_children(pr->sa, &info, 1) < 1)
+		return;
+	if (ikesa_rekey_child(pr->sa, info.spi_in, t) != 0)
+		return;
+	rk->child_sent = true;
+	rk->drop_also = pr->sent + 1; /* the answer to the peer's request comes next */
+	printf("rekey_child_sent spi=%08x (collision)\n", info.spi_in);
+	fflush(stdout);
+}
+
+/* Earliest timer of every IKE SA and of our rekeys still to start. */
+static uint64_t probe_rekey_wake(const struct probe *pr, uint64_t wake)
+{
+	const struct probe_rekey *rk = pr->rk;
+	if (rk->up_at != 0 && rk->child_after_ms != 0 && !rk->child_sent && rk->up_at + rk->child_after_ms < wake)
+		wake = rk->up_at + rk->child_after_ms;
+	if (rk->up_at != 0 && rk->ike_after_ms != 0 && !rk->ike_sent && rk->up_at + rk->ike_after_ms < wake)
+		wake = rk->up_at + rk->ike_after_ms;
+	for (unsigned i = 0; i < pr->rk->n_sas; i++)
+		if (ikesa_next_timeout(pr->rk->sas[i]) < wake)
+			wake = ikesa_next_timeout(pr->rk->sas[i]);
+	return wake;
+}
+
+static void probe_rekey_tick(struct probe *pr, uint64_t t)
+{
+	for (unsigned i = 0; i < pr->rk->n_sas; i++)
+		if (pr->rk->sas[i] != pr->sa && ikesa_next_timeout(pr->rk->sas[i]) <= t)
+			ikesa_tick(pr->rk->sas[i], t);
+}
+
+/* The current IKE SA and its children for the script; frees the others. */
+static void probe_rekey_fini(struct probe *pr)
+{
+	if (pr->sa != NULL) {
+		struct ikesa_child_info info[IKESA_CHILD_MAX];
+		size_t n = ikesa_children(pr->sa, info, IKESA_CHILD_MAX);
+		printf("final spi_i=%016llx spi_r=%016llx state=%s children=", (unsigned long long)ikesa_spi_i(pr->sa),
+		       (unsigned long long)ikesa_spi_r(pr->sa), ikesa_state_name(ikesa_state(pr->sa)));
+		for (size_t i = 0; i < n && i < IKESA_CHILD_MAX; i++)
+			printf("%s%08x/%08x", i ? "," : "", info[i].spi_in, info[i].spi_out);
+		printf("\n");
+	}
+	for (unsigned i = 0; i < pr->rk->n_sas; i++)
+		if (pr->rk->sas[i] != pr->sa)
+			ikesa_free(pr->rk->sas[i]);
+}
+
 static const struct ikesa_ops probe_ops = {
 	.send = probe_send,
 	.random = probe_random,
@@ -343,6 +517,8 @@ static const struct ikesa_ops probe_ops = {
 	.ike_down = probe_ike_down,
 	.child_up = probe_child_up,
 	.child_failed = probe_child_failed,
+	.child_down = probe_child_down,
+	.ike_rekeyed = probe_ike_rekeyed,
 };
 
 /* ---- sockets and loop ---------------------------------------------------- */
@@ -406,7 +582,8 @@ static void handle(struct probe *pr, int fd, bool natt)
 				(unsigned long long)ikesa_spi_i(pr->sa));
 		return;
 	}
-	int rc = ikesa_input(pr->sa, msg, len, &path, t);
+	probe_collide(pr, msg, len, t);
+	int rc = ikesa_input(probe_pick(pr, msg, len), msg, len, &path, t);
 	if (rc != 0)
 		fprintf(stderr, "ike_probe: datagram dropped (%d), state %s\n", rc,
 			ikesa_state_name(ikesa_state(pr->sa)));
@@ -421,7 +598,11 @@ static void usage(void)
 	      "  [--dpd] [--delete]   after the CHILD_SA: one empty INFORMATIONAL, then DELETE of the IKE SA\n"
 	      "  [--drop-out N]       do not transmit our Nth datagram (a loss, for retransmission)\n"
 	      "  [--ts-proto N]       both traffic selectors for IP protocol N only (135: Mobility Header)\n"
-	      "  [--cookie-threshold N]  responder: demand a cookie from N half-open SAs on (0: always)\n",
+	      "  [--cookie-threshold N]  responder: demand a cookie from N half-open SAs on (0: always)\n"
+	      "  [--rekey-child-after MS] [--rekey-ike-after MS]  our rekeys, MS after the first CHILD_SA\n"
+	      "  [--pfs] [--child-lifetime MS] [--ike-lifetime MS] [--rekey-margin MS]  (engine's own rekeys)\n"
+	      "  [--drop-also N]      lose our Nth datagram as well (a second loss)\n"
+	      "  [--rekey-collision]  answer the peer's CHILD_SA rekey with our own first (a forced collision)\n",
 	      stderr);
 	exit(2);
 }
@@ -429,6 +610,8 @@ static void usage(void)
 int main(int argc, char **argv)
 {
 	static struct probe pr;
+	static struct probe_rekey rk;
+	pr.rk = &rk;
 	pr.port = 500; /* RFC 7296 2: 500, NAT-T 4500 */
 	pr.natt_port = 4500;
 	pr.peer_port = 500;
@@ -439,7 +622,8 @@ int main(int argc, char **argv)
 	uint8_t ts_proto = 0;
 	enum { O_LOCAL = 256, O_REMOTE, O_PSK, O_LID, O_RID, O_IKE, O_ESP, O_LTS, O_RTS, O_TRANSPORT, O_PORT, O_NATT,
 	       O_PPORT, O_PNATT, O_TIMEOUT, O_LINGER, O_ROLE, O_VERBOSE, O_DPD, O_DELETE,
-	       O_DROP_OUT, O_TS_PROTO, O_COOKIE };
+	       O_DROP_OUT, O_TS_PROTO, O_COOKIE,
+	       O_REKEY_CHILD, O_REKEY_IKE, O_PFS, O_CHILD_LIFE, O_IKE_LIFE, O_MARGIN, O_DROP_ALSO, O_COLLIDE };
 	static const struct option opts[] = {
 		{ "role", required_argument, NULL, O_ROLE },
 		{ "local", required_argument, NULL, O_LOCAL },
@@ -464,6 +648,14 @@ int main(int argc, char **argv)
 		{ "drop-out", required_argument, NULL, O_DROP_OUT },
 		{ "ts-proto", required_argument, NULL, O_TS_PROTO },
 		{ "cookie-threshold", required_argument, NULL, O_COOKIE },
+		{ "rekey-child-after", required_argument, NULL, O_REKEY_CHILD },
+		{ "rekey-ike-after", required_argument, NULL, O_REKEY_IKE },
+		{ "pfs", no_argument, NULL, O_PFS },
+		{ "child-lifetime", required_argument, NULL, O_CHILD_LIFE },
+		{ "ike-lifetime", required_argument, NULL, O_IKE_LIFE },
+		{ "rekey-margin", required_argument, NULL, O_MARGIN },
+		{ "drop-also", required_argument, NULL, O_DROP_ALSO },
+		{ "rekey-collision", no_argument, NULL, O_COLLIDE },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct ikesa_params *p = &pr.params;
@@ -550,6 +742,30 @@ int main(int argc, char **argv)
 		case O_COOKIE:
 			p->cookie_threshold = (uint32_t)strtoul(optarg, NULL, 10);
 			break;
+		case O_REKEY_CHILD:
+			rk.child_after_ms = strtoull(optarg, NULL, 10);
+			break;
+		case O_REKEY_IKE:
+			rk.ike_after_ms = strtoull(optarg, NULL, 10);
+			break;
+		case O_PFS:
+			p->pfs = true;
+			break;
+		case O_CHILD_LIFE:
+			p->child_lifetime_ms = strtoull(optarg, NULL, 10);
+			break;
+		case O_IKE_LIFE:
+			p->ike_lifetime_ms = strtoull(optarg, NULL, 10);
+			break;
+		case O_MARGIN:
+			p->rekey_margin_ms = strtoull(optarg, NULL, 10);
+			break;
+		case O_DROP_ALSO:
+			rk.drop_also = (unsigned)atoi(optarg);
+			break;
+		case O_COLLIDE:
+			rk.collide = true;
+			break;
 		default:
 			usage();
 		}
@@ -593,6 +809,7 @@ int main(int argc, char **argv)
 				delete_sent = true;
 			}
 		}
+		probe_rekey_step(&pr, t);
 		if (pr.child_up && dpd_done && !want_delete && linger_until == 0)
 			linger_until = t + linger_ms;
 		if (pr.down || t >= deadline || (linger_until != 0 && t >= linger_until))
@@ -600,6 +817,7 @@ int main(int argc, char **argv)
 		uint64_t wake = linger_until != 0 ? linger_until : deadline;
 		if (pr.sa != NULL && ikesa_next_timeout(pr.sa) < wake)
 			wake = ikesa_next_timeout(pr.sa);
+		wake = probe_rekey_wake(&pr, wake);
 		int wait = wake > t ? (int)(wake - t) : 0;
 		struct pollfd pfd[2] = { { .fd = pr.fd_ike, .events = POLLIN }, { .fd = pr.fd_natt, .events = POLLIN } };
 		int n = poll(pfd, 2, wait);
@@ -611,6 +829,7 @@ int main(int argc, char **argv)
 			handle(&pr, pr.fd_natt, true);
 		if (pr.sa != NULL && ikesa_next_timeout(pr.sa) <= now_ms())
 			ikesa_tick(pr.sa, now_ms());
+		probe_rekey_tick(&pr, now_ms());
 	}
 	if (!pr.child_up && !pr.down) {
 		printf("ike_down reason=probe_timeout state=%s\n",
@@ -625,6 +844,7 @@ int main(int argc, char **argv)
 			if (st->drop[i] != 0)
 				fprintf(stderr, "ike_probe: drop %s=%llu\n", ikesa_drop_name((enum ikesa_drop)i),
 					(unsigned long long)st->drop[i]);
+		probe_rekey_fini(&pr);
 		ikesa_free(pr.sa);
 	}
 	if (pr.esp_dropped != 0)

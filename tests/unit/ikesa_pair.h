@@ -131,8 +131,8 @@ static inline bool pair_ts_is_host(const struct ike_ts *t, const struct in6_addr
 	return memcmp(t->start, a->s6_addr, 16) <= 0 && memcmp(t->end, a->s6_addr, 16) >= 0;
 }
 
-/* R3776-4.2.k: the MN may protect only its own home address; TSi narrows
- * to that one address, TSr stays as proposed. */
+/* The HA's policy, R3776-4.2.k: the MN may protect only its own home
+ * address; TSi narrows to that one address, TSr stays as proposed. */
 static inline int pair_ts_policy(void *arg, const struct ikesa_id *peer, const struct ike_ts_list *tsi,
 				 const struct ike_ts_list *tsr, bool *transport, struct ike_ts_list *out_tsi,
 				 struct ike_ts_list *out_tsr)
@@ -140,6 +140,11 @@ static inline int pair_ts_policy(void *arg, const struct ikesa_id *peer, const s
 	struct pair_side *s = arg;
 	(void)peer;
 	(void)transport;
+	if (s->who == PAIR_MN) { /* the MN takes what the HA proposes */
+		*out_tsi = *tsi;
+		*out_tsr = *tsr;
+		return 0;
+	}
 	for (unsigned i = 0; i < tsi->n; i++) {
 		if (tsi->ts[i].type == IKE_TS_IPV6_ADDR_RANGE && pair_ts_is_host(&tsi->ts[i], &s->allowed_hoa)) {
 			memset(out_tsi, 0, sizeof(*out_tsi));

@@ -80,6 +80,11 @@ static void assert_same_children(unsigned n)
 		ck_assert_str_eq(info[i].state, "installed");
 }
 
+static bool ts_eq(const struct ike_ts_list *a, const struct ike_ts_list *b)
+{
+	return a->n == b->n && memcmp(a->ts, b->ts, a->n * sizeof(a->ts[0])) == 0;
+}
+
 static struct ikesa_child_req hoa_req(bool pfs)
 {
 	struct ikesa_child_req r;
@@ -176,7 +181,7 @@ START_TEST(rekey_child)
 	handshake();
 	struct pair_side *s = &ctx.side[who];
 	uint32_t old_in = s->live[0].spi_in;
-	uint32_t old_keys_first = s->live[0].keymat_out[0];
+	const struct ikesa_child old = s->live[0];
 	ck_assert_int_eq(ikesa_rekey_child(s->sa, old_in, ctx.now), 0);
 	ck_assert_int_eq(ikesa_rekey_child(s->sa, old_in, ctx.now), M6E_AGAIN);
 	struct pair_dgram d;
@@ -197,7 +202,11 @@ START_TEST(rekey_child)
 	ck_assert_uint_eq(s->down_spi_in, old_in);
 	ck_assert_uint_ne(s->live[0].spi_in, old_in);
 	ck_assert_uint_eq(s->live[0].pfs_group, pfs ? XFORM_DH_ECP_256 : 0);
-	(void)old_keys_first;
+	/* R7296-2.8.a: same selectors; TSi is the rekey initiator's side. */
+	const struct ikesa_child *n = &s->live[0];
+	bool same = n->initiator == old.initiator;
+	ck_assert(ts_eq(&n->tsi, same ? &old.tsi : &old.tsr));
+	ck_assert(ts_eq(&n->tsr, same ? &old.tsr : &old.tsi));
 	ck_assert_uint_eq(ikesa_stats(mn()->sa)->child_rekeyed, 1);
 	ck_assert_uint_eq(ikesa_stats(ha()->sa)->child_rekeyed, 1);
 	/* The old SPI is no longer known. */
@@ -218,6 +227,14 @@ static void force_nonces(uint8_t ni_a, uint8_t nr_a, uint8_t ni_b, uint8_t nr_b)
 	ha()->n_force = 2;
 }
 
+/* Every order of the four nonces Ni_A, Nr_A, Ni_B, Nr_B. */
+static const uint8_t perms[24][4] = {
+	{ 1, 2, 3, 4 }, { 1, 2, 4, 3 }, { 1, 3, 2, 4 }, { 1, 3, 4, 2 }, { 1, 4, 2, 3 }, { 1, 4, 3, 2 },
+	{ 2, 1, 3, 4 }, { 2, 1, 4, 3 }, { 2, 3, 1, 4 }, { 2, 3, 4, 1 }, { 2, 4, 1, 3 }, { 2, 4, 3, 1 },
+	{ 3, 1, 2, 4 }, { 3, 1, 4, 2 }, { 3, 2, 1, 4 }, { 3, 2, 4, 1 }, { 3, 4, 1, 2 }, { 3, 4, 2, 1 },
+	{ 4, 1, 2, 3 }, { 4, 1, 3, 2 }, { 4, 2, 1, 3 }, { 4, 2, 3, 1 }, { 4, 3, 1, 2 }, { 4, 3, 2, 1 },
+};
+
 /* algorithms.md 8: the lowest of the four nonces marks the redundant SA. */
 static bool a_holds_lowest(uint8_t ni_a, uint8_t nr_a, uint8_t ni_b, uint8_t nr_b)
 {
@@ -230,12 +247,6 @@ static bool a_holds_lowest(uint8_t ni_a, uint8_t nr_a, uint8_t ni_b, uint8_t nr_
  * both sides, and no side is ever without a pair. */
 START_TEST(rekey_child_collision)
 {
-	static const uint8_t perms[24][4] = {
-		{ 1, 2, 3, 4 }, { 1, 2, 4, 3 }, { 1, 3, 2, 4 }, { 1, 3, 4, 2 }, { 1, 4, 2, 3 }, { 1, 4, 3, 2 },
-		{ 2, 1, 3, 4 }, { 2, 1, 4, 3 }, { 2, 3, 1, 4 }, { 2, 3, 4, 1 }, { 2, 4, 1, 3 }, { 2, 4, 3, 1 },
-		{ 3, 1, 2, 4 }, { 3, 1, 4, 2 }, { 3, 2, 1, 4 }, { 3, 2, 4, 1 }, { 3, 4, 1, 2 }, { 3, 4, 2, 1 },
-		{ 4, 1, 2, 3 }, { 4, 1, 3, 2 }, { 4, 2, 1, 3 }, { 4, 2, 3, 1 }, { 4, 3, 1, 2 }, { 4, 3, 2, 1 },
-	};
 	const uint8_t *p = perms[_i];
 	uint8_t ni_a = p[0], nr_a = p[1], ni_b = p[2], nr_b = p[3];
 	handshake();
@@ -382,14 +393,59 @@ START_TEST(rekey_ike)
 }
 END_TEST
 
+/* The HA rekeys the IKE SA while the MN's CHILD_SA rekey is in flight:
+ * the child rekey completes on the old IKE SA, its new pair and the Delete
+ * of the old pair land on the new IKE SA; one pair, one IKE SA remain. */
+START_TEST(rekey_ike_during_child_rekey)
+{
+	handshake();
+	uint32_t old = mn()->live[0].spi_in;
+	ck_assert_int_eq(ikesa_rekey_child(mn()->sa, old, ctx.now), 0);
+	ck_assert_int_eq(ikesa_rekey_ike(ha()->sa, ctx.now), 0);
+	pair_pump(&ctx);
+	while (pair_advance(&ctx, ctx.now + 5000))
+		pair_pump(&ctx);
+	ck_assert_uint_eq(mn()->n_rekeyed, 1);
+	ck_assert_uint_eq(ha()->n_rekeyed, 1);
+	ck_assert_int_eq(ikesa_state(mn()->all[0]), IKESA_CLOSED);
+	ck_assert_int_eq(ikesa_state(ha()->all[0]), IKESA_CLOSED);
+	ck_assert_int_eq(mn()->down, IKESA_DOWN_REKEYED);
+	assert_same_children(1);
+	ck_assert_uint_ne(mn()->live[0].spi_in, old);
+	ck_assert_uint_eq(mn()->n_child_down, 1);
+	ck_assert_uint_eq(ha()->n_child_down, 1);
+	ck_assert(!mn()->gap && !ha()->gap);
+}
+END_TEST
+
+/* An IKE SA rekey whose response is lost: the retransmitted request is
+ * answered from the cache, so the responder makes exactly one new SA. */
+START_TEST(rekey_ike_lossy)
+{
+	handshake();
+	ck_assert_int_eq(ikesa_rekey_ike(mn()->sa, ctx.now), 0);
+	ctx.drop_to[PAIR_MN] = 1;
+	pair_pump(&ctx);
+	ck_assert_uint_eq(ha()->n_rekeyed, 1);
+	ck_assert_uint_eq(mn()->n_rekeyed, 0);
+	ck_assert(pair_advance(&ctx, ctx.now + 1000));
+	pair_pump(&ctx);
+	ck_assert_uint_eq(ha()->n_rekeyed, 1);
+	ck_assert_uint_eq(mn()->n_rekeyed, 1);
+	ck_assert_uint_eq(ikesa_stats(ha()->all[0])->cache_answers, 1);
+	ck_assert_uint_eq(ikesa_spi_i(mn()->sa), ikesa_spi_i(ha()->sa));
+	ck_assert_uint_eq(ikesa_spi_r(mn()->sa), ikesa_spi_r(ha()->sa));
+	ck_assert_int_eq(ikesa_state(mn()->all[0]), IKESA_CLOSED);
+	ck_assert_int_eq(ikesa_state(ha()->all[0]), IKESA_CLOSED);
+	assert_same_children(1);
+}
+END_TEST
+
 /* Simultaneous IKE SA rekeys (R7296-2.8.2.a) for each nonce order: one
  * new IKE SA survives on both sides (same SPIs), it holds the children,
  * every other SA ends CLOSED. */
 START_TEST(rekey_ike_collision)
 {
-	static const uint8_t perms[6][4] = {
-		{ 1, 2, 3, 4 }, { 2, 4, 1, 3 }, { 4, 3, 2, 1 }, { 3, 1, 4, 2 }, { 2, 3, 4, 1 }, { 4, 1, 3, 2 },
-	};
 	const uint8_t *p = perms[_i];
 	uint8_t ni_a = p[0], nr_a = p[1], ni_b = p[2], nr_b = p[3];
 	handshake();
@@ -519,7 +575,9 @@ static Suite *ikechild_suite_make(void)
 	tcase_add_test(tc, rekey_while_request_outstanding);
 	tcase_add_test(tc, rekey_child_lossy);
 	tcase_add_loop_test(tc, rekey_ike, 0, 2);
-	tcase_add_loop_test(tc, rekey_ike_collision, 0, 6);
+	tcase_add_test(tc, rekey_ike_lossy);
+	tcase_add_test(tc, rekey_ike_during_child_rekey);
+	tcase_add_loop_test(tc, rekey_ike_collision, 0, 24);
 	tcase_add_test(tc, lifetimes);
 	tcase_add_test(tc, child_hard_expiry);
 	tcase_add_test(tc, child_table_full);
