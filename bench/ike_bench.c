@@ -179,10 +179,12 @@ int ikeb_opts_apply(struct ikeb_opts *o, int c, const char *arg)
 		rc = ikeb_parse_id(arg, &p->remote_id);
 		break;
 	case IKEB_O_IKE:
-		rc = p->n_ike < IKESA_PROP_MAX ? ikeb_parse_suite(arg, true, &p->ike[p->n_ike++]) : M6E_INVAL;
+		rc = p->n_ike < IKESA_PROP_MAX ? ikeb_parse_suite(arg, true, &p->ike[p->n_ike]) : M6E_INVAL;
+		p->n_ike += rc == 0;
 		break;
 	case IKEB_O_ESP:
-		rc = p->n_esp < IKESA_PROP_MAX ? ikeb_parse_suite(arg, false, &p->esp[p->n_esp++]) : M6E_INVAL;
+		rc = p->n_esp < IKESA_PROP_MAX ? ikeb_parse_suite(arg, false, &p->esp[p->n_esp]) : M6E_INVAL;
+		p->n_esp += rc == 0;
 		break;
 	case IKEB_O_LTS:
 		rc = ikeb_parse_ts(arg, &o->local_ts);
