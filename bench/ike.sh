@@ -150,8 +150,11 @@ secrets { ike-load {
 EOF
 	spawn "$NS_C" "$d/stdout" env STRONGSWAN_CONF="$d/strongswan.conf" charon-systemd
 	CHARON_PID=$LAST_PID
-	wait_for 10 nsx "$NS_C" swanctl --stats --uri "unix://$d/vici" || bench_die "charon: no vici socket"
-	nsx "$NS_C" swanctl --load-all --file "$d/swanctl.conf" --uri "unix://$d/vici" >"$d/swanctl.log" 2>&1 ||
+	# timeout: a charon short of threads accepts the vici connection and never answers.
+	wait_for 10 timeout 2 ip netns exec "$NS_C" swanctl --stats --uri "unix://$d/vici" ||
+		bench_die "charon: no answer on vici (with threads = $CHARON_THREADS)"
+	timeout 10 ip netns exec "$NS_C" swanctl --load-all --file "$d/swanctl.conf" --uri "unix://$d/vici" \
+		>"$d/swanctl.log" 2>&1 ||
 		bench_die "swanctl --load-all failed: $(cat "$d/swanctl.log")"
 }
 
@@ -203,7 +206,8 @@ if [ -n "$CHILDLESS_LEVEL" ]; then
 	point charon "$CHARON_PID" "$LC_ADDR" "$C_ADDR" "$CHILDLESS_LEVEL" --childless
 	point mip6sec "$MIP6SEC_PID" "$LM_ADDR" "$M_ADDR" "$CHILDLESS_LEVEL" --childless
 fi
-charon_sas=$(nsx "$NS_C" swanctl --list-sas --uri "unix://$WORK/charon/vici" 2>/dev/null | grep -c ESTABLISHED)
+charon_sas=$(timeout 10 ip netns exec "$NS_C" swanctl --list-sas --uri "unix://$WORK/charon/vici" 2>/dev/null |
+	grep -c ESTABLISHED)
 
 # table NAME PID LOCAL REMOTE: RSS growth per IKE SA kept (with its CHILD_SA).
 rss_kb() { awk '/^VmRSS/ { print $2 }' "/proc/$1/status"; }
