@@ -234,7 +234,7 @@ resp_final=$(tail -n1 "$WORK/ike_resp.log")
 : >"$WORK/mem"
 for n in $MEM_COUNTS; do
 	"$BIN/ike_mem" --count "$n" --layout >"$WORK/mem-$n" 2>&1 || bench_log "ike_mem --count $n failed: $(cat "$WORK/mem-$n")"
-	head -n1 "$WORK/mem-$n" >>"$WORK/mem"
+	grep "^ike_mem n=" "$WORK/mem-$n" >>"$WORK/mem"
 done
 
 # ---- report ------------------------------------------------------------------------

@@ -7,7 +7,7 @@
  * mailbox: a fresh initiator per SA and the responder behind ikesa_accept().
  * The engine negotiates one CHILD_SA in IKE_AUTH and has no CREATE_CHILD_SA
  * yet, so the second child's pair is installed with the first one's keys
- * and SPIs xor IKEB_SECOND_CHILD: the same allocations a negotiated child
+ * and other SPIs (xor a mask): the same allocations a negotiated child
  * makes. Each initiator is freed once its SA is up, so the heap that stays
  * is the responder's: the struct ikesa, its crypto context (SK keys, the two
  * SK cipher contexts), the adapter's table entry, the four SAs with their
@@ -42,7 +42,7 @@
 #include "ike_bench.h"
 
 #define MEM_CEILING 4096u
-#define IKEB_SECOND_CHILD 0x40000000u
+#define MEM_SPI_TRIES 8u
 #define MEM_WARMUP 16u
 #define MEM_UNITS 64u /* allocations per unit measurement */
 #define MEM_TUNABLE "glibc.malloc.tcache_count=0"
@@ -56,6 +56,7 @@ struct mem_end {
 	bool responder;
 	struct ikesa *sa;
 	uint32_t child_in, child_out;
+	uint32_t child_xor[2];           /* SPI masks the two pairs went in with */
 	bool child;
 };
 
@@ -77,6 +78,7 @@ struct mem {
 	uint64_t child_heap;             /* bytes the installs added */
 	bool count_children;
 	unsigned child_errors;
+	unsigned spi_collisions;         /* random SPIs already in the SAD */
 };
 
 static size_t heap_in_use(void)
@@ -114,11 +116,24 @@ static void mem_child_up(void *arg, const struct ikesa_child *c)
 	if (!e->responder)
 		return;
 	size_t before = heap_in_use();
-	/* Two CHILD_SAs' pairs: the negotiated one and a second like it. */
-	if (ikeb_child_install(m->sad, c, 0, m->now_ms) != 0 ||
-	    ikeb_child_install(m->sad, c, IKEB_SECOND_CHILD, m->now_ms) != 0) {
-		m->child_errors++;
-		return;
+	/* Two CHILD_SAs' pairs: the negotiated one and a second like it. The
+	 * engine draws SPIs without asking the SAD, so with 10^4 SAs a random
+	 * SPI is sometimes taken: such a pair goes in under another mask. */
+	unsigned tried = 0;
+	for (unsigned k = 0; k < 2; k++) {
+		int rc = M6E_EXISTS;
+		while (rc == M6E_EXISTS && tried < MEM_SPI_TRIES) {
+			e->child_xor[k] = tried == 0 ? 0 : (uint32_t)tried << 28;
+			rc = ikeb_child_install(m->sad, c, e->child_xor[k], m->now_ms);
+			m->spi_collisions += rc == M6E_EXISTS;
+			tried++;
+		}
+		if (rc != 0) {
+			m->child_errors++;
+			if (k == 1)
+				ikeb_child_remove(m->sad, c->spi_in ^ e->child_xor[0], c->spi_out ^ e->child_xor[0]);
+			return;
+		}
 	}
 	if (m->count_children)
 		m->child_heap += heap_in_use() - before;
@@ -170,9 +185,9 @@ static void teardown(struct mem *m, struct mem_end *ends, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
 		if (ends[i].child) {
-			ikeb_child_remove(m->sad, ends[i].child_in, ends[i].child_out);
-			ikeb_child_remove(m->sad, ends[i].child_in ^ IKEB_SECOND_CHILD,
-					  ends[i].child_out ^ IKEB_SECOND_CHILD);
+			for (unsigned k = 0; k < 2; k++)
+				ikeb_child_remove(m->sad, ends[i].child_in ^ ends[i].child_xor[k],
+						  ends[i].child_out ^ ends[i].child_xor[k]);
 		}
 		ikesa_free(ends[i].sa);
 	}
@@ -320,8 +335,8 @@ int main(int argc, char **argv)
 		fputs("ike_mem: mallinfo2() saw no growth (a sanitizer's allocator?): heap numbers unavailable\n", stderr);
 	double per_sa = (double)(after - before) / (double)n;
 	double child = (double)m.child_heap / (double)n;
-	printf("ike_mem n=%zu up=%zu per_sa=%.0f ceiling=%u ratio=%.2f sad=%zu\n", n, up, per_sa, MEM_CEILING,
-	       per_sa / MEM_CEILING, sad_count(m.sad));
+	printf("ike_mem n=%zu up=%zu per_sa=%.0f ceiling=%u ratio=%.2f sad=%zu spi_collisions=%u\n", n, up, per_sa,
+	       MEM_CEILING, per_sa / MEM_CEILING, sad_count(m.sad), m.spi_collisions);
 	printf("ike_mem part=ikesa bytes=%zu note=\"struct ikesa + empty struct ikesa_cx (chunk headers included)\"\n",
 	       ikesa_bytes);
 	printf("ike_mem part=ike_crypto bytes=%.0f note=\"rest of the IKE SA: ikesa_cx, SK keys and cipher "
