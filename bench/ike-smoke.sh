@@ -7,6 +7,7 @@
 # 2. 20 childless setups without Delete: the responder keeps 20 IKE SAs and
 #    no ESP SA.
 # 3. ike_mem brings 20 IKE SAs with two CHILD_SAs each up in process.
+# shellcheck disable=SC2015,SC2317 # A && B || fail on purpose; cleanup runs from the trap
 set -uo pipefail
 b=${top_builddir:-.}/bench
 for t in ike_load ike_resp ike_mem; do
