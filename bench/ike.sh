@@ -294,7 +294,8 @@ def num(x):
     except ValueError:
         return x
 res = [dict(zip(keys, map(num, l.split()))) for l in open(rows) if l.strip()]
-mems = [dict(kv.split("=", 1) for kv in l.split()[1:]) for l in open(mem) if l.startswith("ike_mem n=")]
+mems = [{k: num(v) for k, v in (kv.split("=", 1) for kv in l.split()[1:])} for l in open(mem)
+        if l.startswith("ike_mem n=")]
 rss = [dict(zip(["responder", "sas", "rss_kb_before", "rss_kb_after", "bytes_per_sa"], map(num, l.split())))
        for l in open(table) if l.strip()]
 json.dump({"points": res, "mem": mems, "table_rss": rss, "headline_ratio": float(ratio),
