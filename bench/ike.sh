@@ -30,7 +30,8 @@
 #
 # Environment: DURATION (8 s per point), LEVELS ("1 16 64"), CHILDLESS_LEVEL
 # (64; empty: skip), TABLE_COUNT (2000; 0: skip), MEM_COUNTS ("1000 10000"),
-# CHARON_THREADS (16),
+# SUITE (aes256gcm16-prfsha256-x25519; e.g. ...-ecp256), ESP_SUITE
+# (aes256gcm16), CHARON_THREADS (16),
 # BUILD (an optimised build dir, default _build-release), OUT (JSON,
 # /tmp/mip6sec-ike.json), KEEP=1 keeps the work directory.
 # shellcheck source=bench/netns.sh
@@ -43,7 +44,7 @@ MEM_COUNTS=${MEM_COUNTS:-1000 10000}
 TABLE_COUNT=${TABLE_COUNT:-2000}
 CHARON_THREADS=${CHARON_THREADS:-16}
 OUT=${OUT:-/tmp/mip6sec-ike.json}
-SUITE=aes256gcm16-prfsha256-x25519 ESP_SUITE=aes256gcm16
+SUITE=${SUITE:-aes256gcm16-prfsha256-x25519} ESP_SUITE=${ESP_SUITE:-aes256gcm16}
 R_ID=resp.bench.test L_ID=load.bench.test
 R_TS=fd6f:20::/64 L_TS=fd6f:10::/64
 C_ADDR=fd6b:e1::1 LC_ADDR=fd6b:e1::2 M_ADDR=fd6b:e2::1 LM_ADDR=fd6b:e2::2
