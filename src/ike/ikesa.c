@@ -329,8 +329,8 @@ static int select_prop(const struct ike_sa *peer, const struct ikesa_prop *ours,
  * exactly one transform of each type (R7296-3.3.a). */
 static int check_chosen(const struct ike_sa *resp, const struct ikesa_prop *ours, size_t n_ours, bool esp)
 {
-	if (esp)
-		return child_check_esp(resp, ours, n_ours, 0);
+	if (esp) /* IKE_AUTH: no DH in the answer, whatever our PFS policy */
+		return child_check_esp(resp, ours, n_ours, CHILD_DH_ANY);
 	if (resp->n_prop != 1)
 		return -1;
 	const struct ike_proposal *pp = &resp->prop[0];

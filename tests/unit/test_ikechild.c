@@ -169,6 +169,26 @@ START_TEST(new_child_pfs_policy)
 }
 END_TEST
 
+/* The MN's own ESP suite names group 20: its first CHILD_SA still comes
+ * from IKE_AUTH (no DH there, R7296-1.2) and its CREATE_CHILD_SA requests
+ * carry a group-20 KE even without req.pfs. */
+START_TEST(pfs_policy_initiator)
+{
+	ctx.params[PAIR_MN].esp[0].dh = XFORM_DH_ECP_384;
+	handshake();
+	ck_assert_uint_eq(mn()->live[0].pfs_group, 0);
+	struct ikesa_child_req r = hoa_req(false);
+	ck_assert_int_eq(ikesa_create_child(mn()->sa, &r, ctx.now), 0);
+	pair_pump(&ctx);
+	assert_same_children(2);
+	ck_assert_uint_eq(mn()->live[1].pfs_group, XFORM_DH_ECP_384);
+	ck_assert_int_eq(ikesa_rekey_child(mn()->sa, mn()->live[0].spi_in, ctx.now), 0);
+	pair_pump(&ctx);
+	assert_same_children(2);
+	ck_assert_uint_eq(mn()->live[1].pfs_group, XFORM_DH_ECP_384);
+}
+END_TEST
+
 /* R7296-1.3.3.a: rekey of a CHILD_SA from either side, with and without
  * PFS. The new pair is up before the old one goes (make before break);
  * the rekey's initiator deletes the old pair; both sides end with the
@@ -569,6 +589,7 @@ static Suite *ikechild_suite_make(void)
 	tcase_add_loop_test(tc, new_child, 0, 2);
 	tcase_add_test(tc, new_child_ts_unacceptable);
 	tcase_add_test(tc, new_child_pfs_policy);
+	tcase_add_test(tc, pfs_policy_initiator);
 	tcase_add_loop_test(tc, rekey_child, 0, 4);
 	tcase_add_loop_test(tc, rekey_child_collision, 0, 24);
 	tcase_add_test(tc, rekey_child_crosses_delete);
