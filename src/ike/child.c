@@ -89,8 +89,7 @@ unsigned child_count(const struct child_table *t)
 bool child_spi_taken(const struct child_table *t, uint32_t spi_in)
 {
 	for (unsigned i = 0; i < IKESA_CHILD_MAX; i++)
-		if (t->c[i].state != CHILD_FREE &&
-		    (t->c[i].spi_in == spi_in || (t->c[i].coll.seen && t->c[i].coll.new_spi_in == spi_in)))
+		if (t->c[i].state != CHILD_FREE && t->c[i].spi_in == spi_in)
 			return true;
 	return false;
 }

@@ -38,7 +38,8 @@ enum child_state {
 };
 
 /* Our record of one simultaneous rekey (R7296-2.8.1.a): the exchange the
- * peer started for the same child while ours was outstanding. */
+ * peer started for the same child while ours was outstanding. Kept with
+ * our outstanding request (ikesa.c), so it outlives the old pair. */
 struct child_collision {
 	bool seen;
 	uint32_t new_spi_in;                 /* the pair the peer's exchange created */
@@ -54,7 +55,6 @@ struct child_sa {
 	bool we_init;                        /* we initiated the exchange that made it */
 	struct ike_ts_list tsi, tsr;         /* as that exchange named them */
 	uint64_t created_ms, rekey_at, expire_at; /* IKESA_NEVER: no lifetime */
-	struct child_collision coll;
 };
 
 struct child_table {

@@ -38,6 +38,7 @@ struct pending_create {
 	struct ikesa_dh *kex;
 	uint8_t ni[IKESA_NONCE_LEN];
 	unsigned ke_retries;
+	struct child_collision coll;   /* REKEY_CHILD: the peer rekeyed the same pair meanwhile */
 };
 
 /* A peer's IKE SA rekey answered while ours was outstanding (R7296-2.8.2.a). */
@@ -329,8 +330,8 @@ static int select_prop(const struct ike_sa *peer, const struct ikesa_prop *ours,
  * exactly one transform of each type (R7296-3.3.a). */
 static int check_chosen(const struct ike_sa *resp, const struct ikesa_prop *ours, size_t n_ours, bool esp)
 {
-	if (esp)
-		return child_check_esp(resp, ours, n_ours, 0);
+	if (esp) /* IKE_AUTH: no DH in the answer, whatever our PFS policy */
+		return child_check_esp(resp, ours, n_ours, CHILD_DH_ANY);
 	if (resp->n_prop != 1)
 		return -1;
 	const struct ike_proposal *pp = &resp->prop[0];
@@ -1255,7 +1256,6 @@ static void children_move(struct ikesa *to, struct ikesa *from)
 			d->state = CHILD_INSTALLED;
 		else if (d->state == CHILD_DELETING)
 			d->state = CHILD_DELETE_WANTED; /* ask again on the new SA */
-		memset(&d->coll, 0, sizeof(d->coll));
 		memset(c, 0, sizeof(*c));
 	}
 	from->rekeyed_to = to;
@@ -1519,10 +1519,8 @@ static int rekey_child_start(struct ikesa *sa, struct child_sa *c, uint64_t now_
 	sa->pc.transport = c->transport;
 	sa->pc.dh = pfs_group(sa, sa->p.pfs || c->suite.dh != 0);
 	int rc = create_request(sa, now_ms);
-	if (rc == 0) {
+	if (rc == 0)
 		child_set_state(c, CHILD_REKEYING);
-		memset(&c->coll, 0, sizeof(c->coll));
-	}
 	return rc;
 }
 
@@ -1701,14 +1699,16 @@ static int on_create_child(struct ikesa *sa, uint32_t msg_id, const struct ike_c
 	if (old == NULL)
 		return 0;
 	sa->st.child_rekeyed++;
-	if (old->state == CHILD_REKEYING) {
+	struct child_collision *coll = &sa->pc.coll;
+	if (old->state == CHILD_REKEYING && sa->req_pending && sa->req_kind == REQ_CREATE &&
+	    sa->pc.kind == CREATE_REKEY_CHILD && sa->pc.old_spi_in == old->spi_in) {
 		/* Both ends rekey this pair (R7296-2.8.1.a): settled when our
 		 * own answer arrives. */
-		old->coll.seen = true;
-		old->coll.new_spi_in = spi_in;
-		memcpy(old->coll.peer_ni, cp->nonce.ptr, cp->nonce.len);
-		old->coll.peer_ni_len = cp->nonce.len;
-		memcpy(old->coll.our_nr, nr, sizeof(nr));
+		coll->seen = true;
+		coll->new_spi_in = spi_in;
+		memcpy(coll->peer_ni, cp->nonce.ptr, cp->nonce.len);
+		coll->peer_ni_len = cp->nonce.len;
+		memcpy(coll->our_nr, nr, sizeof(nr));
 		return 0;
 	}
 	child_set_state(old, CHILD_REKEYED); /* its Delete comes from the initiator */
@@ -1830,22 +1830,25 @@ static int on_create_request(struct ikesa *sa, uint32_t msg_id, const struct ike
 	return on_create_child(sa, msg_id, c, &cp);
 }
 
-/* Initiator: a collision of CHILD_SA rekeys settled (R7296-2.8.1.a). */
+/* Initiator: a collision of CHILD_SA rekeys settled (R7296-2.8.1.a). old
+ * may be gone already (the peer won and its Delete came first). */
 static void child_collision(struct ikesa *sa, struct child_sa *old, struct child_sa *ours, const uint8_t *nr,
 			    size_t nr_len)
 {
-	bool we_lose = ikesa_cx_rekey_we_lose(sa->pc.ni, sizeof(sa->pc.ni), nr, nr_len, old->coll.peer_ni,
-					      old->coll.peer_ni_len, old->coll.our_nr, sizeof(old->coll.our_nr));
-	LOG_INFO(LOG_SUB_IKE, "CHILD_SA %08x: rekey collision, %s pair %08x survives", old->spi_in,
-		 we_lose ? "the peer's" : "our", we_lose ? old->coll.new_spi_in : ours->spi_in);
+	struct child_collision *coll = &sa->pc.coll;
+	bool we_lose = ikesa_cx_rekey_we_lose(sa->pc.ni, sizeof(sa->pc.ni), nr, nr_len, coll->peer_ni,
+					      coll->peer_ni_len, coll->our_nr, sizeof(coll->our_nr));
+	LOG_INFO(LOG_SUB_IKE, "CHILD_SA %08x: rekey collision, %s pair %08x survives", sa->pc.old_spi_in,
+		 we_lose ? "the peer's" : "our", we_lose ? coll->new_spi_in : ours->spi_in);
 	sa->st.collisions++;
-	memset(&old->coll, 0, sizeof(old->coll));
+	coll->seen = false;
 	if (we_lose) {
 		/* Ours is redundant: we created it, we delete it; the peer,
 		 * initiator of the survivor, deletes the old pair. */
 		child_set_state(ours, CHILD_DELETE_WANTED);
-		child_set_state(old, CHILD_REKEYED);
-	} else {
+		if (old != NULL)
+			child_set_state(old, CHILD_REKEYED);
+	} else if (old != NULL) {
 		child_set_state(old, CHILD_DELETE_WANTED); /* the peer deletes its redundant pair */
 	}
 }
@@ -1872,8 +1875,8 @@ static void create_failed(struct ikesa *sa, uint16_t notify)
 	struct child_sa *old = child_by_spi_in(&home->children, pc->old_spi_in);
 	if (old == NULL || old->state != CHILD_REKEYING)
 		return; /* R7296-2.8.1.a: CHILD_SA_NOT_FOUND for a pair gone meanwhile is ignored */
-	if (old->coll.seen) { /* the peer's rekey of it survives alone */
-		memset(&old->coll, 0, sizeof(old->coll));
+	if (pc->coll.seen) { /* the peer's rekey of it survives alone */
+		pc->coll.seen = false;
 		child_set_state(old, CHILD_REKEYED);
 		return;
 	}
@@ -1916,11 +1919,11 @@ static uint16_t create_child_done(struct ikesa *sa, const struct ike_chain *c, c
 		return 0;
 	sa->st.child_rekeyed++;
 	struct child_sa *old = child_by_spi_in(&home->children, pc->old_spi_in);
-	if (old == NULL || old->state != CHILD_REKEYING)
-		return 0; /* deleted meanwhile: the new pair simply stays */
-	if (old->coll.seen)
-		child_collision(home, old, made, cp->nonce.ptr, cp->nonce.len);
-	else
+	if (old != NULL && old->state != CHILD_REKEYING)
+		old = NULL; /* being deleted meanwhile */
+	if (pc->coll.seen)
+		child_collision(sa, old, made, cp->nonce.ptr, cp->nonce.len);
+	else if (old != NULL)
 		child_set_state(old, CHILD_DELETE_WANTED); /* make before break: new pair up first */
 	return 0;
 }

@@ -192,7 +192,8 @@ struct ikesa_params {
 struct ikesa_child_req {
 	struct ike_ts_list tsi, tsr;
 	bool transport;                          /* send USE_TRANSPORT_MODE */
-	bool pfs;                                /* KE of the IKE SA's DH group */
+	bool pfs;                                /* KE of the IKE SA's DH group (an ESP
+						  * suite's own dh overrides: our policy) */
 };
 
 /* What child_up reports: everything to create the two ESP SAs. "in" is
@@ -206,7 +207,8 @@ struct ikesa_child {
 	enum aead_alg alg;       /* crypto/xform.h xform_to_aead() of the above */
 	size_t keymat_len;       /* aead_keymat_len(alg), each direction */
 	uint8_t keymat_in[IKESA_KEYMAT_MAX], keymat_out[IKESA_KEYMAT_MAX];
-	struct ike_ts_list tsi, tsr;              /* as narrowed by the responder */
+	struct ike_ts_list tsi, tsr;              /* as narrowed by the responder; TSi is
+						   * the side of the creating exchange's initiator */
 	struct ikesa_id peer_id;
 	struct ikesa_path path;
 	uint32_t rekey_of;       /* spi_in of the pair this one replaces, 0 if new */

@@ -399,7 +399,8 @@ tail -n "+$mark" "$tmp/charon.log" | grep -q "parsed IKE_SA_INIT response 0 \[ N
 
 # ==== rekeying (RFC 7296 1.3.2, 1.3.3, 2.8): cases 11-14 ====================
 #  11 charon rekeys the CHILD_SA (swanctl --rekey), without and with PFS;
-#     the probe answers and charon's Delete of the old pair removes it
+#     the probe answers and charon's Delete of the old pair removes it; 11i
+#     charon rekeys the IKE SA, the CHILD_SA moves to the new one
 #  12 the probe rekeys the CHILD_SA, then the IKE SA (--rekey-child-after,
 #     --rekey-ike-after), as initiator and as responder, without and with PFS
 #  13 both rekey the CHILD_SA at once (--rekey-collision): one CHILD_SA
@@ -468,6 +469,27 @@ charon_log=$tmp/charon.log
 charon_rekeys 11 initiator aes256gcm16
 charon_rekeys 11r responder aes256gcm16
 charon_rekeys 11p initiator aes256gcm16-ecp256
+
+# 11i: charon rekeys the IKE SA (swanctl --rekey --ike); the probe answers,
+# takes over the new IKE SA with the CHILD_SA unchanged, and charon's Delete
+# of the old IKE SA ends it "rekeyed".
+swan_conf aes256gcm16-prfsha256-ecp256 aes256gcm16 "$PSK" || fail "case 11i: swanctl --load-all"
+mark=$(logmark)
+run_probe initiator "$tmp/p11i" "$PSK" aes256gcm16-prfsha256-ecp256 aes256gcm16 --linger 2000 &
+ppid=$!
+wait_for "$tmp/p11i" '^child_up ' 50 || fail "case 11i: no CHILD_SA"
+swc --rekey --ike probe >"$tmp/rekey11i.log" 2>&1 || fail "case 11i: swanctl --rekey --ike: $(cat "$tmp/rekey11i.log")"
+wait "$ppid" || fail "case 11i: probe exit $? ($(cat "$tmp/p11i" "$tmp/p11i.err"))"
+cat "$tmp/p11i"
+log=$(tail -n "+$mark" "$charon_log")
+if grep -q '^ike_rekeyed ' "$tmp/p11i" && grep -q '^ike_down reason=rekeyed' "$tmp/p11i" &&
+	! grep -q '^child_down' "$tmp/p11i" && grep -q "final .* children=$(field "$tmp/p11i" spi_in)/" "$tmp/p11i" &&
+	rekey_final 11i "$tmp/p11i"; then
+	ok "case 11i: charon rekeyed the IKE SA ($(grep -o 'CREATE_CHILD_SA request [0-9]* \[[^]]*\]' <<<"$log" | head -n1)), the CHILD_SA moved along"
+else
+	fail "case 11i: charon's IKE SA rekey: $(cat "$tmp/p11i") / $(cat "$tmp/sas.11i" 2>/dev/null)"
+fi
+terminate_all
 
 # 12: the probe rekeys the CHILD_SA, then the IKE SA.
 probe_rekeys() { # CASE ROLE ESP-SWAN [PROBE-ARGS]

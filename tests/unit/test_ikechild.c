@@ -169,6 +169,26 @@ START_TEST(new_child_pfs_policy)
 }
 END_TEST
 
+/* The MN's own ESP suite names group 20: its first CHILD_SA still comes
+ * from IKE_AUTH (no DH there, R7296-1.2) and its CREATE_CHILD_SA requests
+ * carry a group-20 KE even without req.pfs. */
+START_TEST(pfs_policy_initiator)
+{
+	ctx.params[PAIR_MN].esp[0].dh = XFORM_DH_ECP_384;
+	handshake();
+	ck_assert_uint_eq(mn()->live[0].pfs_group, 0);
+	struct ikesa_child_req r = hoa_req(false);
+	ck_assert_int_eq(ikesa_create_child(mn()->sa, &r, ctx.now), 0);
+	pair_pump(&ctx);
+	assert_same_children(2);
+	ck_assert_uint_eq(mn()->live[1].pfs_group, XFORM_DH_ECP_384);
+	ck_assert_int_eq(ikesa_rekey_child(mn()->sa, mn()->live[0].spi_in, ctx.now), 0);
+	pair_pump(&ctx);
+	assert_same_children(2);
+	ck_assert_uint_eq(mn()->live[1].pfs_group, XFORM_DH_ECP_384);
+}
+END_TEST
+
 /* R7296-1.3.3.a: rekey of a CHILD_SA from either side, with and without
  * PFS. The new pair is up before the old one goes (make before break);
  * the rekey's initiator deletes the old pair; both sides end with the
@@ -269,6 +289,35 @@ START_TEST(rekey_child_collision)
 	ck_assert_uint_eq(mn()->n_child_down, 2);
 	ck_assert_uint_eq(ha()->n_child_down, 2);
 	ck_assert_uint_ne(mn()->live[0].spi_in, old_mn);
+}
+END_TEST
+
+/* A collision where the winner's Delete of the old pair overtakes the
+ * answer the loser waits for: the loser still deletes its redundant pair,
+ * so one pair survives on both sides. */
+START_TEST(rekey_child_collision_reordered)
+{
+	handshake();
+	force_nonces(1, 2, 3, 4); /* Ni_A lowest: the MN's pair is redundant */
+	struct pair_dgram a_req, b_req, a_resp, b_resp, del_old;
+	ck_assert_int_eq(ikesa_rekey_child(mn()->sa, mn()->live[0].spi_in, ctx.now), 0);
+	ck_assert_int_eq(ikesa_rekey_child(ha()->sa, ha()->live[0].spi_in, ctx.now), 0);
+	ck_assert_int_eq(pair_pop(&ctx, &a_req), 0);
+	ck_assert_int_eq(pair_pop(&ctx, &b_req), 0);
+	ck_assert_int_eq(pair_deliver(&ctx, PAIR_MN, b_req.b, b_req.len), 0);
+	ck_assert_int_eq(pair_deliver(&ctx, PAIR_HA, a_req.b, a_req.len), 0);
+	ck_assert_int_eq(pair_pop(&ctx, &b_resp), 0);
+	ck_assert_int_eq(pair_pop(&ctx, &a_resp), 0);
+	ck_assert_int_eq(pair_deliver(&ctx, PAIR_HA, b_resp.b, b_resp.len), 0); /* the HA wins, deletes the old pair */
+	ck_assert_int_eq(pair_pop(&ctx, &del_old), 0);
+	ck_assert_int_eq(pair_deliver(&ctx, PAIR_MN, del_old.b, del_old.len), 0);
+	ck_assert_int_eq(pair_deliver(&ctx, PAIR_MN, a_resp.b, a_resp.len), 0);
+	pair_pump(&ctx);
+	assert_same_children(1);
+	ck_assert(!mn()->live[0].initiator); /* the HA's pair */
+	ck_assert_uint_eq(mn()->n_child_down, 2);
+	ck_assert_uint_eq(ha()->n_child_down, 2);
+	ck_assert(!mn()->gap && !ha()->gap);
 }
 END_TEST
 
@@ -569,8 +618,10 @@ static Suite *ikechild_suite_make(void)
 	tcase_add_loop_test(tc, new_child, 0, 2);
 	tcase_add_test(tc, new_child_ts_unacceptable);
 	tcase_add_test(tc, new_child_pfs_policy);
+	tcase_add_test(tc, pfs_policy_initiator);
 	tcase_add_loop_test(tc, rekey_child, 0, 4);
 	tcase_add_loop_test(tc, rekey_child_collision, 0, 24);
+	tcase_add_test(tc, rekey_child_collision_reordered);
 	tcase_add_test(tc, rekey_child_crosses_delete);
 	tcase_add_test(tc, rekey_while_request_outstanding);
 	tcase_add_test(tc, rekey_child_lossy);
