@@ -15,6 +15,7 @@
 #include "certgen.h"
 #include "ike/ikeauth.h"
 #include "ikesa_pair.h"
+#include "testutil.h"
 
 /* No PSK for a side (pair_psk_for answers an empty one): it signs with
  * its ikesa_params.cred. */
@@ -79,6 +80,13 @@ static inline int cp_make_pki(void)
 	return 0;
 }
 
+/* For tcase_add_unchecked_fixture(). */
+static inline void cp_make_pki_or_abort(void)
+{
+	if (cp_make_pki() != 0)
+		ck_abort_msg("test PKI not made");
+}
+
 static inline void cp_remove_pki(void)
 {
 	DIR *d = opendir(cp_dir);
@@ -106,6 +114,70 @@ static inline struct ikeauth_cred *cp_cred(const char *name, const char *ca)
 		return NULL;
 	}
 	return c;
+}
+
+/* ---- the fixture: two engines, a credential each ---- */
+
+static struct pair_ctx cp_ctx;
+static struct ikeauth_cred *cp_creds[2];
+
+static inline struct pair_side *mn(void) { return &cp_ctx.side[PAIR_MN]; }
+static inline struct pair_side *ha(void) { return &cp_ctx.side[PAIR_HA]; }
+
+/* tcase_add_checked_fixture(): no PSKs, no credentials yet. */
+static inline void cp_setup(void)
+{
+	ck_assert_int_eq(pair_init(&cp_ctx, 3), 0);
+	cp_no_psk(&cp_ctx, PAIR_MN);
+	cp_no_psk(&cp_ctx, PAIR_HA);
+	cp_creds[0] = cp_creds[1] = NULL;
+}
+
+static inline void cp_teardown(void)
+{
+	pair_fini(&cp_ctx);
+	ikeauth_cred_free(cp_creds[0]);
+	ikeauth_cred_free(cp_creds[1]);
+}
+
+/* IKE_SA_INIT both ways; the MN's IKE_AUTH request (or its fragments) then
+ * waits in the network. */
+static inline void cp_init_exchange(void)
+{
+	struct pair_dgram d;
+	ck_assert_int_eq(pair_start(&cp_ctx), 0);
+	ck_assert_int_eq(pair_pop(&cp_ctx, &d), 0);
+	ck_assert_int_eq(pair_deliver(&cp_ctx, PAIR_HA, d.b, d.len), 0);
+	ck_assert_int_eq(pair_pop(&cp_ctx, &d), 0);
+	ck_assert_int_eq(pair_deliver(&cp_ctx, PAIR_MN, d.b, d.len), 0);
+}
+
+/* Both SAs up once with one CHILD_SA whose keys agree, and no timer left
+ * (no request outstanding, no reassembly held). */
+static inline void cp_assert_up(void)
+{
+	ck_assert_ptr_nonnull(ha()->sa);
+	ck_assert_int_eq(ikesa_state(mn()->sa), IKESA_ESTABLISHED);
+	ck_assert_int_eq(ikesa_state(ha()->sa), IKESA_ESTABLISHED);
+	ck_assert_uint_eq(mn()->n_ike_up, 1);
+	ck_assert_uint_eq(ha()->n_ike_up, 1);
+	ck_assert_uint_eq(mn()->n_child_up, 1);
+	ck_assert_uint_eq(ha()->n_child_up, 1);
+	tu_assert_mem_eq(mn()->child.keymat_out, mn()->child.keymat_len, ha()->child.keymat_in,
+			 ha()->child.keymat_len);
+	ck_assert_uint_eq(ikesa_next_timeout(mn()->sa), IKESA_NEVER);
+	ck_assert_uint_eq(ikesa_next_timeout(ha()->sa), IKESA_NEVER);
+}
+
+/* MN with chain mn_chain trusting mn_ca's root, HA likewise. */
+static inline void cp_use_creds(const char *mn_chain, const char *mn_ca, const char *ha_chain, const char *ha_ca)
+{
+	cp_creds[PAIR_MN] = cp_cred(mn_chain, mn_ca);
+	cp_creds[PAIR_HA] = cp_cred(ha_chain, ha_ca);
+	ck_assert_ptr_nonnull(cp_creds[PAIR_MN]);
+	ck_assert_ptr_nonnull(cp_creds[PAIR_HA]);
+	cp_ctx.params[PAIR_MN].cred = cp_creds[PAIR_MN];
+	cp_ctx.params[PAIR_HA].cred = cp_creds[PAIR_HA];
 }
 
 #endif

@@ -10,58 +10,10 @@
 #include "ike/ikesa_crypto.h"
 #include "testutil.h"
 
-static struct pair_ctx ctx;
-static struct ikeauth_cred *cred[2];
-
-static struct pair_side *mn(void) { return &ctx.side[PAIR_MN]; }
-static struct pair_side *ha(void) { return &ctx.side[PAIR_HA]; }
-
-static void pki_setup(void)
-{
-	if (cp_make_pki() != 0)
-		ck_abort_msg("test PKI not made");
-}
-
-static void pki_teardown(void)
-{
-	cp_remove_pki();
-}
-
-static void setup(void)
-{
-	ck_assert_int_eq(pair_init(&ctx, 3), 0);
-	cp_no_psk(&ctx, PAIR_MN);
-	cp_no_psk(&ctx, PAIR_HA);
-	cred[0] = cred[1] = NULL;
-}
-
-static void teardown(void)
-{
-	pair_fini(&ctx);
-	ikeauth_cred_free(cred[0]);
-	ikeauth_cred_free(cred[1]);
-}
-
-/* MN with chain mn_chain trusting ha_ca's root, HA the other way round. */
-static void use_creds(const char *mn_chain, const char *mn_ca, const char *ha_chain, const char *ha_ca)
-{
-	cred[PAIR_MN] = cp_cred(mn_chain, mn_ca);
-	cred[PAIR_HA] = cp_cred(ha_chain, ha_ca);
-	ck_assert_ptr_nonnull(cred[PAIR_MN]);
-	ck_assert_ptr_nonnull(cred[PAIR_HA]);
-	ctx.params[PAIR_MN].cred = cred[PAIR_MN];
-	ctx.params[PAIR_HA].cred = cred[PAIR_HA];
-}
-
+/* Up with certificates, each side using and seeing method. */
 static void assert_up(uint8_t method)
 {
-	ck_assert_ptr_nonnull(ha()->sa);
-	ck_assert_int_eq(ikesa_state(mn()->sa), IKESA_ESTABLISHED);
-	ck_assert_int_eq(ikesa_state(ha()->sa), IKESA_ESTABLISHED);
-	ck_assert_uint_eq(mn()->n_child_up, 1);
-	ck_assert_uint_eq(ha()->n_child_up, 1);
-	tu_assert_mem_eq(mn()->child.keymat_out, mn()->child.keymat_len, ha()->child.keymat_in,
-			 ha()->child.keymat_len);
+	cp_assert_up();
 	ck_assert_uint_eq(ikesa_our_auth_method(mn()->sa), method);
 	ck_assert_uint_eq(ikesa_our_auth_method(ha()->sa), method);
 	ck_assert_uint_eq(ikesa_peer_auth_method(mn()->sa), method);
@@ -285,9 +237,9 @@ START_TEST(engines_per_alg)
 	char mnc[32], hac[32];
 	snprintf(mnc, sizeof(mnc), "%s-mn", engine_algs[_i]);
 	snprintf(hac, sizeof(hac), "%s-ha", engine_algs[_i]);
-	use_creds(mnc, hac, hac, hac);
-	ck_assert_int_eq(pair_start(&ctx), 0);
-	cp_run(&ctx, 5000);
+	cp_use_creds(mnc, hac, hac, hac);
+	ck_assert_int_eq(pair_start(&cp_ctx), 0);
+	cp_run(&cp_ctx, 5000);
 	assert_up(IKE_AUTH_DIGITAL_SIG);
 	ck_assert_uint_eq(ikesa_peer_id(ha()->sa)->type, IKE_ID_RFC822_ADDR);
 	ck_assert_uint_eq(ikesa_peer_id(mn()->sa)->type, IKE_ID_FQDN);
@@ -298,18 +250,18 @@ END_TEST
  * its CA's SubjectPublicKeyInfo (R7296-3.7) and SIGNATURE_HASH_ALGORITHMS. */
 START_TEST(certreq_in_init)
 {
-	use_creds("p256-mn", "p256-ha", "p256-ha", "p256-ha");
+	cp_use_creds("p256-mn", "p256-ha", "p256-ha", "p256-ha");
 	struct pair_dgram d;
-	ck_assert_int_eq(pair_start(&ctx), 0);
-	ck_assert_int_eq(pair_pop(&ctx, &d), 0);
+	ck_assert_int_eq(pair_start(&cp_ctx), 0);
+	ck_assert_int_eq(pair_pop(&cp_ctx, &d), 0);
 	struct ike_msg m;
 	ck_assert_int_eq(ike_parse_msg(d.b, d.len, &m, NULL), 0);
 	struct ike_notify n;
 	ck_assert_int_eq(ike_chain_find_notify(&m.chain, IKE_N_SIGNATURE_HASH_ALGORITHMS, &n), 0);
 	ck_assert_uint_eq(n.data.len, 6);
 	ck_assert_int_lt(ike_chain_find(&m.chain, IKE_PL_CERTREQ, 0), 0); /* the initiator's goes in IKE_AUTH */
-	ck_assert_int_eq(pair_deliver(&ctx, PAIR_HA, d.b, d.len), 0);
-	ck_assert_int_eq(pair_pop(&ctx, &d), 0);
+	ck_assert_int_eq(pair_deliver(&cp_ctx, PAIR_HA, d.b, d.len), 0);
+	ck_assert_int_eq(pair_pop(&cp_ctx, &d), 0);
 	ck_assert_int_eq(ike_parse_msg(d.b, d.len, &m, NULL), 0);
 	int i = ike_chain_find(&m.chain, IKE_PL_CERTREQ, 0);
 	ck_assert_int_ge(i, 0);
@@ -323,8 +275,8 @@ START_TEST(certreq_in_init)
 	tu_assert_mem_eq(cr.data.ptr, cr.data.len, spki, sizeof(spki));
 	ike_x509_free(root);
 	ck_assert_int_eq(ike_chain_find_notify(&m.chain, IKE_N_SIGNATURE_HASH_ALGORITHMS, &n), 0);
-	ck_assert_int_eq(pair_deliver(&ctx, PAIR_MN, d.b, d.len), 0);
-	cp_run(&ctx, 5000);
+	ck_assert_int_eq(pair_deliver(&cp_ctx, PAIR_MN, d.b, d.len), 0);
+	cp_run(&cp_ctx, 5000);
 	assert_up(IKE_AUTH_DIGITAL_SIG);
 }
 END_TEST
@@ -333,22 +285,22 @@ END_TEST
  * with no configured ID, DER_ASN1_DN (the subject) on both sides. */
 START_TEST(engines_id_types)
 {
-	use_creds("p256-mn", "p256-ha", "p256-ha", "p256-ha");
+	cp_use_creds("p256-mn", "p256-ha", "p256-ha", "p256-ha");
 	struct in6_addr hoa = pair_addr(5, 1, 0x100);
-	ctx.params[PAIR_MN].local_id.type = IKE_ID_IPV6_ADDR;
-	ctx.params[PAIR_MN].local_id.len = 16;
-	memcpy(ctx.params[PAIR_MN].local_id.data, hoa.s6_addr, 16);
-	memset(&ctx.params[PAIR_HA].local_id, 0, sizeof(ctx.params[PAIR_HA].local_id));
-	memset(&ctx.params[PAIR_MN].remote_id, 0, sizeof(ctx.params[PAIR_MN].remote_id));
-	ck_assert_int_eq(pair_start(&ctx), 0);
-	cp_run(&ctx, 5000);
+	cp_ctx.params[PAIR_MN].local_id.type = IKE_ID_IPV6_ADDR;
+	cp_ctx.params[PAIR_MN].local_id.len = 16;
+	memcpy(cp_ctx.params[PAIR_MN].local_id.data, hoa.s6_addr, 16);
+	memset(&cp_ctx.params[PAIR_HA].local_id, 0, sizeof(cp_ctx.params[PAIR_HA].local_id));
+	memset(&cp_ctx.params[PAIR_MN].remote_id, 0, sizeof(cp_ctx.params[PAIR_MN].remote_id));
+	ck_assert_int_eq(pair_start(&cp_ctx), 0);
+	cp_run(&cp_ctx, 5000);
 	assert_up(IKE_AUTH_DIGITAL_SIG);
 	ck_assert_uint_eq(ikesa_peer_id(ha()->sa)->type, IKE_ID_IPV6_ADDR);
 	ck_assert_uint_eq(ikesa_peer_id(mn()->sa)->type, IKE_ID_DER_ASN1_DN);
 	/* The DN the MN saw is the HA certificate's subject. */
 	uint8_t type = 0, dn[IKESA_ID_MAX];
 	size_t dn_len = 0;
-	ck_assert_int_eq(ikeauth_cred_id(cred[PAIR_HA], &type, dn, sizeof(dn), &dn_len), 0);
+	ck_assert_int_eq(ikeauth_cred_id(cp_creds[PAIR_HA], &type, dn, sizeof(dn), &dn_len), 0);
 	tu_assert_mem_eq(ikesa_peer_id(mn()->sa)->data, ikesa_peer_id(mn()->sa)->len, dn, dn_len);
 }
 END_TEST
@@ -357,10 +309,10 @@ END_TEST
  * AUTHENTICATION_FAILED and both SAs go down. */
 START_TEST(engines_id_not_in_cert)
 {
-	use_creds("p256-mn", "p256-ha", "p256-ha", "p256-ha");
-	pair_id(&ctx.params[PAIR_MN].local_id, IKE_ID_FQDN, "other.example.net");
-	ck_assert_int_eq(pair_start(&ctx), 0);
-	cp_run(&ctx, 5000);
+	cp_use_creds("p256-mn", "p256-ha", "p256-ha", "p256-ha");
+	pair_id(&cp_ctx.params[PAIR_MN].local_id, IKE_ID_FQDN, "other.example.net");
+	ck_assert_int_eq(pair_start(&cp_ctx), 0);
+	cp_run(&cp_ctx, 5000);
 	ck_assert_int_eq(ikesa_state(ha()->sa), IKESA_CLOSED);
 	ck_assert_int_eq(ha()->down, IKESA_DOWN_AUTH_FAILED);
 	ck_assert_uint_eq(ikesa_peer_auth_fail(ha()->sa), IKEAUTH_ID);
@@ -374,9 +326,9 @@ END_TEST
  * certificate is refused. */
 START_TEST(engines_wrong_ca_responder)
 {
-	use_creds("evil-mn", "p256-ha", "p256-ha", "p256-ha");
-	ck_assert_int_eq(pair_start(&ctx), 0);
-	cp_run(&ctx, 5000);
+	cp_use_creds("evil-mn", "p256-ha", "p256-ha", "p256-ha");
+	ck_assert_int_eq(pair_start(&cp_ctx), 0);
+	cp_run(&cp_ctx, 5000);
 	ck_assert_int_eq(ha()->down, IKESA_DOWN_AUTH_FAILED);
 	ck_assert_uint_eq(ikesa_peer_auth_fail(ha()->sa), IKEAUTH_CHAIN);
 	ck_assert_int_eq(mn()->down, IKESA_DOWN_PEER_AUTH_FAILED);
@@ -385,9 +337,9 @@ END_TEST
 
 START_TEST(engines_wrong_ca_initiator)
 {
-	use_creds("p256-mn", "p256-ha", "evil-ha", "p256-ha");
-	ck_assert_int_eq(pair_start(&ctx), 0);
-	cp_run(&ctx, 5000);
+	cp_use_creds("p256-mn", "p256-ha", "evil-ha", "p256-ha");
+	ck_assert_int_eq(pair_start(&cp_ctx), 0);
+	cp_run(&cp_ctx, 5000);
 	/* The HA accepted the MN and is up; the MN refuses the HA's chain. */
 	ck_assert_int_eq(ikesa_state(mn()->sa), IKESA_CLOSED);
 	ck_assert_int_eq(mn()->down, IKESA_DOWN_AUTH_FAILED);
@@ -398,9 +350,9 @@ END_TEST
 
 START_TEST(engines_expired)
 {
-	use_creds("exp-mn", "p256-ha", "p256-ha", "p256-ha");
-	ck_assert_int_eq(pair_start(&ctx), 0);
-	cp_run(&ctx, 5000);
+	cp_use_creds("exp-mn", "p256-ha", "p256-ha", "p256-ha");
+	ck_assert_int_eq(pair_start(&cp_ctx), 0);
+	cp_run(&cp_ctx, 5000);
 	ck_assert_int_eq(ha()->down, IKESA_DOWN_AUTH_FAILED);
 	ck_assert_uint_eq(ikesa_peer_auth_fail(ha()->sa), IKEAUTH_CHAIN);
 }
@@ -442,18 +394,14 @@ static void tamper_auth(struct pair_dgram *d)
 
 START_TEST(engines_tampered_auth)
 {
-	use_creds("p256-mn", "p256-ha", "p256-ha", "p256-ha");
-	ctx.params[PAIR_MN].fragment_size = IKESA_MSG_MAX; /* one SK payload to open */
+	cp_use_creds("p256-mn", "p256-ha", "p256-ha", "p256-ha");
+	cp_ctx.params[PAIR_MN].fragment_size = IKESA_MSG_MAX; /* one SK payload to open */
 	struct pair_dgram d;
-	ck_assert_int_eq(pair_start(&ctx), 0);
-	ck_assert_int_eq(pair_pop(&ctx, &d), 0);
-	ck_assert_int_eq(pair_deliver(&ctx, PAIR_HA, d.b, d.len), 0);
-	ck_assert_int_eq(pair_pop(&ctx, &d), 0);
-	ck_assert_int_eq(pair_deliver(&ctx, PAIR_MN, d.b, d.len), 0);
-	ck_assert_int_eq(pair_pop(&ctx, &d), 0); /* IKE_AUTH request, sealed */
+	cp_init_exchange();
+	ck_assert_int_eq(pair_pop(&cp_ctx, &d), 0); /* IKE_AUTH request, sealed */
 	tamper_auth(&d);
-	ck_assert_int_eq(pair_deliver(&ctx, PAIR_HA, d.b, d.len), 0);
-	cp_run(&ctx, 5000);
+	ck_assert_int_eq(pair_deliver(&cp_ctx, PAIR_HA, d.b, d.len), 0);
+	cp_run(&cp_ctx, 5000);
 	ck_assert_int_eq(ha()->down, IKESA_DOWN_AUTH_FAILED);
 	ck_assert_uint_eq(ikesa_peer_auth_fail(ha()->sa), IKEAUTH_SIGNATURE);
 	ck_assert_int_eq(mn()->down, IKESA_DOWN_PEER_AUTH_FAILED);
@@ -464,10 +412,10 @@ END_TEST
 /* A PSK for the peer keeps PSK AUTH both ways even with a cred. */
 START_TEST(engines_psk_wins)
 {
-	use_creds("p256-mn", "p256-ha", "p256-ha", "p256-ha");
+	cp_use_creds("p256-mn", "p256-ha", "p256-ha", "p256-ha");
 	mn()->psk_len = ha()->psk_len = 32;
-	ck_assert_int_eq(pair_start(&ctx), 0);
-	cp_run(&ctx, 5000);
+	ck_assert_int_eq(pair_start(&cp_ctx), 0);
+	cp_run(&cp_ctx, 5000);
 	assert_up(IKE_AUTH_PSK);
 }
 END_TEST
@@ -476,10 +424,10 @@ END_TEST
  * MN, the MN signs: refused (the PSK decides the method for that peer). */
 START_TEST(engines_method_mismatch)
 {
-	use_creds("p256-mn", "p256-ha", "p256-ha", "p256-ha");
+	cp_use_creds("p256-mn", "p256-ha", "p256-ha", "p256-ha");
 	ha()->psk_len = 32;
-	ck_assert_int_eq(pair_start(&ctx), 0);
-	cp_run(&ctx, 5000);
+	ck_assert_int_eq(pair_start(&cp_ctx), 0);
+	cp_run(&cp_ctx, 5000);
 	ck_assert_int_eq(ha()->down, IKESA_DOWN_AUTH_FAILED);
 	ck_assert_uint_eq(ikesa_peer_auth_method(ha()->sa), IKE_AUTH_DIGITAL_SIG);
 	ck_assert_int_eq(mn()->down, IKESA_DOWN_PEER_AUTH_FAILED);
@@ -491,8 +439,8 @@ static Suite *suite(void)
 	Suite *s = suite_create("ikeauth");
 	TCase *tc = tcase_create("core");
 	tcase_set_timeout(tc, 60);
-	tcase_add_unchecked_fixture(tc, pki_setup, pki_teardown);
-	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_unchecked_fixture(tc, cp_make_pki_or_abort, cp_remove_pki);
+	tcase_add_checked_fixture(tc, cp_setup, cp_teardown);
 	tcase_add_test(tc, cred_load);
 	tcase_add_loop_test(tc, sign_and_verify, 0, (int)(sizeof(sign_cases) / sizeof(sign_cases[0])));
 	tcase_add_test(tc, verify_refusals);
