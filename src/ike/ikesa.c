@@ -1287,6 +1287,21 @@ static int on_auth_request(struct ikesa *sa, uint32_t msg_id, const struct ike_c
 	return 0;
 }
 
+/* Initiator refusing the responder's AUTH: RFC 7296 2.21.2 lets it say so
+ * in an INFORMATIONAL of its own, so the responder does not keep an SA we
+ * refused (strongSwan would until DPD). Sent once; we are gone after it. */
+static void tell_auth_failed(struct ikesa *sa, uint64_t now_ms)
+{
+	struct wbuf w;
+	struct ike_builder b;
+	uint8_t first = 0;
+	size_t plain_len = 0;
+	inner_begin(sa, &b, &w);
+	ike_build_notify(&b, IKE_PROTO_NONE, NULL, 0, IKE_N_AUTHENTICATION_FAILED, NULL, 0);
+	if (ike_build_inner_end(&b, &first, &plain_len) == 0)
+		send_request(sa, IKE_EXCH_INFORMATIONAL, first, plain_len, now_ms);
+}
+
 /* Initiator: IKE_AUTH response, SK verified. */
 static int on_auth_response(struct ikesa *sa, const struct ike_chain *c, uint64_t now_ms)
 {
@@ -1306,6 +1321,7 @@ static int on_auth_response(struct ikesa *sa, const struct ike_chain *c, uint64_
 						       peer.len == sa->p.remote_id.len &&
 						       memcmp(peer.data, sa->p.remote_id.data, peer.len) == 0);
 	if (!expected || peer_auth_ok(sa, c, &idr, &a, psk, psk_len) != 0) {
+		tell_auth_failed(sa, now_ms);
 		go_down(sa, IKESA_DOWN_AUTH_FAILED);
 		return 0;
 	}
@@ -1409,6 +1425,8 @@ static int on_info_request(struct ikesa *sa, uint32_t msg_id, const struct ike_c
 		child_gone(sa);
 	if (delete_ike)
 		go_down(sa, IKESA_DOWN_PEER_DELETE);
+	else if (has_notify(c, IKE_N_AUTHENTICATION_FAILED)) /* R7296-2.21.a: the SA goes, no Delete */
+		go_down(sa, IKESA_DOWN_PEER_AUTH_FAILED);
 	return 0;
 }
 

@@ -78,7 +78,7 @@ fi
 cat >"$tmp/strongswan.conf" <<EOF
 charon-systemd {
 	load_modular = no
-	load = random nonce openssl aes sha2 hmac gcm kdf pem pkcs1 x509 pubkey kernel-libipsec kernel-netlink socket-default vici
+	load = random nonce openssl aes sha2 hmac gcm kdf pem pkcs1 pkcs8 x509 pubkey constraints revocation kernel-libipsec kernel-netlink socket-default vici
 	filelog { log { path = $tmp/charon.log
 		time_format = %T
 		flush_line = yes
@@ -394,6 +394,207 @@ mark=$(logmark)
 charon_initiates 10 aes256gcm16-prfsha256-ecp256 aes256gcm16 AES_GCM_16 --cookie-threshold 0
 tail -n "+$mark" "$tmp/charon.log" | grep -q "parsed IKE_SA_INIT response 0 \[ N(COOKIE) \]" ||
 	fail "case 10: charon did not receive our COOKIE"
+
+# ==== certificates and fragmentation (RFC 7296 3.6-3.8, RFC 7427, RFC 7383) ====
+#  11 RSA-3072 chains (root -> intermediate -> end entity) both directions
+#  12 ECDSA (probe P-256, charon P-384) both directions
+#  13 IDs of type DER_ASN1_DN taken from the certificates, both directions
+#  14 wrong CA: charon refuses us, we refuse charon
+#  15 RSA-3072 chains with two intermediates: IKE_AUTH fragmented both ways
+# Test PKI made here with the openssl CLI (nothing committed); charon gets
+# its certificate and CAs by absolute path in swanctl.conf, its key from
+# $tmp/private.
+pki=$tmp/pki
+mkdir -p "$pki"
+# mk_key NAME ALG: rsa3072 | p256 | p384
+mk_key() {
+	case $2 in
+	rsa*) openssl genpkey -algorithm RSA -pkeyopt "rsa_keygen_bits:${2#rsa}" -out "$pki/$1.key" 2>/dev/null ;;
+	p256) openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$pki/$1.key" 2>/dev/null ;;
+	p384) openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-384 -out "$pki/$1.key" 2>/dev/null ;;
+	esac
+}
+# mk_cert NAME ISSUER ALG CN [SAN]: ISSUER "-" for a self-signed root; with
+# SAN an end entity, without an intermediate CA.
+mk_cert() {
+	local name=$1 issuer=$2 alg=$3 cn=$4 san=${5:-} ext=$pki/$1.ext
+	mk_key "$name" "$alg" || return 1
+	if [ -n "$san" ]; then
+		printf 'basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature\nsubjectAltName=%s\n' "$san" >"$ext"
+	else
+		printf 'basicConstraints=critical,CA:TRUE\nkeyUsage=critical,keyCertSign,cRLSign\nsubjectKeyIdentifier=hash\n' >"$ext"
+	fi
+	if [ "$issuer" = - ]; then
+		openssl req -x509 -new -key "$pki/$name.key" -subj "/O=mip6sec test/CN=$cn" -days 30 \
+			-addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign,cRLSign \
+			-out "$pki/$name.crt" 2>/dev/null
+	else
+		openssl req -new -key "$pki/$name.key" -subj "/O=mip6sec test/CN=$cn" -out "$pki/$name.csr" 2>/dev/null &&
+			openssl x509 -req -in "$pki/$name.csr" -CA "$pki/$issuer.crt" -CAkey "$pki/$issuer.key" \
+				-CAcreateserial -days 30 -extfile "$ext" -out "$pki/$name.crt" 2>/dev/null
+	fi
+}
+S_SAN="DNS:$S_ID,IP:$S" P_SAN="DNS:$P_ID,IP:$P"
+# pki_set SET ALG N-INTERMEDIATES: SET-ca, SET-charon.chain (charon's end
+# entity and intermediates), SET-probe.chain (ours), both under SET-ca.
+pki_set() {
+	local set=$1 alg=$2 n=$3 up=$1-ca i
+	mk_cert "$set-ca" - "$alg" "mip6sec test root $set" || return 1
+	for i in $(seq "$n"); do
+		mk_cert "$set-int$i" "$up" "$alg" "mip6sec test intermediate $set $i" || return 1
+		up=$set-int$i
+	done
+	mk_cert "$set-charon" "$up" "$alg" "$S_ID" "$S_SAN" && mk_cert "$set-probe" "$up" "$alg" "$P_ID" "$P_SAN" || return 1
+	for who in charon probe; do
+		cat "$pki/$set-$who.crt" >"$pki/$set-$who.chain"
+		for i in $(seq "$n" -1 1); do cat "$pki/$set-int$i.crt" >>"$pki/$set-$who.chain"; done
+	done
+}
+certs_ok=1
+pki_set rsa rsa3072 1 && pki_set ec p384 1 && mk_cert ec-probe ec-int1 p256 "$P_ID" "$P_SAN" &&
+	cp "$pki/ec-probe.crt" "$pki/ec-probe.chain" && cat "$pki/ec-int1.crt" >>"$pki/ec-probe.chain" &&
+	pki_set evil p256 1 && pki_set big rsa3072 2 || { fail "cases 11-15: test PKI not made"; certs_ok=0; }
+
+# swan_conf_cert SET CA-SET [LOCAL-ID REMOTE-ID]: pubkey auth with SET's
+# charon chain, trusting CA-SET's root; fragmentation on (charon's default
+# fragment_size 1280).
+swan_conf_cert() {
+	local set=$1 ca=$2 lid=${3:-$S_ID} rid=${4:-$P_ID} ints="" i=1
+	while [ -f "$pki/$set-int$i.crt" ]; do
+		ints="$ints	int$i { cacert = $pki/$set-int$i.crt }
+"
+		i=$((i + 1))
+	done
+	cat >"$tmp/swanctl.conf" <<EOF
+connections { probe {
+	version = 2
+	local_addrs = $S
+	remote_addrs = $P
+	proposals = aes256gcm16-prfsha256-ecp256
+	fragmentation = yes
+	local { auth = pubkey
+		certs = $pki/$set-charon.crt
+		id = "$lid" }
+	remote { auth = pubkey
+		cacerts = $pki/$ca-ca.crt
+		id = "$rid" }
+	children { net {
+		local_ts = $S_TS
+		remote_ts = $P_TS
+		esp_proposals = aes256gcm16
+	} }
+} }
+authorities {
+$ints}
+EOF
+	# swanctl loads private keys from private/ next to its swanctl.conf.
+	rm -rf "$tmp/private" && mkdir -p "$tmp/private" && cp "$pki/$set-charon.key" "$tmp/private/" || return 1
+	swc --load-all --clear --file "$tmp/swanctl.conf" >>"$tmp/swanctl.log" 2>&1
+}
+
+# run_probe_cert ROLE OUT SET CA-SET [extra args]: certificates, no PSK.
+run_probe_cert() {
+	local role=$1 out=$2 set=$3 ca=$4
+	shift 4
+	ip netns exec "$NS_P" "$probe" --role "$role" --local "$P" --remote "$S" \
+		--cert "$pki/$set-probe.chain" --key "$pki/$set-probe.key" --ca "$pki/$ca-ca.crt" \
+		--ike aes256gcm16-prfsha256-ecp256 --esp aes256gcm16 \
+		--local-ts "$P_TS" --remote-ts "$S_TS" --timeout 15 "$@" >"$out" 2>"$out.err"
+}
+
+# cert_case CASE ROLE SET CA-SET [probe args]: one exchange with
+# certificates, checked from both sides; charon's own words about the AUTH
+# step go to $tmp/auth.CASE.
+cert_case() {
+	local c=$1 role=$2 set=$3 ca=$4 out=$tmp/p$1 mark ppid
+	shift 4
+	mark=$(logmark)
+	if [ "$role" = initiator ]; then
+		run_probe_cert initiator "$out" "$set" "$ca" --linger 300 "$@" ||
+			fail "case $c: probe exit $? ($(cat "$out" "$out.err"))"
+		check_both "$c" "$out" AES_GCM_16
+	else
+		run_probe_cert responder "$out" "$set" "$ca" --linger 2000 "$@" &
+		ppid=$!
+		sleep 0.5
+		swc --initiate --child net --timeout 10 >"$tmp/init$c.log" 2>&1 ||
+			fail "case $c: swanctl --initiate failed: $(tail -n 5 "$tmp/init$c.log")"
+		check_both "$c" "$out" AES_GCM_16
+		wait "$ppid" || fail "case $c: probe exit $? ($(cat "$out" "$out.err"))"
+	fi
+	cat "$out"
+	tail -n "+$mark" "$tmp/charon.log" | grep -E "authentication of|CERTREQ|CERT\b|splitting|fragment|IKE_AUTH (request|response)" >"$tmp/auth.$c"
+	terminate_all
+}
+# auth_is CASE METHOD: both AUTH payloads used METHOD (ours and charon's)
+# and charon says it authenticated us.
+auth_is() {
+	grep -q "^auth ours=$2 peer=$2 " "$tmp/p$1" && grep -q "authentication of '.*' with .* successful" "$tmp/auth.$1" ||
+		fail "case $1: AUTH methods not $2 both ways: $(grep '^auth' "$tmp/p$1") / $(cat "$tmp/auth.$1")"
+}
+
+if [ "$certs_ok" = 1 ]; then
+	# ---- case 11: RSA-3072, both directions ----
+	swan_conf_cert rsa rsa || fail "case 11: swanctl --load-all: $(tail -n 3 "$tmp/swanctl.log")"
+	cert_case 11 initiator rsa rsa --local-id "$P_ID" --remote-id "$S_ID"
+	auth_is 11 14
+	cert_case 11r responder rsa rsa --local-id "$P_ID" --remote-id "$S_ID"
+	auth_is 11r 14
+	# ---- case 12: ECDSA, probe P-256, charon P-384 ----
+	swan_conf_cert ec ec || fail "case 12: swanctl --load-all"
+	cert_case 12 initiator ec ec --local-id "$P_ID" --remote-id "$S_ID"
+	auth_is 12 14
+	cert_case 12r responder ec ec --local-id "$P_ID" --remote-id "$S_ID"
+	auth_is 12r 14
+	# ---- case 13: DER_ASN1_DN identities from the certificates ----
+	swan_conf_cert rsa rsa "O=mip6sec test, CN=$S_ID" "O=mip6sec test, CN=$P_ID" || fail "case 13: swanctl --load-all"
+	cert_case 13 initiator rsa rsa
+	grep -q "peer_id_type=9 " "$tmp/p13" || fail "case 13: charon's ID is not a DN: $(grep '^auth' "$tmp/p13")"
+	cert_case 13r responder rsa rsa
+	grep -q "peer_id_type=9 " "$tmp/p13r" || fail "case 13r: our DN did not reach charon's check: $(grep '^auth' "$tmp/p13r")"
+	# ---- case 14: wrong CA ----
+	# 14: charon trusts only the evil root: it refuses our RSA chain.
+	swan_conf_cert rsa evil || fail "case 14: swanctl --load-all"
+	mark=$(logmark)
+	run_probe_cert initiator "$tmp/p14" rsa rsa --local-id "$P_ID" --remote-id "$S_ID" && fail "case 14: probe up with an untrusted chain"
+	cat "$tmp/p14"
+	if grep -q '^ike_down reason=peer_auth_failed' "$tmp/p14" && ! swc --list-sas --raw | grep -q "state=ESTABLISHED"; then
+		ok "case 14: charon refused our chain (AUTHENTICATION_FAILED), no SA on either side"
+	else
+		fail "case 14: $(cat "$tmp/p14") / $(tail -n "+$mark" "$tmp/charon.log" | grep -i -E 'trust|auth' | tail -n 5)"
+	fi
+	tail -n "+$mark" "$tmp/charon.log" | grep -E "trust|constraint|authentication" | head -n 5
+	terminate_all
+	# 14r: we trust only the evil root: we refuse charon's chain.
+	swan_conf_cert rsa rsa || fail "case 14r: swanctl --load-all"
+	mark=$(logmark)
+	run_probe_cert initiator "$tmp/p14r" rsa evil --local-id "$P_ID" --remote-id "$S_ID" && fail "case 14r: probe accepted an untrusted chain"
+	cat "$tmp/p14r"
+	# We say so in an INFORMATIONAL (RFC 7296 2.21.2): charon drops its SA.
+	sleep 0.3
+	if grep -q '^ike_down reason=auth_failed' "$tmp/p14r" && grep -q "fail=4$" "$tmp/p14r" &&
+		tail -n "+$mark" "$tmp/charon.log" | grep -q "parsed INFORMATIONAL request [0-9]* \[ N(AUTH_FAILED) \]" &&
+		tail -n "+$mark" "$tmp/charon.log" | grep -q "received DELETE for IKE_SA" &&
+		! swc --list-sas --raw | grep -q "state=ESTABLISHED"; then
+		ok "case 14r: we refused charon's chain (untrusted root), charon dropped its SA on our AUTHENTICATION_FAILED"
+	else
+		fail "case 14r: $(cat "$tmp/p14r" "$tmp/p14r.err") / $(swc --list-sas --raw)"
+	fi
+	terminate_all
+	# ---- case 15: IKE_AUTH fragmented both ways (RFC 7383) ----
+	swan_conf_cert big big || fail "case 15: swanctl --load-all"
+	cert_case 15 initiator big big --local-id "$P_ID" --remote-id "$S_ID"
+	cert_case 15r responder big big --local-id "$P_ID" --remote-id "$S_ID"
+	for c in 15 15r; do
+		sent=$(field "$tmp/p$c" sent) done_=$(field "$tmp/p$c" completed)
+		if [ "${sent:-0}" -ge 2 ] && [ "${done_:-0}" -ge 1 ] && grep -q "splitting IKE message" "$tmp/auth.$c" &&
+			grep -q "received fragment" "$tmp/auth.$c"; then
+			ok "case $c: IKE_AUTH fragmented both ways (we sent $sent fragments, reassembled $done_; charon split and reassembled)"
+		else
+			fail "case $c: no fragmentation both ways: $(grep '^frag' "$tmp/p$c") / $(cat "$tmp/auth.$c")"
+		fi
+	done
+fi
 
 if [ "$fails" -ne 0 ]; then
 	echo "--- charon.log (tail)"

@@ -12,6 +12,8 @@
  *   dpd_ok                      (--dpd: our empty INFORMATIONAL was answered)
  *   ike_down reason=TOKEN (engine's words)
  *   stats retransmits=.. cache_answers=.. dpd_answered=.. dpd_ok=..
+ *   auth ours=M peer=M peer_id_type=T fail=F   (methods: enum ike_auth_method)
+ *   frag sent=.. stored=.. completed=.. dropped=..   (RFC 7383 counters)
  * The key hashes cover each direction's KEYMAT as RFC 7296 2.17 orders it
  * (encryption key incl. salt, then integrity key), so they compare with the
  * peer's own dump. Exit 0 once a CHILD_SA is up (after --linger, or after
@@ -40,6 +42,7 @@
 #include "base/log.h"
 #include "crypto/crypto.h"
 #include "crypto/xform.h"
+#include "ike/ikeauth.h"
 #include "ike/ikesa.h"
 #include "wire/ike.h"
 
@@ -58,6 +61,7 @@ struct probe {
 	bool child_up, down;
 	uint64_t esp_dropped;
 	unsigned sent, drop_out;             /* --drop-out N: lose our Nth datagram */
+	struct ikeauth_cred *cred;           /* --cert/--key/--ca */
 };
 
 static uint64_t now_ms(void)
@@ -186,8 +190,8 @@ static int probe_send(void *arg, const uint8_t *msg, size_t len, const struct ik
 	if (!pr->floated && !init && pr->sa != NULL && (ikesa_nat_local(pr->sa) || ikesa_nat_remote(pr->sa)))
 		pr->floated = true;
 	struct sockaddr_in6 to = { .sin6_family = AF_INET6, .sin6_addr = path->remote };
-	uint8_t buf[IKE_NON_ESP_MARKER_LEN + IKESA_MSG_MAX];
-	if (pr->floated && !init && len <= IKESA_MSG_MAX) {
+	uint8_t buf[IKE_NON_ESP_MARKER_LEN + IKESA_MSG_BIG];
+	if (pr->floated && !init && len <= IKESA_MSG_BIG) {
 		memset(buf, 0, IKE_NON_ESP_MARKER_LEN);
 		memcpy(buf + IKE_NON_ESP_MARKER_LEN, msg, len);
 		to.sin6_port = htons(pr->peer_natt_port);
@@ -363,7 +367,7 @@ static int udp_bind(const struct in6_addr *a, uint16_t port)
 
 static void handle(struct probe *pr, int fd, bool natt)
 {
-	uint8_t buf[IKE_NON_ESP_MARKER_LEN + IKESA_MSG_MAX + 64];
+	uint8_t buf[IKE_NON_ESP_MARKER_LEN + IKESA_MSG_BIG + 64];
 	struct sockaddr_in6 from;
 	socklen_t flen = sizeof(from);
 	ssize_t n = recvfrom(fd, buf, sizeof(buf), 0, (struct sockaddr *)&from, &flen);
@@ -421,7 +425,11 @@ static void usage(void)
 	      "  [--dpd] [--delete]   after the CHILD_SA: one empty INFORMATIONAL, then DELETE of the IKE SA\n"
 	      "  [--drop-out N]       do not transmit our Nth datagram (a loss, for retransmission)\n"
 	      "  [--ts-proto N]       both traffic selectors for IP protocol N only (135: Mobility Header)\n"
-	      "  [--cookie-threshold N]  responder: demand a cookie from N half-open SAs on (0: always)\n",
+	      "  [--cookie-threshold N]  responder: demand a cookie from N half-open SAs on (0: always)\n"
+	      "  certificates instead of --psk: --cert CHAIN.pem --key KEY.pem --ca CA.pem\n"
+	      "    (--local-id may then be left out: our certificate's subject DN; without --remote-id\n"
+	      "    the peer's ID only has to be in its certificate)\n"
+	      "  [--fragment-size N]  IKE octets per datagram once fragmenting (RFC 7383)\n",
 	      stderr);
 	exit(2);
 }
@@ -439,7 +447,8 @@ int main(int argc, char **argv)
 	uint8_t ts_proto = 0;
 	enum { O_LOCAL = 256, O_REMOTE, O_PSK, O_LID, O_RID, O_IKE, O_ESP, O_LTS, O_RTS, O_TRANSPORT, O_PORT, O_NATT,
 	       O_PPORT, O_PNATT, O_TIMEOUT, O_LINGER, O_ROLE, O_VERBOSE, O_DPD, O_DELETE,
-	       O_DROP_OUT, O_TS_PROTO, O_COOKIE };
+	       O_DROP_OUT, O_TS_PROTO, O_COOKIE, O_CERT, O_KEY, O_CA, O_FRAG_SIZE };
+	const char *cert_path = NULL, *key_path = NULL, *ca_path = NULL;
 	static const struct option opts[] = {
 		{ "role", required_argument, NULL, O_ROLE },
 		{ "local", required_argument, NULL, O_LOCAL },
@@ -464,6 +473,11 @@ int main(int argc, char **argv)
 		{ "drop-out", required_argument, NULL, O_DROP_OUT },
 		{ "ts-proto", required_argument, NULL, O_TS_PROTO },
 		{ "cookie-threshold", required_argument, NULL, O_COOKIE },
+		/* certificates and fragmentation (RFC 7296 3.6-3.8, RFC 7383) */
+		{ "cert", required_argument, NULL, O_CERT },
+		{ "key", required_argument, NULL, O_KEY },
+		{ "ca", required_argument, NULL, O_CA },
+		{ "fragment-size", required_argument, NULL, O_FRAG_SIZE },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct ikesa_params *p = &pr.params;
@@ -550,12 +564,34 @@ int main(int argc, char **argv)
 		case O_COOKIE:
 			p->cookie_threshold = (uint32_t)strtoul(optarg, NULL, 10);
 			break;
+		case O_CERT:
+			cert_path = optarg;
+			break;
+		case O_KEY:
+			key_path = optarg;
+			break;
+		case O_CA:
+			ca_path = optarg;
+			break;
+		case O_FRAG_SIZE:
+			p->fragment_size = (size_t)strtoul(optarg, NULL, 10);
+			break;
 		default:
 			usage();
 		}
 	}
-	if (!have_role || !have_local || !have_remote || pr.psk_len == 0 || p->local_id.len == 0 ||
-	    p->remote_id.len == 0 || p->n_ike == 0 || p->n_esp == 0 || !have_lts || !have_rts)
+	if (cert_path != NULL || ca_path != NULL) {
+		char err[256];
+		if (ikeauth_cred_load(cert_path, key_path, ca_path, &pr.cred, err, sizeof(err)) != 0) {
+			fprintf(stderr, "ike_probe: %s\n", err);
+			exit(2);
+		}
+		p->cred = pr.cred;
+	}
+	bool cert_auth = pr.cred != NULL && pr.psk_len == 0;
+	if (!have_role || !have_local || !have_remote || (pr.psk_len == 0 && !cert_auth) ||
+	    (p->local_id.len == 0 && !cert_auth) || (p->remote_id.len == 0 && !cert_auth) || p->n_ike == 0 ||
+	    p->n_esp == 0 || !have_lts || !have_rts)
 		usage();
 	log_open(LOG_TO_STDERR, verbose ? LOG_LVL_DEBUG : LOG_LVL_NOTICE, verbose ? LOG_SUB_ALL : 0, "ike_probe");
 	pr.local_ts.ip_proto = pr.remote_ts.ip_proto = ts_proto;
@@ -621,6 +657,14 @@ int main(int argc, char **argv)
 		printf("stats retransmits=%llu cache_answers=%llu dpd_answered=%llu dpd_ok=%llu\n",
 		       (unsigned long long)st->retransmits, (unsigned long long)st->cache_answers,
 		       (unsigned long long)st->dpd_answered, (unsigned long long)st->dpd_ok);
+		const struct frag_stats *fs = ikesa_frag_stats(pr.sa);
+		uint64_t fdrop = 0;
+		for (unsigned i = 1; i < FRAG_DROP_COUNT; i++)
+			fdrop += fs->drop[i];
+		printf("auth ours=%u peer=%u peer_id_type=%u fail=%u\n", ikesa_our_auth_method(pr.sa),
+		       ikesa_peer_auth_method(pr.sa), ikesa_peer_id(pr.sa)->type, ikesa_peer_auth_fail(pr.sa));
+		printf("frag sent=%llu stored=%llu completed=%llu dropped=%llu\n", (unsigned long long)fs->sent,
+		       (unsigned long long)fs->stored, (unsigned long long)fs->completed, (unsigned long long)fdrop);
 		for (unsigned i = 1; i < IKESA_DROP_COUNT; i++)
 			if (st->drop[i] != 0)
 				fprintf(stderr, "ike_probe: drop %s=%llu\n", ikesa_drop_name((enum ikesa_drop)i),
@@ -631,6 +675,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "ike_probe: %llu ESP datagrams on 4500 ignored (no data path)\n",
 			(unsigned long long)pr.esp_dropped);
 	ikesa_gate_free(pr.gate);
+	ikeauth_cred_free(pr.cred);
 	close(pr.fd_ike);
 	close(pr.fd_natt);
 	log_close();

@@ -340,11 +340,15 @@ START_TEST(engines_wrong_ca_initiator)
 	cp_use_creds("p256-mn", "p256-ha", "evil-ha", "p256-ha");
 	ck_assert_int_eq(pair_start(&cp_ctx), 0);
 	cp_run(&cp_ctx, 5000);
-	/* The HA accepted the MN and is up; the MN refuses the HA's chain. */
+	/* The HA accepted the MN; the MN refuses the HA's chain and says so
+	 * in an INFORMATIONAL (RFC 7296 2.21.2): the HA's SA goes too. */
 	ck_assert_int_eq(ikesa_state(mn()->sa), IKESA_CLOSED);
 	ck_assert_int_eq(mn()->down, IKESA_DOWN_AUTH_FAILED);
 	ck_assert_uint_eq(ikesa_peer_auth_fail(mn()->sa), IKEAUTH_CHAIN);
 	ck_assert_uint_eq(mn()->n_ike_up, 0);
+	ck_assert_uint_eq(ha()->n_ike_up, 1);
+	ck_assert_int_eq(ikesa_state(ha()->sa), IKESA_CLOSED);
+	ck_assert_int_eq(ha()->down, IKESA_DOWN_PEER_AUTH_FAILED);
 }
 END_TEST
 
