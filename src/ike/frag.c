@@ -151,6 +151,11 @@ void frag_rx_expire(struct frag_rx *rx, uint64_t now_ms)
 	}
 }
 
+size_t frag_rx_bytes(const struct frag_rx *rx)
+{
+	return rx->r == NULL ? 0 : sizeof(*rx->r) + rx->r->whole_len;
+}
+
 uint64_t frag_rx_deadline(const struct frag_rx *rx)
 {
 	return rx->r != NULL && !rx->r->complete ? rx->r->deadline : UINT64_MAX;

@@ -123,6 +123,8 @@ void frag_rx_release(struct frag_rx *rx);
 void frag_rx_done(struct frag_rx *rx);
 /* Drop a reassembly older than FRAG_TIMEOUT_MS. */
 void frag_rx_expire(struct frag_rx *rx, uint64_t now_ms);
+/* Heap held by the reassembly (0 when none). */
+size_t frag_rx_bytes(const struct frag_rx *rx);
 /* When the reassembly in progress expires; UINT64_MAX when none. */
 uint64_t frag_rx_deadline(const struct frag_rx *rx);
 

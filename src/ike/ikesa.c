@@ -1484,6 +1484,30 @@ int ikesa_delete_child(struct ikesa *sa, uint64_t now_ms)
 
 /* ---- input ---- */
 
+/* The certificate-sized buffers (IKESA_MSG_BIG) serve IKE_AUTH only: once
+ * established with nothing outstanding and a small response cached (the
+ * initiator at once, the responder after the peer's next request), go
+ * back to IKESA_MSG_MAX. Allocation failure keeps the big ones. */
+static void buffers_fit(struct ikesa *sa)
+{
+	if (sa->buf_cap == IKESA_MSG_MAX || sa->state != IKESA_ESTABLISHED || sa->req_pending ||
+	    sa->resp_len > IKESA_MSG_MAX || sa->resp_frags.n != 0)
+		return;
+	uint8_t *small = malloc(4 * IKESA_MSG_MAX);
+	if (small == NULL)
+		return;
+	memcpy(small + IKESA_MSG_MAX, sa->resp, sa->resp_len);
+	crypto_wipe(sa->req, 4 * sa->buf_cap);
+	free(sa->req);
+	sa->buf_cap = IKESA_MSG_MAX;
+	sa->req = small;
+	sa->resp = sa->req + sa->buf_cap;
+	sa->rx = sa->resp + sa->buf_cap;
+	sa->plain = sa->rx + sa->buf_cap;
+	sa->req_len = 0;
+	sa->req_frags.n = 0;
+}
+
 static bool spis_match(const struct ikesa *sa, const struct ike_hdr *h)
 {
 	if (h->spi_i != be64(sa->spi_i))
@@ -1633,6 +1657,7 @@ int ikesa_input(struct ikesa *sa, const uint8_t *msg, size_t len, const struct i
 	int rc = (m.hdr.flags & IKE_FLAG_R) ? input_response(sa, msg, len, &m, now_ms)
 					     : input_request(sa, &m, len, now_ms);
 	frag_rx_done(&sa->frx); /* a reassembled message was processed: free its buffers */
+	buffers_fit(sa);
 	return rc;
 }
 
@@ -1697,3 +1722,4 @@ const struct frag_stats *ikesa_frag_stats(const struct ikesa *sa) { return &sa->
 uint8_t ikesa_our_auth_method(const struct ikesa *sa) { return sa->our_auth_method; }
 uint8_t ikesa_peer_auth_method(const struct ikesa *sa) { return sa->peer_auth_method; }
 unsigned ikesa_peer_auth_fail(const struct ikesa *sa) { return sa->auth_fail; }
+size_t ikesa_heap_bytes(const struct ikesa *sa) { return sizeof(*sa) + 4 * sa->buf_cap + frag_rx_bytes(&sa->frx); }

@@ -69,7 +69,9 @@
  *
  * Memory: the request, response cache and scratch buffers are
  * IKESA_MSG_MAX octets each, IKESA_MSG_BIG with a cred (a certificate
- * chain in IKE_AUTH); reassembly buffers only while fragments arrive.
+ * chain in IKE_AUTH) until IKE_AUTH is over and its response no longer
+ * cached; reassembly buffers only while fragments arrive
+ * (ikesa_heap_bytes()).
  *
  * Not here yet (docs/IKE.md): EAP, CREATE_CHILD_SA and rekeying, MOBIKE,
  * NAT keepalives; IPv6 paths only.
@@ -319,6 +321,9 @@ const struct frag_stats *ikesa_frag_stats(const struct ikesa *sa);
 uint8_t ikesa_our_auth_method(const struct ikesa *sa);
 uint8_t ikesa_peer_auth_method(const struct ikesa *sa);
 unsigned ikesa_peer_auth_fail(const struct ikesa *sa);
+/* Heap the engine holds for this SA now (struct, message buffers,
+ * reassembly), OpenSSL's contexts in ikesa_crypto not counted. */
+size_t ikesa_heap_bytes(const struct ikesa *sa);
 
 /*
  * DEBUG ONLY: the IKE SA's SK_e and SK_a keys, for a decoder's key table

@@ -264,11 +264,20 @@ START_TEST(engines_fragmented)
 	ck_assert_uint_eq(ikesa_frag_stats(ha()->sa)->completed, 1);
 	ck_assert_uint_eq(ikesa_frag_stats(mn()->sa)->completed, 1);
 	ck_assert_uint_eq(ikesa_our_auth_method(mn()->sa), IKE_AUTH_DIGITAL_SIG);
+	/* Memory: the initiator is back to small buffers at once, the
+	 * responder keeps its big cached response until the next request. */
+	size_t small = ikesa_heap_bytes(mn()->sa), big = ikesa_heap_bytes(ha()->sa);
+	ck_assert_uint_eq(big - small, 4 * (IKESA_MSG_BIG - IKESA_MSG_MAX));
 	/* R7383-2.4.b: a small message afterwards is not fragmented. */
 	ck_assert_int_eq(ikesa_dpd(mn()->sa, cp_ctx.now), 0);
 	pair_pump(&cp_ctx);
 	ck_assert_uint_eq(ikesa_frag_stats(mn()->sa)->sent, n);
 	ck_assert_uint_eq(ikesa_stats(mn()->sa)->dpd_ok, 1);
+	ck_assert_uint_eq(ikesa_heap_bytes(ha()->sa), small);
+	/* Both still work on small buffers: another liveness check each way. */
+	ck_assert_int_eq(ikesa_dpd(ha()->sa, cp_ctx.now), 0);
+	pair_pump(&cp_ctx);
+	ck_assert_uint_eq(ikesa_stats(ha()->sa)->dpd_ok, 1);
 }
 END_TEST
 
