@@ -401,6 +401,7 @@ tail -n "+$mark" "$tmp/charon.log" | grep -q "parsed IKE_SA_INIT response 0 \[ N
 #  13 IDs of type DER_ASN1_DN taken from the certificates, both directions
 #  14 wrong CA: charon refuses us, we refuse charon
 #  15 RSA-3072 chains with two intermediates: IKE_AUTH fragmented both ways
+#  16 the same with one fragment lost each way (retransmission, response cache)
 # Test PKI made here with the openssl CLI (nothing committed); charon gets
 # its certificate and CAs by absolute path in swanctl.conf, its key from
 # $tmp/private.
@@ -523,14 +524,19 @@ cert_case() {
 		wait "$ppid" || fail "case $c: probe exit $? ($(cat "$out" "$out.err"))"
 	fi
 	cat "$out"
-	tail -n "+$mark" "$tmp/charon.log" | grep -E "authentication of|CERTREQ|CERT\b|splitting|fragment|IKE_AUTH (request|response)" >"$tmp/auth.$c"
+	tail -n "+$mark" "$tmp/charon.log" | grep -E "authentication of|CERTREQ|CERT\b|splitting|fragment|IKE_AUTH (request|response)|retransmit" >"$tmp/auth.$c"
 	terminate_all
 }
 # auth_is CASE METHOD: both AUTH payloads used METHOD (ours and charon's)
-# and charon says it authenticated us.
+# and charon says it authenticated us (its words name the signature scheme).
 auth_is() {
-	grep -q "^auth ours=$2 peer=$2 " "$tmp/p$1" && grep -q "authentication of '.*' with .* successful" "$tmp/auth.$1" ||
+	local ours
+	ours=$(grep -v "(myself)" "$tmp/auth.$1" | grep -o "authentication of '.*' with [A-Z0-9_]* successful")
+	if grep -q "^auth ours=$2 peer=$2 " "$tmp/p$1" && [ -n "$ours" ]; then
+		ok "case $1: AUTH method $2 both ways; charon: $ours"
+	else
 		fail "case $1: AUTH methods not $2 both ways: $(grep '^auth' "$tmp/p$1") / $(cat "$tmp/auth.$1")"
+	fi
 }
 
 if [ "$certs_ok" = 1 ]; then
@@ -594,6 +600,19 @@ if [ "$certs_ok" = 1 ]; then
 			fail "case $c: no fragmentation both ways: $(grep '^frag' "$tmp/p$c") / $(cat "$tmp/auth.$c")"
 		fi
 	done
+	# ---- case 16: a fragment lost each way ----
+	# 16: our first IKE_AUTH fragment is lost; charon holds the others, our
+	# retransmission (every fragment again) completes its reassembly.
+	cert_case 16 initiator big big --local-id "$P_ID" --remote-id "$S_ID" --drop-out 2
+	[ "$(field "$tmp/p16" retransmits)" -ge 1 ] 2>/dev/null && grep -q "received fragment #2 of 4, waiting" "$tmp/auth.16" &&
+		grep -q "received fragment #1 of 4, reassembled" "$tmp/auth.16" ||
+		fail "case 16: no retransmission of our fragments: $(cat "$tmp/p16") / $(cat "$tmp/auth.16")"
+	# 16r: our first response fragment is lost; charon retransmits its
+	# fragmented request and we resend the cached response for its fragment 1
+	# only (R7383-2.6.1.a): one cache answer.
+	cert_case 16r responder big big --local-id "$P_ID" --remote-id "$S_ID" --drop-out 2
+	[ "$(field "$tmp/p16r" cache_answers)" = 1 ] && grep -q "retransmit 1 of request with message ID 1" "$tmp/auth.16r" ||
+		fail "case 16r: expected one cached answer to charon's retransmission: $(cat "$tmp/p16r") / $(cat "$tmp/auth.16r")"
 fi
 
 if [ "$fails" -ne 0 ]; then
