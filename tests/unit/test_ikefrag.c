@@ -227,7 +227,7 @@ END_TEST
 static void setup(void)
 {
 	cp_setup();
-	cp_use_creds("big-mn", "rsa3072-ha", "big-ha", "rsa3072-ha");
+	cp_use_creds("big-mn", "big-ha", "big-ha", "big-ha");
 	ck_assert_uint_eq(ikeauth_cred_chain_len(cp_creds[PAIR_MN]), 3);
 }
 
@@ -404,7 +404,7 @@ static Suite *suite(void)
 	suite_add_tcase(s, tc);
 	tc = tcase_create("engines");
 	tcase_set_timeout(tc, 60);
-	tcase_add_unchecked_fixture(tc, cp_make_pki_or_abort, cp_remove_pki);
+	tcase_add_unchecked_fixture(tc, cp_make_big_pki_or_abort, cp_remove_pki);
 	tcase_add_checked_fixture(tc, setup, cp_teardown);
 	tcase_add_test(tc, engines_fragmented);
 	tcase_add_test(tc, engines_reordered_duplicated);
