@@ -413,6 +413,50 @@ START_TEST(engines_tampered_auth)
 }
 END_TEST
 
+/* R7383-2.4.a: no fragments unless both announced support. The HA's
+ * IKEV2_FRAGMENTATION_SUPPORTED is turned into an unknown status notify on
+ * its way to the MN: the MN sends its IKE_AUTH request (over 1200 octets
+ * with the P-256 chain) whole, and drops the HA's fragmented response
+ * (the HA saw the MN's announcement). */
+START_TEST(engines_frag_not_negotiated)
+{
+	cp_use_creds("p256-mn", "p256-ha", "p256-ha", "p256-ha");
+	struct pair_dgram d;
+	struct ike_msg m;
+	ck_assert_int_eq(pair_start(&cp_ctx), 0);
+	ck_assert_int_eq(pair_pop(&cp_ctx, &d), 0);
+	ck_assert_int_eq(pair_deliver(&cp_ctx, PAIR_HA, d.b, d.len), 0);
+	ck_assert_int_eq(pair_pop(&cp_ctx, &d), 0);
+	ck_assert_int_eq(ike_parse_msg(d.b, d.len, &m, NULL), 0);
+	bool found = false;
+	for (unsigned i = 0; i < m.chain.n; i++) {
+		struct ike_notify n;
+		if (m.chain.pl[i].type == IKE_PL_NOTIFY && ike_parse_notify(&m.chain.pl[i], &n, NULL) == 0 &&
+		    n.type == IKE_N_IKEV2_FRAGMENTATION_SUPPORTED) {
+			size_t at = m.chain.pl[i].offset + IKE_PL_HDR_LEN + 2; /* Protocol ID, SPI Size, type */
+			d.b[at] = 0x9c; /* 40000: a status type nobody knows */
+			d.b[at + 1] = 0x40;
+			found = true;
+		}
+	}
+	ck_assert(found);
+	ck_assert_int_eq(pair_deliver(&cp_ctx, PAIR_MN, d.b, d.len), 0);
+	ck_assert(!ikesa_peer_fragmentation(mn()->sa));
+	ck_assert_int_eq(pair_pop(&cp_ctx, &d), 0);
+	ck_assert_uint_gt(d.len, FRAG_SIZE_DEFAULT); /* whole, not fragmented */
+	ck_assert_uint_eq(cp_ctx.n, 0);
+	ck_assert_uint_eq(ikesa_frag_stats(mn()->sa)->sent, 0);
+	/* The HA takes it whole and answers in fragments, which the MN drops. */
+	ck_assert_int_eq(pair_deliver(&cp_ctx, PAIR_HA, d.b, d.len), 0);
+	ck_assert_uint_gt(ikesa_frag_stats(ha()->sa)->sent, 1);
+	unsigned n = cp_ctx.n;
+	pair_pump(&cp_ctx);
+	ck_assert_uint_eq(ikesa_stats(mn()->sa)->drop[IKESA_DROP_FRAG], n);
+	ck_assert_uint_eq(ikesa_frag_stats(mn()->sa)->stored, 0);
+	ck_assert_int_eq(ikesa_state(mn()->sa), IKESA_AUTH_SENT);
+}
+END_TEST
+
 /* A PSK for the peer keeps PSK AUTH both ways even with a cred. */
 START_TEST(engines_psk_wins)
 {
@@ -456,6 +500,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, engines_wrong_ca_initiator);
 	tcase_add_test(tc, engines_expired);
 	tcase_add_test(tc, engines_tampered_auth);
+	tcase_add_test(tc, engines_frag_not_negotiated);
 	tcase_add_test(tc, engines_psk_wins);
 	tcase_add_test(tc, engines_method_mismatch);
 	suite_add_tcase(s, tc);
