@@ -44,8 +44,8 @@
  * - 28 of margin (a Destination Options header with a Home Address option
  * is 24) = 1200 octets of IKE message per fragment. */
 #define FRAG_SIZE_DEFAULT 1200u
-#define FRAG_SIZE_MIN 256u        /* below this a fragment carries too little */
-#define FRAG_OUT_MAX 16           /* fragments of one message we send */
+#define FRAG_SIZE_MIN 512u        /* below this a fragment carries too little */
+#define FRAG_OUT_MAX 32           /* fragments of one message we send (IKESA_MSG_BIG at FRAG_SIZE_MIN) */
 #define FRAG_IN_MAX 32            /* fragments of one message we accept */
 #define FRAG_REASM_MAX 16384u     /* decrypted octets held (R7383-5.a: at most 64 KiB) */
 #define FRAG_TIMEOUT_MS 30000u    /* R7383-2.6.b: then every fragment held goes */

@@ -416,7 +416,9 @@ static int send_bytes(struct ikesa *sa, const uint8_t *msg, size_t len, const st
 
 static size_t frag_size(const struct ikesa *sa)
 {
-	return sa->p.fragment_size != 0 ? sa->p.fragment_size : FRAG_SIZE_DEFAULT;
+	if (sa->p.fragment_size == 0)
+		return FRAG_SIZE_DEFAULT;
+	return sa->p.fragment_size < FRAG_SIZE_MIN ? FRAG_SIZE_MIN : sa->p.fragment_size;
 }
 
 /* Wrap sa->plain[0..plain_len) (first payload type first) in an SK payload

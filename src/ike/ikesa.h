@@ -147,7 +147,7 @@ struct ikesa_params {
 	 * PSK only. local_id.type 0 with a cred: our certificate's subject DN. */
 	const struct ikeauth_cred *cred;
 	/* Largest IKE message per datagram once fragmenting (RFC 7383 2.5.1);
-	 * 0: FRAG_SIZE_DEFAULT. */
+	 * 0: FRAG_SIZE_DEFAULT; at least FRAG_SIZE_MIN. */
 	size_t fragment_size;
 };
 
