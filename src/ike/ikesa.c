@@ -14,6 +14,7 @@
 #include "crypto/crypto.h"
 #include "crypto/xform.h"
 #include "ike/child.h"
+#include "ike/ikeauth.h"
 #include "ike/ikesa_crypto.h"
 
 /* What our outstanding request is, for its response. */
@@ -67,9 +68,11 @@ struct ikesa {
 	/* Both IKE_SA_INIT messages: the AUTH payloads sign them (R7296-2.15). */
 	uint8_t init_req[IKESA_MSG_MAX], init_resp[IKESA_MSG_MAX];
 	size_t init_req_len, init_resp_len;
-	/* Our outstanding request (window of 1). */
-	uint8_t req[IKESA_MSG_MAX];
+	/* Our outstanding request (window of 1); fragments back to back
+	 * when req_frags.n > 0. */
+	uint8_t *req;
 	size_t req_len;
+	struct frag_set req_frags;
 	uint32_t req_id, next_req_id;
 	uint8_t req_exch;
 	bool req_pending;
@@ -78,11 +81,20 @@ struct ikesa {
 	uint32_t retx_delay_ms;
 	uint64_t retx_at, half_open_at;
 	/* Response cache for the peer's last request (R7296-2.1.a). */
-	uint8_t resp[IKESA_MSG_MAX];
+	uint8_t *resp;
 	size_t resp_len;
+	struct frag_set resp_frags;
 	uint32_t peer_next_id;
 	/* Scratch: received message (decrypted in place), inner chain built. */
-	uint8_t rx[IKESA_MSG_MAX], plain[IKESA_MSG_MAX];
+	uint8_t *rx, *plain;
+	size_t buf_cap;                /* of req, resp, rx, plain (one allocation) */
+	struct frag_rx frx;            /* RFC 7383 reassembly */
+	/* Signature AUTH (ikeauth.h): the peer's SIGNATURE_HASH_ALGORITHMS,
+	 * and whether both sides sent one (R7427-3.a). */
+	unsigned peer_hashes;
+	bool hashes_ok;
+	uint8_t our_auth_method, peer_auth_method;
+	enum ikeauth_fail auth_fail;
 	uint32_t child_spi_in;         /* our SPI of the child IKE_AUTH negotiates */
 	struct child_table children;
 	struct pending_create pc;
@@ -144,6 +156,7 @@ static const char *const drop_names[IKESA_DROP_COUNT] = {
 	[IKESA_DROP_KE] = "key exchange unusable",
 	[IKESA_DROP_COOKIE] = "cookie required",
 	[IKESA_DROP_STATE] = "not expected in this state",
+	[IKESA_DROP_FRAG] = "fragment refused",
 };
 
 const char *ikesa_state_name(enum ikesa_state s)
@@ -352,21 +365,44 @@ static bool ts_subset(const struct ike_ts_list *narrowed, const struct ike_ts_li
 
 /* ---- sending ---- */
 
-static int send_bytes(struct ikesa *sa, const uint8_t *msg, size_t len)
+/* One datagram, or every fragment of a fragmented message. */
+static int send_bytes(struct ikesa *sa, const uint8_t *msg, size_t len, const struct frag_set *frags)
 {
-	return sa->ops->send(sa->arg, msg, len, &sa->path);
+	if (frags->n == 0)
+		return sa->ops->send(sa->arg, msg, len, &sa->path);
+	int rc = 0;
+	size_t off = 0;
+	for (unsigned i = 0; i < frags->n; i++) {
+		int r = sa->ops->send(sa->arg, msg + off, frags->len[i], &sa->path);
+		rc = rc != 0 ? rc : r;
+		off += frags->len[i];
+		sa->frx.st.sent++;
+	}
+	return rc;
+}
+
+static size_t frag_size(const struct ikesa *sa)
+{
+	if (sa->p.fragment_size == 0)
+		return FRAG_SIZE_DEFAULT;
+	return sa->p.fragment_size < FRAG_SIZE_MIN ? FRAG_SIZE_MIN : sa->p.fragment_size;
 }
 
 /* Wrap sa->plain[0..plain_len) (first payload type first) in an SK payload
- * of a new message in out; *out_len its length. */
+ * of a new message in out; *out_len its length. As SKF fragments instead
+ * when both sides support them and it would not fit (R7383-2.4.a/b). */
 static int seal_msg(struct ikesa *sa, uint8_t exch, bool response, uint32_t msg_id, uint8_t first,
-		    size_t plain_len, uint8_t *out, size_t *out_len)
+		    size_t plain_len, uint8_t *out, size_t *out_len, struct frag_set *frags)
 {
 	struct wbuf w;
 	struct ike_builder b;
 	struct ike_hdr h = our_hdr(sa, exch, response, msg_id);
 	size_t body_off = 0, len = 0;
-	wbuf_init(&w, out, IKESA_MSG_MAX);
+	frags->n = 0;
+	if (sa->peer_frag && frag_needed(sa->cx, plain_len, frag_size(sa)))
+		return frag_seal(sa->cx, &h, first, sa->plain, plain_len, frag_size(sa), out, sa->buf_cap, frags,
+				 out_len);
+	wbuf_init(&w, out, sa->buf_cap);
 	ike_build_begin(&b, &w, &h);
 	ike_build_sk_reserve(&b, first, ikesa_cx_sk_body_len(sa->cx, plain_len), &body_off);
 	int rc = ike_build_end(&b, &len);
@@ -401,7 +437,7 @@ static int send_request(struct ikesa *sa, uint8_t exch, uint8_t first, size_t pl
 {
 	if (sa->req_pending)
 		return M6E_AGAIN;
-	int rc = seal_msg(sa, exch, false, sa->next_req_id, first, plain_len, sa->req, &sa->req_len);
+	int rc = seal_msg(sa, exch, false, sa->next_req_id, first, plain_len, sa->req, &sa->req_len, &sa->req_frags);
 	if (rc != 0)
 		return rc;
 	sa->req_id = sa->next_req_id++;
@@ -409,7 +445,7 @@ static int send_request(struct ikesa *sa, uint8_t exch, uint8_t first, size_t pl
 	sa->req_pending = true;
 	sa->req_kind = REQ_OTHER;
 	arm_retx(sa, now_ms);
-	send_bytes(sa, sa->req, sa->req_len);
+	send_bytes(sa, sa->req, sa->req_len, &sa->req_frags);
 	return 0;
 }
 
@@ -417,19 +453,19 @@ static int send_request(struct ikesa *sa, uint8_t exch, uint8_t first, size_t pl
  * retransmissions (R7296-2.1.a). */
 static int send_response(struct ikesa *sa, uint8_t exch, uint32_t msg_id, uint8_t first, size_t plain_len)
 {
-	int rc = seal_msg(sa, exch, true, msg_id, first, plain_len, sa->resp, &sa->resp_len);
+	int rc = seal_msg(sa, exch, true, msg_id, first, plain_len, sa->resp, &sa->resp_len, &sa->resp_frags);
 	if (rc != 0) {
 		sa->resp_len = 0;
 		return rc;
 	}
 	sa->peer_next_id = msg_id + 1;
-	send_bytes(sa, sa->resp, sa->resp_len);
+	send_bytes(sa, sa->resp, sa->resp_len, &sa->resp_frags);
 	return 0;
 }
 
 static void inner_begin(struct ikesa *sa, struct ike_builder *b, struct wbuf *w)
 {
-	wbuf_init(w, sa->plain, sizeof(sa->plain));
+	wbuf_init(w, sa->plain, sa->buf_cap);
 	ike_build_inner_begin(b, w);
 }
 
@@ -468,6 +504,22 @@ static void natd_check(struct ikesa *sa, const struct ike_chain *c, const uint8_
 	sa->nat_remote = have_src && !src_match;
 	struct ike_notify n;
 	sa->peer_frag = ike_chain_find_notify(c, IKE_N_IKEV2_FRAGMENTATION_SUPPORTED, &n) == 0;
+	bool peer_sent = false;
+	sa->peer_hashes = ikeauth_peer_hashes(c, &peer_sent);
+	sa->hashes_ok = peer_sent && sa->p.cred != NULL; /* we send ours with a cred */
+}
+
+/* What IKE_SA_INIT says about certificates when we have some (R7427-3.a;
+ * the responder's CERTREQ, R7296-1.2.a). */
+static void init_cert_payloads(const struct ikesa *sa, struct ike_builder *b)
+{
+	if (sa->p.cred == NULL)
+		return;
+	uint8_t h[IKEAUTH_HASH_NOTIFY_LEN];
+	ikeauth_hash_notify(h);
+	ike_build_notify(b, IKE_PROTO_NONE, NULL, 0, IKE_N_SIGNATURE_HASH_ALGORITHMS, h, sizeof(h));
+	if (!sa->initiator)
+		ikeauth_build_certreq(sa->p.cred, b);
 }
 
 static int ke_start(struct ikesa *sa, uint16_t group, uint8_t *pub, size_t *pub_len)
@@ -493,7 +545,7 @@ static int init_request(struct ikesa *sa, uint64_t now_ms)
 	struct wbuf w;
 	struct ike_builder b;
 	struct ike_hdr h = our_hdr(sa, IKE_EXCH_SA_INIT, false, 0);
-	wbuf_init(&w, sa->req, sizeof(sa->req));
+	wbuf_init(&w, sa->req, sizeof(sa->init_req));
 	ike_build_begin(&b, &w, &h);
 	if (sa->cookie_len > 0) /* R7296-2.6.b: the cookie comes first */
 		ike_build_notify(&b, IKE_PROTO_NONE, NULL, 0, IKE_N_COOKIE, sa->cookie, sa->cookie_len);
@@ -502,9 +554,11 @@ static int init_request(struct ikesa *sa, uint64_t now_ms)
 	ike_build_nonce(&b, sa->ni, sa->ni_len);
 	natd_build(sa, &b);
 	ike_build_notify(&b, IKE_PROTO_NONE, NULL, 0, IKE_N_IKEV2_FRAGMENTATION_SUPPORTED, NULL, 0);
+	init_cert_payloads(sa, &b);
 	rc = ike_build_end(&b, &sa->req_len);
 	if (rc != 0)
 		return rc;
+	sa->req_frags.n = 0;
 	memcpy(sa->init_req, sa->req, sa->req_len);
 	sa->init_req_len = sa->req_len;
 	sa->req_id = 0;
@@ -512,7 +566,7 @@ static int init_request(struct ikesa *sa, uint64_t now_ms)
 	sa->req_exch = IKE_EXCH_SA_INIT;
 	sa->req_pending = true;
 	arm_retx(sa, now_ms);
-	send_bytes(sa, sa->req, sa->req_len);
+	send_bytes(sa, sa->req, sa->req_len, &sa->req_frags);
 	return 0;
 }
 
@@ -547,11 +601,24 @@ static struct ikesa *sa_alloc(const struct ikesa_params *p, const struct ikesa_o
 	struct ikesa *sa = calloc(1, sizeof(*sa));
 	if (sa == NULL)
 		return NULL;
-	if (ikesa_cx_new(&sa->cx) != 0) {
+	sa->buf_cap = p->cred != NULL ? IKESA_MSG_BIG : IKESA_MSG_MAX;
+	sa->req = malloc(4 * sa->buf_cap);
+	if (sa->req == NULL || ikesa_cx_new(&sa->cx) != 0) {
+		free(sa->req);
 		free(sa);
 		return NULL;
 	}
+	sa->resp = sa->req + sa->buf_cap;
+	sa->rx = sa->resp + sa->buf_cap;
+	sa->plain = sa->rx + sa->buf_cap;
 	sa->p = *p;
+	if (sa->p.local_id.type == 0 && ikeauth_cred_can_sign(p->cred)) { /* our ID from our certificate */
+		size_t id_len = 0;
+		if (ikeauth_cred_id(p->cred, &sa->p.local_id.type, sa->p.local_id.data, IKESA_ID_MAX, &id_len) == 0)
+			sa->p.local_id.len = (uint8_t)id_len;
+		else
+			sa->p.local_id.type = 0;
+	}
 	sa->ops = ops;
 	sa->arg = arg;
 	sa->path = *path;
@@ -577,7 +644,10 @@ void ikesa_free(struct ikesa *sa)
 		return;
 	ikesa_dh_free(sa->pc.kex);
 	ikesa_cx_free(sa->cx);
+	frag_rx_release(&sa->frx);
 	/* Nonces and the IKE_SA_INIT messages feed AUTH: wipe like keys. */
+	crypto_wipe(sa->req, 4 * sa->buf_cap);
+	free(sa->req);
 	crypto_wipe(sa, sizeof(*sa));
 	free(sa);
 }
@@ -712,20 +782,22 @@ static int init_respond(struct ikesa *sa, const struct init_payloads *ip, uint8_
 	struct wbuf w;
 	struct ike_builder b;
 	struct ike_hdr h = our_hdr(sa, IKE_EXCH_SA_INIT, true, 0);
-	wbuf_init(&w, sa->resp, sizeof(sa->resp));
+	wbuf_init(&w, sa->resp, sizeof(sa->init_resp));
 	ike_build_begin(&b, &w, &h);
 	ike_build_sa(&b, &sa_pl);
 	ike_build_ke(&b, sa->suite.dh, pub, pub_len);
 	ike_build_nonce(&b, sa->nr, sa->nr_len);
 	natd_build(sa, &b);
 	ike_build_notify(&b, IKE_PROTO_NONE, NULL, 0, IKE_N_IKEV2_FRAGMENTATION_SUPPORTED, NULL, 0);
+	init_cert_payloads(sa, &b);
 	rc = ike_build_end(&b, &sa->resp_len);
 	if (rc != 0)
 		return rc;
 	memcpy(sa->init_resp, sa->resp, sa->resp_len);
 	sa->init_resp_len = sa->resp_len;
+	sa->resp_frags.n = 0;
 	sa->peer_next_id = 1;
-	send_bytes(sa, sa->resp, sa->resp_len);
+	send_bytes(sa, sa->resp, sa->resp_len, &sa->resp_frags);
 	return 0;
 }
 
@@ -825,23 +897,71 @@ static int find_parse_auth(const struct ike_chain *c, struct ike_auth *a)
 	return i < 0 ? M6E_NOTFOUND : ike_parse_auth(&c->pl[i], a, NULL);
 }
 
-/* Our AUTH payload data over our signed octets (R7296-2.15). */
-static int our_auth(struct ikesa *sa, const uint8_t *psk, size_t psk_len, uint8_t *out, size_t *out_len)
+/* The PSK for a peer; an empty one is none (then certificates). */
+static const uint8_t *psk_lookup(struct ikesa *sa, const struct ikesa_id *id, size_t *len)
+{
+	*len = 0;
+	const uint8_t *psk = sa->ops->psk_for(sa->arg, id, len);
+	return *len > 0 ? psk : NULL;
+}
+
+/* Our AUTH payload over our signed octets (R7296-2.15): with the PSK, or
+ * without one our certificate's key (ikeauth.h picks the method). */
+static int our_auth(struct ikesa *sa, const uint8_t *psk, size_t psk_len, uint8_t *method, uint8_t *out,
+		    size_t cap, size_t *out_len)
 {
 	uint8_t idb[4 + IKESA_ID_MAX];
 	size_t idb_len;
+	int rc;
 	id_body(&sa->p.local_id, idb, &idb_len);
-	if (sa->initiator)
-		return ikesa_cx_auth_psk(sa->cx, true, psk, psk_len, sa->init_req, sa->init_req_len, sa->nr,
-					 sa->nr_len, idb, idb_len, out, out_len);
-	return ikesa_cx_auth_psk(sa->cx, false, psk, psk_len, sa->init_resp, sa->init_resp_len, sa->ni, sa->ni_len,
-				 idb, idb_len, out, out_len);
+	const uint8_t *msg = sa->initiator ? sa->init_req : sa->init_resp;
+	size_t msg_len = sa->initiator ? sa->init_req_len : sa->init_resp_len;
+	const uint8_t *nonce = sa->initiator ? sa->nr : sa->ni;
+	size_t nonce_len = sa->initiator ? sa->nr_len : sa->ni_len;
+	if (psk == NULL) {
+		struct ike_signed_octets so;
+		rc = ikesa_cx_signed_octets(sa->cx, sa->initiator, msg, msg_len, nonce, nonce_len, idb, idb_len, &so);
+		if (rc == 0)
+			rc = ikeauth_sign(sa->p.cred, sa->hashes_ok, sa->peer_hashes, &so, method, out, cap, out_len);
+		crypto_wipe(&so, sizeof(so));
+	} else {
+		*method = IKE_AUTH_PSK;
+		rc = cap < IKESA_CX_AUTH_MAX ? M6E_NOSPACE
+					     : ikesa_cx_auth_psk(sa->cx, sa->initiator, psk, psk_len, msg, msg_len,
+								 nonce, nonce_len, idb, idb_len, out, out_len);
+	}
+	sa->our_auth_method = rc == 0 ? *method : 0;
+	return rc;
 }
 
-/* The peer's AUTH (constant-time compare inside ike_crypto). */
-static int peer_auth_ok(struct ikesa *sa, const struct ike_id *id, const struct ike_auth *a, const uint8_t *psk,
-			size_t psk_len)
+/* The peer's certificate, ID and signature AUTH (R7296-1.2.a). */
+static int peer_cert_ok(struct ikesa *sa, const struct ike_chain *c, const struct ike_id *id,
+			const struct ike_auth *a)
 {
+	struct ike_signed_octets so;
+	char reason[96];
+	int rc = sa->initiator ? ikesa_cx_signed_octets(sa->cx, false, sa->init_resp, sa->init_resp_len, sa->ni,
+							sa->ni_len, id->rest.ptr, id->rest.len, &so)
+			       : ikesa_cx_signed_octets(sa->cx, true, sa->init_req, sa->init_req_len, sa->nr,
+							sa->nr_len, id->rest.ptr, id->rest.len, &so);
+	if (rc == 0)
+		rc = ikeauth_verify_peer(sa->p.cred, c, id, a, &so, &sa->auth_fail, reason, sizeof(reason));
+	crypto_wipe(&so, sizeof(so));
+	if (rc != 0)
+		LOG_RL(LOG_LVL_NOTICE, LOG_SUB_IKE, "IKE SA %016llx: peer certificate AUTH (%s) failed: %s%s%s",
+		       (unsigned long long)be64(sa->spi_i), ike_auth_method_name(a->method),
+		       ikeauth_fail_name(sa->auth_fail), reason[0] ? ": " : "", reason);
+	return rc != 0 ? M6E_AUTH : 0;
+}
+
+/* The peer's AUTH: with the PSK we hold for it (constant-time compare
+ * inside ike_crypto), or without one by certificate. */
+static int peer_auth_ok(struct ikesa *sa, const struct ike_chain *c, const struct ike_id *id,
+			const struct ike_auth *a, const uint8_t *psk, size_t psk_len)
+{
+	sa->peer_auth_method = a->method;
+	if (psk == NULL && sa->p.cred != NULL)
+		return peer_cert_ok(sa, c, id, a);
 	if (a->method != IKE_AUTH_PSK || psk == NULL || psk_len < IKESA_PSK_MIN)
 		return M6E_AUTH;
 	if (sa->initiator) /* the responder signed its IKE_SA_INIT response and Ni */
@@ -928,10 +1048,13 @@ static bool has_notify(const struct ike_chain *c, uint16_t type)
 static int auth_request(struct ikesa *sa, uint64_t now_ms)
 {
 	size_t psk_len = 0;
-	const uint8_t *psk = sa->ops->psk_for(sa->arg, &sa->p.remote_id, &psk_len);
-	uint8_t auth[IKESA_CX_AUTH_MAX];
+	const uint8_t *psk = psk_lookup(sa, &sa->p.remote_id, &psk_len);
+	uint8_t auth[IKEAUTH_SIG_MAX];
 	size_t auth_len = 0;
-	if (psk == NULL || our_auth(sa, psk, psk_len, auth, &auth_len) != 0)
+	uint8_t method = 0;
+	if (psk == NULL && !ikeauth_cred_can_sign(sa->p.cred))
+		return M6E_AUTH;
+	if (our_auth(sa, psk, psk_len, &method, auth, sizeof(auth), &auth_len) != 0)
 		return M6E_AUTH;
 	struct ike_sa sa_pl;
 	memset(&sa_pl, 0, sizeof(sa_pl));
@@ -946,9 +1069,12 @@ static int auth_request(struct ikesa *sa, uint64_t now_ms)
 	size_t plain_len = 0;
 	inner_begin(sa, &b, &w);
 	ike_build_id(&b, IKE_PL_IDI, sa->p.local_id.type, sa->p.local_id.data, sa->p.local_id.len);
+	if (psk == NULL) /* R7296-1.2.a: IDi, [CERT+], [CERTREQ], [IDr], AUTH */
+		ikeauth_build_certs(sa->p.cred, &b);
+	ikeauth_build_certreq(sa->p.cred, &b);
 	if (sa->p.remote_id.type != 0)
 		ike_build_id(&b, IKE_PL_IDR, sa->p.remote_id.type, sa->p.remote_id.data, sa->p.remote_id.len);
-	ike_build_auth(&b, IKE_AUTH_PSK, auth, auth_len);
+	ike_build_auth(&b, method, auth, auth_len);
 	if (sa->p.n_esp > 0) {
 		if (sa->p.transport)
 			ike_build_notify(&b, IKE_PROTO_NONE, NULL, 0, IKE_N_USE_TRANSPORT_MODE, NULL, 0);
@@ -969,6 +1095,8 @@ static int on_init_response(struct ikesa *sa, const uint8_t *msg, size_t len, co
 {
 	const struct ike_chain *c = &m->chain;
 	struct ike_notify n;
+	if (len > sizeof(sa->init_resp))
+		return drop(sa, IKESA_DROP_TOO_BIG, M6E_RANGE);
 	if (ike_chain_find(c, IKE_PL_SA, 0) < 0) {
 		if (++sa->init_retries > IKESA_INIT_RETRIES) {
 			go_down(sa, IKESA_DOWN_PEER_ERROR);
@@ -1078,13 +1206,13 @@ static int on_auth_request(struct ikesa *sa, uint32_t msg_id, const struct ike_c
 	    id_from_wire(&idi, &sa->peer_id) != 0)
 		return drop(sa, IKESA_DROP_MISSING, M6E_NOTFOUND);
 	size_t psk_len = 0;
-	const uint8_t *psk = sa->ops->psk_for(sa->arg, &sa->peer_id, &psk_len);
+	const uint8_t *psk = psk_lookup(sa, &sa->peer_id, &psk_len);
 	struct wbuf w;
 	struct ike_builder b;
 	uint8_t first = 0;
 	size_t plain_len = 0;
 	inner_begin(sa, &b, &w);
-	if (peer_auth_ok(sa, &idi, &a, psk, psk_len) != 0) {
+	if (peer_auth_ok(sa, c, &idi, &a, psk, psk_len) != 0) {
 		/* R7296-2.21.a: AUTHENTICATION_FAILED in the encrypted response. */
 		LOG_RL(LOG_LVL_NOTICE, LOG_SUB_IKE, "IKE SA %016llx: AUTH of %s peer failed",
 		       (unsigned long long)be64(sa->spi_i), ike_id_type_name(idi.type));
@@ -1094,9 +1222,10 @@ static int on_auth_request(struct ikesa *sa, uint32_t msg_id, const struct ike_c
 		go_down(sa, IKESA_DOWN_AUTH_FAILED);
 		return 0;
 	}
-	uint8_t auth[IKESA_CX_AUTH_MAX];
+	uint8_t auth[IKEAUTH_SIG_MAX];
 	size_t auth_len = 0;
-	if (our_auth(sa, psk, psk_len, auth, &auth_len) != 0) {
+	uint8_t method = 0;
+	if (our_auth(sa, psk, psk_len, &method, auth, sizeof(auth), &auth_len) != 0) {
 		go_down(sa, IKESA_DOWN_INTERNAL);
 		return 0;
 	}
@@ -1111,7 +1240,9 @@ static int on_auth_request(struct ikesa *sa, uint32_t msg_id, const struct ike_c
 	uint16_t refuse = want_child ? child_decide(sa, c, &esp, &spi_peer, &num, &tsi, &tsr, &transport) : 0;
 
 	ike_build_id(&b, IKE_PL_IDR, sa->p.local_id.type, sa->p.local_id.data, sa->p.local_id.len);
-	ike_build_auth(&b, IKE_AUTH_PSK, auth, auth_len);
+	if (psk == NULL) /* R7296-1.2.a: IDr, [CERT+], AUTH */
+		ikeauth_build_certs(sa->p.cred, &b);
+	ike_build_auth(&b, method, auth, auth_len);
 	memset(auth, 0, sizeof(auth));
 	if (want_child && refuse != 0) {
 		ike_build_notify(&b, IKE_PROTO_NONE, NULL, 0, refuse, NULL, 0);
@@ -1145,6 +1276,21 @@ static int on_auth_request(struct ikesa *sa, uint32_t msg_id, const struct ike_c
 	return 0;
 }
 
+/* Initiator refusing the responder's AUTH: RFC 7296 2.21.2 lets it say so
+ * in an INFORMATIONAL of its own, so the responder does not keep an SA we
+ * refused (strongSwan would until DPD). Sent once; we are gone after it. */
+static void tell_auth_failed(struct ikesa *sa, uint64_t now_ms)
+{
+	struct wbuf w;
+	struct ike_builder b;
+	uint8_t first = 0;
+	size_t plain_len = 0;
+	inner_begin(sa, &b, &w);
+	ike_build_notify(&b, IKE_PROTO_NONE, NULL, 0, IKE_N_AUTHENTICATION_FAILED, NULL, 0);
+	if (ike_build_inner_end(&b, &first, &plain_len) == 0)
+		send_request(sa, IKE_EXCH_INFORMATIONAL, first, plain_len, now_ms);
+}
+
 /* Initiator: IKE_AUTH response, SK verified. */
 static int on_auth_response(struct ikesa *sa, const struct ike_chain *c, uint64_t now_ms)
 {
@@ -1158,12 +1304,13 @@ static int on_auth_response(struct ikesa *sa, const struct ike_chain *c, uint64_
 	if (find_parse_id(c, IKE_PL_IDR, &idr) != 0 || find_parse_auth(c, &a) != 0 || id_from_wire(&idr, &peer) != 0)
 		return drop(sa, IKESA_DROP_MISSING, M6E_NOTFOUND);
 	size_t psk_len = 0;
-	const uint8_t *psk = sa->ops->psk_for(sa->arg, &peer, &psk_len);
+	const uint8_t *psk = psk_lookup(sa, &peer, &psk_len);
 	sa->req_pending = false;
 	bool expected = sa->p.remote_id.type == 0 || (peer.type == sa->p.remote_id.type &&
 						       peer.len == sa->p.remote_id.len &&
 						       memcmp(peer.data, sa->p.remote_id.data, peer.len) == 0);
-	if (!expected || peer_auth_ok(sa, &idr, &a, psk, psk_len) != 0) {
+	if (!expected || peer_auth_ok(sa, c, &idr, &a, psk, psk_len) != 0) {
+		tell_auth_failed(sa, now_ms);
 		go_down(sa, IKESA_DOWN_AUTH_FAILED);
 		return 0;
 	}
@@ -1315,6 +1462,8 @@ static int on_info_request(struct ikesa *sa, uint32_t msg_id, const struct ike_c
 			children_move(sa->ike_coll.new_sa, sa);
 		go_down(sa, sa->rekeyed_to != NULL ? IKESA_DOWN_REKEYED : IKESA_DOWN_PEER_DELETE);
 	}
+	else if (has_notify(c, IKE_N_AUTHENTICATION_FAILED)) /* R7296-2.21.a: the SA goes, no Delete */
+		go_down(sa, IKESA_DOWN_PEER_AUTH_FAILED);
 	return 0;
 }
 
@@ -2008,6 +2157,30 @@ static int on_create_response(struct ikesa *sa, const struct ike_chain *c, uint6
 
 /* ---- input ---- */
 
+/* The certificate-sized buffers (IKESA_MSG_BIG) serve IKE_AUTH only: once
+ * established with nothing outstanding and a small response cached (the
+ * initiator at once, the responder after the peer's next request), go
+ * back to IKESA_MSG_MAX. Allocation failure keeps the big ones. */
+static void buffers_fit(struct ikesa *sa)
+{
+	if (sa->buf_cap == IKESA_MSG_MAX || sa->state != IKESA_ESTABLISHED || sa->req_pending ||
+	    sa->resp_len > IKESA_MSG_MAX || sa->resp_frags.n != 0)
+		return;
+	uint8_t *small = malloc(4 * IKESA_MSG_MAX);
+	if (small == NULL)
+		return;
+	memcpy(small + IKESA_MSG_MAX, sa->resp, sa->resp_len);
+	crypto_wipe(sa->req, 4 * sa->buf_cap);
+	free(sa->req);
+	sa->buf_cap = IKESA_MSG_MAX;
+	sa->req = small;
+	sa->resp = sa->req + sa->buf_cap;
+	sa->rx = sa->resp + sa->buf_cap;
+	sa->plain = sa->rx + sa->buf_cap;
+	sa->req_len = 0;
+	sa->req_frags.n = 0;
+}
+
 static bool spis_match(const struct ikesa *sa, const struct ike_hdr *h)
 {
 	if (h->spi_i != be64(sa->spi_i))
@@ -2021,9 +2194,31 @@ static bool spis_match(const struct ikesa *sa, const struct ike_hdr *h)
 	return h->spi_r == be64(sa->spi_r);
 }
 
-/* Verify and decrypt the SK payload of sa->rx; inner chain into *c. */
-static int open_sk(struct ikesa *sa, const struct ike_msg *m, size_t len, struct ike_chain *c)
+/* An SKF message in sa->rx (RFC 7383): kept (M6E_AGAIN), dropped, or the
+ * last one missing: then *c is the whole inner chain, its views in the
+ * reassembly buffer until ikesa_input() returns. */
+static int open_skf(struct ikesa *sa, const struct ike_msg *m, size_t len, struct ike_chain *c, uint64_t now_ms)
 {
+	struct frag_msg whole;
+	if (!sa->peer_frag || !ikesa_cx_has_keys(sa->cx)) /* R7383-2.4.a: only once negotiated */
+		return drop(sa, IKESA_DROP_FRAG, M6E_PROTO);
+	int rc = frag_input(&sa->frx, sa->cx, sa->rx, len, m, now_ms, &whole);
+	if (rc == M6E_AGAIN)
+		return rc;
+	if (rc != 0) /* R7383-2.6.a: a fragment that does not verify is never kept */
+		return drop(sa, rc == M6E_AUTH ? IKESA_DROP_SK : IKESA_DROP_FRAG, rc);
+	if (ike_parse_chain(whole.first, whole.plain, whole.plain_len, true, c, NULL) != 0 ||
+	    ike_chain_validate(c, NULL) != 0)
+		return drop(sa, IKESA_DROP_INNER, M6E_INVAL);
+	return 0;
+}
+
+/* Verify and decrypt the SK payload of sa->rx (or collect SKF fragments:
+ * M6E_AGAIN until the last one); inner chain into *c. */
+static int open_sk(struct ikesa *sa, const struct ike_msg *m, size_t len, struct ike_chain *c, uint64_t now_ms)
+{
+	if (m->chain.encrypted && m->chain.sk_type == IKE_PL_SKF)
+		return open_skf(sa, m, len, c, now_ms);
 	if (!m->chain.encrypted || m->chain.sk_type != IKE_PL_SK || !ikesa_cx_has_keys(sa->cx))
 		return drop(sa, IKESA_DROP_NO_SK, M6E_PROTO);
 	const struct ike_payload *sk = &m->chain.pl[m->chain.n - 1];
@@ -2048,9 +2243,9 @@ static int input_response(struct ikesa *sa, const uint8_t *msg, size_t len, cons
 		return on_init_response(sa, msg, len, m, now_ms);
 	}
 	struct ike_chain c;
-	int rc = open_sk(sa, m, len, &c);
+	int rc = open_sk(sa, m, len, &c, now_ms);
 	if (rc != 0)
-		return rc;
+		return rc == M6E_AGAIN ? 0 : rc;
 	if (m->hdr.exchange == IKE_EXCH_AUTH)
 		return on_auth_response(sa, &c, now_ms);
 	sa->req_pending = false;
@@ -2080,16 +2275,25 @@ static int input_request(struct ikesa *sa, const struct ike_msg *m, size_t len, 
 		if (sa->initiator || sa->state != IKESA_INIT_DONE || id != 0)
 			return drop(sa, IKESA_DROP_EXCHANGE, M6E_PROTO);
 		sa->st.cache_answers++;
-		send_bytes(sa, sa->resp, sa->resp_len);
+		send_bytes(sa, sa->resp, sa->resp_len, &sa->resp_frags);
 		return 0;
 	}
 	if (sa->peer_next_id > 0 && id == sa->peer_next_id - 1 && sa->resp_len > 0) {
-		struct ike_chain c;
-		int rc = open_sk(sa, m, len, &c); /* only a genuine retransmission is answered */
-		if (rc != 0)
-			return rc;
+		/* Only a genuine retransmission is answered; of a fragmented
+		 * one only fragment 1 (R7383-2.6.1.a). */
+		if (m->chain.encrypted && m->chain.sk_type == IKE_PL_SKF) {
+			if (!sa->peer_frag || frag_verify(sa->cx, sa->rx, len, m) != 0)
+				return drop(sa, IKESA_DROP_SK, M6E_AUTH);
+			if (m->chain.frag_number != 1)
+				return 0;
+		} else {
+			struct ike_chain c;
+			int rc = open_sk(sa, m, len, &c, now_ms);
+			if (rc != 0)
+				return rc;
+		}
 		sa->st.cache_answers++;
-		send_bytes(sa, sa->resp, sa->resp_len);
+		send_bytes(sa, sa->resp, sa->resp_len, &sa->resp_frags);
 		return 0;
 	}
 	if (id != sa->peer_next_id) /* R7296-2.3.a */
@@ -2102,9 +2306,9 @@ static int input_request(struct ikesa *sa, const struct ike_msg *m, size_t len, 
 	    (m->hdr.exchange != IKE_EXCH_AUTH && !expect_info))
 		return drop(sa, IKESA_DROP_EXCHANGE, M6E_PROTO);
 	struct ike_chain c;
-	int rc = open_sk(sa, m, len, &c);
+	int rc = open_sk(sa, m, len, &c, now_ms);
 	if (rc != 0)
-		return rc;
+		return rc == M6E_AGAIN ? 0 : rc;
 	if (m->hdr.exchange == IKE_EXCH_AUTH)
 		return on_auth_request(sa, id, &c, now_ms);
 	sa->last_heard = now_ms;
@@ -2120,7 +2324,7 @@ int ikesa_input(struct ikesa *sa, const uint8_t *msg, size_t len, const struct i
 	sa->now_ms = now_ms;
 	if (sa->state == IKESA_CLOSED || sa->state == IKESA_IDLE)
 		return drop(sa, IKESA_DROP_STATE, M6E_PROTO);
-	if (len > sizeof(sa->rx))
+	if (len > sa->buf_cap)
 		return drop(sa, IKESA_DROP_TOO_BIG, M6E_RANGE);
 	/* Decryption works in place: keep the caller's bytes intact. */
 	memcpy(sa->rx, msg, len);
@@ -2131,8 +2335,10 @@ int ikesa_input(struct ikesa *sa, const uint8_t *msg, size_t len, const struct i
 	/* R7296-3.1.a: I is set exactly in what the original initiator sends. */
 	if (!!(m.hdr.flags & IKE_FLAG_I) == sa->initiator)
 		return drop(sa, IKESA_DROP_FLAGS, M6E_PROTO);
-	int rc = m.hdr.flags & IKE_FLAG_R ? input_response(sa, msg, len, &m, now_ms)
-					  : input_request(sa, &m, len, now_ms);
+	int rc = (m.hdr.flags & IKE_FLAG_R) ? input_response(sa, msg, len, &m, now_ms)
+					     : input_request(sa, &m, len, now_ms);
+	frag_rx_done(&sa->frx); /* a reassembled message was processed: free its buffers */
+	buffers_fit(sa);
 	kick(sa, now_ms); /* queued work may go now that the window is free */
 	return rc;
 }
@@ -2202,6 +2408,8 @@ uint64_t ikesa_next_timeout(const struct ikesa *sa)
 	if (sa->state == IKESA_CLOSED)
 		return IKESA_NEVER;
 	uint64_t t = sa->req_pending ? sa->retx_at : work_due(sa);
+	uint64_t f = frag_rx_deadline(&sa->frx);
+	t = f < t ? f : t;
 	return sa->half_open_at < t ? sa->half_open_at : t;
 }
 
@@ -2214,6 +2422,7 @@ void ikesa_tick(struct ikesa *sa, uint64_t now_ms)
 		go_down(sa, IKESA_DOWN_TIMEOUT);
 		return;
 	}
+	frag_rx_expire(&sa->frx, now_ms); /* R7383-2.6.b */
 	if (!sa->req_pending) {
 		kick(sa, now_ms);
 		return;
@@ -2229,7 +2438,7 @@ void ikesa_tick(struct ikesa *sa, uint64_t now_ms)
 	sa->retx_delay_ms = sa->retx_delay_ms * 2 > IKESA_RETX_MAX_MS ? IKESA_RETX_MAX_MS : sa->retx_delay_ms * 2;
 	sa->retx_at = retx_due(sa, now_ms);
 	sa->st.retransmits++;
-	send_bytes(sa, sa->req, sa->req_len);
+	send_bytes(sa, sa->req, sa->req_len, &sa->req_frags); /* every fragment again */
 }
 
 /* ---- accessors ---- */
@@ -2270,3 +2479,8 @@ size_t ikesa_children(const struct ikesa *sa, struct ikesa_child_info *out, size
 	}
 	return n;
 }
+const struct frag_stats *ikesa_frag_stats(const struct ikesa *sa) { return &sa->frx.st; }
+uint8_t ikesa_our_auth_method(const struct ikesa *sa) { return sa->our_auth_method; }
+uint8_t ikesa_peer_auth_method(const struct ikesa *sa) { return sa->peer_auth_method; }
+unsigned ikesa_peer_auth_fail(const struct ikesa *sa) { return sa->auth_fail; }
+size_t ikesa_heap_bytes(const struct ikesa *sa) { return sizeof(*sa) + 4 * sa->buf_cap + frag_rx_bytes(&sa->frx); }

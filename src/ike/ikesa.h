@@ -106,10 +106,28 @@
  * NO_PROPOSAL_CHOSEN) are believed as RFC 7296 2.21.1 allows; an initiator
  * that wants to wait out a forged refusal is future work.
  *
- * Not here yet (docs/IKE.md): certificates, EAP, fragmentation (we announce
- * IKEV2_FRAGMENTATION_SUPPORTED and record the peer's, R7383-2.3), MOBIKE,
- * NAT keepalives, rekeying by byte counts inside the engine (the adapter
- * calls ikesa_rekey_child() on the SAD's soft limit); IPv6 paths only.
+ * Certificates (ike/ikeauth.h): params.cred set and ops->psk_for NULL for
+ * the peer's ID means signature AUTH with our certificate chain, and the
+ * peer must prove itself with a certificate our CAs vouch for; a PSK for the
+ * peer keeps PSK AUTH both ways. With a cred we send
+ * SIGNATURE_HASH_ALGORITHMS in IKE_SA_INIT and CERTREQ (responder: in the
+ * IKE_SA_INIT response; initiator: in IKE_AUTH), R7296-1.2.a, R7427-3.a.
+ *
+ * Fragmentation (ike/frag.h, RFC 7383): we always announce
+ * IKEV2_FRAGMENTATION_SUPPORTED; when the peer did too, an encrypted message
+ * longer than params.fragment_size goes out as SKF fragments (all of them
+ * on each retransmission) and SKF fragments are verified one by one and
+ * reassembled before anything acts on them (R7383-2.6.a).
+ *
+ * Memory: the request, response cache and scratch buffers are
+ * IKESA_MSG_MAX octets each, IKESA_MSG_BIG with a cred (a certificate
+ * chain in IKE_AUTH) until IKE_AUTH is over and its response no longer
+ * cached; reassembly buffers only while fragments arrive
+ * (ikesa_heap_bytes()).
+ *
+ * Not here yet (docs/IKE.md): EAP, MOBIKE, NAT keepalives, rekeying by
+ * byte counts inside the engine (the adapter calls ikesa_rekey_child() on
+ * the SAD's soft limit); IPv6 paths only.
  */
 #ifndef M6_IKE_IKESA_H
 #define M6_IKE_IKESA_H
@@ -120,6 +138,7 @@
 #include <stdint.h>
 
 #include "crypto/aead.h"
+#include "ike/frag.h"
 #include "wire/ike.h"
 
 #define IKESA_RETX_INITIAL_MS 500u
@@ -128,8 +147,9 @@
 #define IKESA_RETX_JITTER_DIV 8u
 #define IKESA_HALF_OPEN_MS 30000u
 #define IKESA_NONCE_LEN 32       /* R7296-2.10.a: at least half the PRF key size */
-#define IKESA_MSG_MAX 2048       /* no fragmentation yet: one datagram */
-#define IKESA_ID_MAX 128
+#define IKESA_MSG_MAX 2048       /* a message without certificates */
+#define IKESA_MSG_BIG 8192       /* IKE_AUTH with a chain of 3 RSA-3072 certificates and AUTH */
+#define IKESA_ID_MAX 255         /* a DER_ASN1_DN of a certificate subject */
 #define IKESA_PSK_MIN 1
 #define IKESA_PROP_MAX 8
 #define IKESA_KEYMAT_MAX 64      /* per direction: AES-256 key + HMAC key, or key + salt */
@@ -150,7 +170,7 @@ struct ikesa_prop {
 };
 
 struct ikesa_id {
-	uint8_t type;            /* IKE_ID_FQDN, IKE_ID_RFC822_ADDR, IKE_ID_IPV6_ADDR */
+	uint8_t type;            /* IKE_ID_FQDN, IKE_ID_RFC822_ADDR, IKE_ID_IPV6_ADDR, IKE_ID_DER_ASN1_DN */
 	uint8_t len;
 	uint8_t data[IKESA_ID_MAX];
 };
@@ -185,6 +205,12 @@ struct ikesa_params {
 	 * lifetime unrekeyed is deleted, an IKE SA too. */
 	bool pfs;
 	uint64_t child_lifetime_ms, ike_lifetime_ms, rekey_margin_ms;
+	/* Certificates (ike/ikeauth.h), shared and outliving the SA; NULL:
+	 * PSK only. local_id.type 0 with a cred: our certificate's subject DN. */
+	const struct ikeauth_cred *cred;
+	/* Largest IKE message per datagram once fragmenting (RFC 7383 2.5.1);
+	 * 0: FRAG_SIZE_DEFAULT; at least FRAG_SIZE_MIN. */
+	size_t fragment_size;
 };
 
 /* A CHILD_SA to create on an established IKE SA (CREATE_CHILD_SA,
@@ -266,16 +292,19 @@ enum ikesa_drop {
 	IKESA_DROP_KE,             /* KE group or value unusable (R6989-2.3.a) */
 	IKESA_DROP_COOKIE,         /* responder: cookie missing or wrong, N(COOKIE) sent */
 	IKESA_DROP_STATE,          /* nothing to do with it in this state */
+	IKESA_DROP_FRAG,           /* SKF refused or kept for later (ikesa_frag_stats says why) */
 	IKESA_DROP_COUNT
 };
 
 struct ikesa;
+struct ikeauth_cred;
 
 struct ikesa_ops {
 	/* One datagram (the IKE message, no Non-ESP Marker) on path. */
 	int (*send)(void *arg, const uint8_t *msg, size_t len, const struct ikesa_path *path);
 	void (*random)(void *arg, void *buf, size_t len);
-	/* The PSK shared with the peer that claims id; NULL if none. */
+	/* The PSK shared with the peer that claims id; NULL if none (then
+	 * certificates, when params.cred is set). */
 	const uint8_t *(*psk_for)(void *arg, const struct ikesa_id *id, size_t *len);
 	/* Responder policy for the first CHILD_SA (R3776-4.2.k, RFC 4877 4.4):
 	 * narrow the proposed tsi/tsr for peer into out_tsi/out_tsr (a subset,
@@ -400,6 +429,16 @@ bool ikesa_nat_remote(const struct ikesa *sa);
 bool ikesa_peer_fragmentation(const struct ikesa *sa);
 /* Last time a message of the peer verified (liveness). */
 uint64_t ikesa_last_heard(const struct ikesa *sa);
+/* RFC 7383 counters of this SA (fragments sent, kept, dropped by reason). */
+const struct frag_stats *ikesa_frag_stats(const struct ikesa *sa);
+/* The AUTH methods used (enum ike_auth_method; 0 before IKE_AUTH) and, when
+ * the peer's certificate AUTH failed, why (enum ikeauth_fail). */
+uint8_t ikesa_our_auth_method(const struct ikesa *sa);
+uint8_t ikesa_peer_auth_method(const struct ikesa *sa);
+unsigned ikesa_peer_auth_fail(const struct ikesa *sa);
+/* Heap the engine holds for this SA now (struct, message buffers,
+ * reassembly), OpenSSL's contexts in ikesa_crypto not counted. */
+size_t ikesa_heap_bytes(const struct ikesa *sa);
 
 /*
  * DEBUG ONLY: the IKE SA's SK_e and SK_a keys, for a decoder's key table

@@ -130,6 +130,15 @@ static int signed_octets(const struct ikesa_cx *cx, bool of_initiator, struct ik
 				      of_initiator ? k->sk_pi : k->sk_pr, k->prf_len, id_body, id_len);
 }
 
+int ikesa_cx_signed_octets(const struct ikesa_cx *cx, bool of_initiator, const uint8_t *msg, size_t msg_len,
+			   const uint8_t *nonce, size_t nonce_len, const uint8_t *id_body, size_t id_len,
+			   struct ike_signed_octets *so)
+{
+	if (cx->sk == NULL)
+		return M6E_PROTO;
+	return signed_octets(cx, of_initiator, so, msg, msg_len, nonce, nonce_len, id_body, id_len);
+}
+
 int ikesa_cx_auth_psk(const struct ikesa_cx *cx, bool of_initiator, const uint8_t *psk, size_t psk_len,
 		      const uint8_t *msg, size_t msg_len, const uint8_t *nonce, size_t nonce_len, const uint8_t *id_body,
 		      size_t id_len, uint8_t *out, size_t *out_len)

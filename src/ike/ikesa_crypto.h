@@ -56,6 +56,13 @@ int ikesa_cx_auth_psk_check(const struct ikesa_cx *cx, bool of_initiator, const 
 			    const uint8_t *msg, size_t msg_len, const uint8_t *nonce, size_t nonce_len,
 			    const uint8_t *id_body, size_t id_len, const uint8_t *auth, size_t auth_len);
 
+/* The signed octets of one side (R7296-2.15.a) for a signature AUTH
+ * (ike/ikeauth.c): msg and nonce are borrowed, id_body is RestOfIDPayload. */
+struct ike_signed_octets;
+int ikesa_cx_signed_octets(const struct ikesa_cx *cx, bool of_initiator, const uint8_t *msg, size_t msg_len,
+			   const uint8_t *nonce, size_t nonce_len, const uint8_t *id_body, size_t id_len,
+			   struct ike_signed_octets *so);
+
 /* DEBUG ONLY (a decoder's key table): SK_ei, SK_er, SK_ai, SK_ar with their
  * lengths, each buffer IKESA_CX_SK_MAX octets. M6E_PROTO before the keys. */
 #define IKESA_CX_SK_MAX 64

@@ -80,7 +80,7 @@ fi
 cat >"$tmp/strongswan.conf" <<EOF
 charon-systemd {
 	load_modular = no
-	load = random nonce openssl aes sha2 hmac gcm kdf pem pkcs1 x509 pubkey kernel-libipsec kernel-netlink socket-default vici
+	load = random nonce openssl aes sha2 hmac gcm kdf pem pkcs1 pkcs8 x509 pubkey constraints revocation kernel-libipsec kernel-netlink socket-default vici
 	filelog { log { path = $tmp/charon.log
 		time_format = %T
 		flush_line = yes
@@ -397,15 +397,15 @@ charon_initiates 10 aes256gcm16-prfsha256-ecp256 aes256gcm16 AES_GCM_16 --cookie
 tail -n "+$mark" "$tmp/charon.log" | grep -q "parsed IKE_SA_INIT response 0 \[ N(COOKIE) \]" ||
 	fail "case 10: charon did not receive our COOKIE"
 
-# ==== rekeying (RFC 7296 1.3.2, 1.3.3, 2.8): cases 11-14 ====================
-#  11 charon rekeys the CHILD_SA (swanctl --rekey), without and with PFS;
+# ==== rekeying (RFC 7296 1.3.2, 1.3.3, 2.8): cases 11-14 =============
+#  21 charon rekeys the CHILD_SA (swanctl --rekey), without and with PFS;
 #     the probe answers and charon's Delete of the old pair removes it; 11i
 #     charon rekeys the IKE SA, the CHILD_SA moves to the new one
-#  12 the probe rekeys the CHILD_SA, then the IKE SA (--rekey-child-after,
+#  22 the probe rekeys the CHILD_SA, then the IKE SA (--rekey-child-after,
 #     --rekey-ike-after), as initiator and as responder, without and with PFS
-#  13 both rekey the CHILD_SA at once (--rekey-collision): one CHILD_SA
+#  23 both rekey the CHILD_SA at once (--rekey-collision): one CHILD_SA
 #     survives on both sides
-#  14 the engine's own lifetimes (--child-lifetime, --rekey-margin)
+#  24 the engine's own lifetimes (--child-lifetime, --rekey-margin)
 # Each ends with the probe's "final" line (its current IKE SA and children)
 # against `swanctl --list-sas --raw`: the same single IKE SA and CHILD_SA on
 # both sides, and none of the replaced SPIs left in charon.
@@ -473,21 +473,21 @@ charon_rekeys 11p initiator aes256gcm16-ecp256
 # 11i: charon rekeys the IKE SA (swanctl --rekey --ike); the probe answers,
 # takes over the new IKE SA with the CHILD_SA unchanged, and charon's Delete
 # of the old IKE SA ends it "rekeyed".
-swan_conf aes256gcm16-prfsha256-ecp256 aes256gcm16 "$PSK" || fail "case 11i: swanctl --load-all"
+swan_conf aes256gcm16-prfsha256-ecp256 aes256gcm16 "$PSK" || fail "case 21i: swanctl --load-all"
 mark=$(logmark)
-run_probe initiator "$tmp/p11i" "$PSK" aes256gcm16-prfsha256-ecp256 aes256gcm16 --linger 2000 &
+run_probe initiator "$tmp/p21i" "$PSK" aes256gcm16-prfsha256-ecp256 aes256gcm16 --linger 2000 &
 ppid=$!
-wait_for "$tmp/p11i" '^child_up ' 50 || fail "case 11i: no CHILD_SA"
-swc --rekey --ike probe >"$tmp/rekey11i.log" 2>&1 || fail "case 11i: swanctl --rekey --ike: $(cat "$tmp/rekey11i.log")"
-wait "$ppid" || fail "case 11i: probe exit $? ($(cat "$tmp/p11i" "$tmp/p11i.err"))"
-cat "$tmp/p11i"
+wait_for "$tmp/p21i" '^child_up ' 50 || fail "case 21i: no CHILD_SA"
+swc --rekey --ike probe >"$tmp/rekey11i.log" 2>&1 || fail "case 21i: swanctl --rekey --ike: $(cat "$tmp/rekey11i.log")"
+wait "$ppid" || fail "case 21i: probe exit $? ($(cat "$tmp/p21i" "$tmp/p21i.err"))"
+cat "$tmp/p21i"
 log=$(tail -n "+$mark" "$charon_log")
-if grep -q '^ike_rekeyed ' "$tmp/p11i" && grep -q '^ike_down reason=rekeyed' "$tmp/p11i" &&
-	! grep -q '^child_down' "$tmp/p11i" && grep -q "final .* children=$(field "$tmp/p11i" spi_in)/" "$tmp/p11i" &&
-	rekey_final 11i "$tmp/p11i"; then
-	ok "case 11i: charon rekeyed the IKE SA ($(grep -o 'CREATE_CHILD_SA request [0-9]* \[[^]]*\]' <<<"$log" | head -n1)), the CHILD_SA moved along"
+if grep -q '^ike_rekeyed ' "$tmp/p21i" && grep -q '^ike_down reason=rekeyed' "$tmp/p21i" &&
+	! grep -q '^child_down' "$tmp/p21i" && grep -q "final .* children=$(field "$tmp/p21i" spi_in)/" "$tmp/p21i" &&
+	rekey_final 11i "$tmp/p21i"; then
+	ok "case 21i: charon rekeyed the IKE SA ($(grep -o 'CREATE_CHILD_SA request [0-9]* \[[^]]*\]' <<<"$log" | head -n1)), the CHILD_SA moved along"
 else
-	fail "case 11i: charon's IKE SA rekey: $(cat "$tmp/p11i") / $(cat "$tmp/sas.11i" 2>/dev/null)"
+	fail "case 21i: charon's IKE SA rekey: $(cat "$tmp/p21i") / $(cat "$tmp/sas.11i" 2>/dev/null)"
 fi
 terminate_all
 
@@ -525,35 +525,255 @@ probe_rekeys 12p initiator aes256gcm16-ecp256 --pfs
 # (--rekey-collision) and the probe's answer to charon is lost, so charon
 # meets our request while its own is outstanding and its retransmission (1 s)
 # is answered from our cache: each side sees the other's rekey in flight.
-swan_conf aes256gcm16-prfsha256-ecp256 aes256gcm16 "$PSK" || fail "case 13: swanctl --load-all"
+swan_conf aes256gcm16-prfsha256-ecp256 aes256gcm16 "$PSK" || fail "case 23: swanctl --load-all"
 mark=$(logmark)
-run_probe initiator "$tmp/p13" "$PSK" aes256gcm16-prfsha256-ecp256 aes256gcm16 --linger 3500 --rekey-collision &
+run_probe initiator "$tmp/p23" "$PSK" aes256gcm16-prfsha256-ecp256 aes256gcm16 --linger 3500 --rekey-collision &
 ppid=$!
-wait_for "$tmp/p13" '^child_up ' 50 || fail "case 13: no CHILD_SA"
-swc --rekey --child net >"$tmp/rekey13.log" 2>&1 || fail "case 13: swanctl --rekey"
-wait "$ppid" || fail "case 13: probe exit $? ($(cat "$tmp/p13" "$tmp/p13.err"))"
-cat "$tmp/p13"
+wait_for "$tmp/p23" '^child_up ' 50 || fail "case 23: no CHILD_SA"
+swc --rekey --child net >"$tmp/rekey13.log" 2>&1 || fail "case 23: swanctl --rekey"
+wait "$ppid" || fail "case 23: probe exit $? ($(cat "$tmp/p23" "$tmp/p23.err"))"
+cat "$tmp/p23"
 log13=$(tail -n "+$mark" "$charon_log")
-if [ "$(grep -c '^child_rekeyed ' "$tmp/p13")" -eq 2 ] && [ "$(field "$tmp/p13" cache_answers)" -ge 1 ] &&
-	rekey_final 13 "$tmp/p13"; then
-	ok "case 13: rekey collision, one CHILD_SA left on both sides ($(grep '^final' "$tmp/p13"))"
+if [ "$(grep -c '^child_rekeyed ' "$tmp/p23")" -eq 2 ] && [ "$(field "$tmp/p23" cache_answers)" -ge 1 ] &&
+	rekey_final 13 "$tmp/p23"; then
+	ok "case 23: rekey collision, one CHILD_SA left on both sides ($(grep '^final' "$tmp/p23"))"
 else
-	fail "case 13: rekey collision: $(cat "$tmp/p13") / $(cat "$tmp/sas.13" 2>/dev/null)"
+	fail "case 23: rekey collision: $(cat "$tmp/p23") / $(cat "$tmp/sas.13" 2>/dev/null)"
 fi
-grep -E "CREATE_CHILD_SA|INFORMATIONAL|collision|redundant|lowest|NO_CHILD|TEMP" <<<"$log13" | sed 's/^/  case 13 charon: /' | head -n 16
+grep -E "CREATE_CHILD_SA|INFORMATIONAL|collision|redundant|lowest|NO_CHILD|TEMP" <<<"$log13" | sed 's/^/  case 23 charon: /' | head -n 16
 terminate_all
 
 # 14: the engine's own lifetime: CHILD_SA rekeyed between 1.5 and 2 s.
-swan_conf aes256gcm16-prfsha256-ecp256 aes256gcm16 "$PSK" || fail "case 14: swanctl --load-all"
-run_probe initiator "$tmp/p14" "$PSK" aes256gcm16-prfsha256-ecp256 aes256gcm16 --linger 2500 \
-	--child-lifetime 3000 --rekey-margin 1000 || fail "case 14: probe exit $? ($(cat "$tmp/p14" "$tmp/p14.err"))"
-cat "$tmp/p14"
-if grep -q '^child_rekeyed ' "$tmp/p14" && rekey_final 14 "$tmp/p14"; then
-	ok "case 14: the engine rekeyed its CHILD_SA by its own lifetime; charon agrees"
+swan_conf aes256gcm16-prfsha256-ecp256 aes256gcm16 "$PSK" || fail "case 24: swanctl --load-all"
+run_probe initiator "$tmp/p24" "$PSK" aes256gcm16-prfsha256-ecp256 aes256gcm16 --linger 2500 \
+	--child-lifetime 3000 --rekey-margin 1000 || fail "case 24: probe exit $? ($(cat "$tmp/p24" "$tmp/p24.err"))"
+cat "$tmp/p24"
+if grep -q '^child_rekeyed ' "$tmp/p24" && rekey_final 14 "$tmp/p24"; then
+	ok "case 24: the engine rekeyed its CHILD_SA by its own lifetime; charon agrees"
 else
-	fail "case 14: lifetime rekey: $(cat "$tmp/p14")"
+	fail "case 24: lifetime rekey: $(cat "$tmp/p24")"
 fi
 terminate_all
+=======
+# ==== certificates and fragmentation (RFC 7296 3.6-3.8, RFC 7427, RFC 7383) ====
+#  21 RSA-3072 chains (root -> intermediate -> end entity) both directions
+#  22 ECDSA (probe P-256, charon P-384) both directions
+#  23 IDs of type DER_ASN1_DN taken from the certificates, both directions
+#  24 wrong CA: charon refuses us, we refuse charon
+#  25 RSA-3072 chains with two intermediates: IKE_AUTH fragmented both ways
+#  26 the same with one fragment lost each way (retransmission, response cache)
+# Test PKI made here with the openssl CLI (nothing committed); charon gets
+# its certificate and CAs by absolute path in swanctl.conf, its key from
+# $tmp/private.
+pki=$tmp/pki
+mkdir -p "$pki"
+# mk_key NAME ALG: rsa3072 | p256 | p384
+mk_key() {
+	case $2 in
+	rsa*) openssl genpkey -algorithm RSA -pkeyopt "rsa_keygen_bits:${2#rsa}" -out "$pki/$1.key" 2>/dev/null ;;
+	p256) openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$pki/$1.key" 2>/dev/null ;;
+	p384) openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-384 -out "$pki/$1.key" 2>/dev/null ;;
+	esac
+}
+# mk_cert NAME ISSUER ALG CN [SAN]: ISSUER "-" for a self-signed root; with
+# SAN an end entity, without an intermediate CA.
+mk_cert() {
+	local name=$1 issuer=$2 alg=$3 cn=$4 san=${5:-} ext=$pki/$1.ext
+	mk_key "$name" "$alg" || return 1
+	if [ -n "$san" ]; then
+		printf 'basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature\nsubjectAltName=%s\n' "$san" >"$ext"
+	else
+		printf 'basicConstraints=critical,CA:TRUE\nkeyUsage=critical,keyCertSign,cRLSign\nsubjectKeyIdentifier=hash\n' >"$ext"
+	fi
+	if [ "$issuer" = - ]; then
+		openssl req -x509 -new -key "$pki/$name.key" -subj "/O=mip6sec test/CN=$cn" -days 30 \
+			-addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign,cRLSign \
+			-out "$pki/$name.crt" 2>/dev/null
+	else
+		openssl req -new -key "$pki/$name.key" -subj "/O=mip6sec test/CN=$cn" -out "$pki/$name.csr" 2>/dev/null &&
+			openssl x509 -req -in "$pki/$name.csr" -CA "$pki/$issuer.crt" -CAkey "$pki/$issuer.key" \
+				-CAcreateserial -days 30 -extfile "$ext" -out "$pki/$name.crt" 2>/dev/null
+	fi
+}
+S_SAN="DNS:$S_ID,IP:$S" P_SAN="DNS:$P_ID,IP:$P"
+# pki_set SET ALG N-INTERMEDIATES: SET-ca, SET-charon.chain (charon's end
+# entity and intermediates), SET-probe.chain (ours), both under SET-ca.
+pki_set() {
+	local set=$1 alg=$2 n=$3 up=$1-ca i
+	mk_cert "$set-ca" - "$alg" "mip6sec test root $set" || return 1
+	for i in $(seq "$n"); do
+		mk_cert "$set-int$i" "$up" "$alg" "mip6sec test intermediate $set $i" || return 1
+		up=$set-int$i
+	done
+	mk_cert "$set-charon" "$up" "$alg" "$S_ID" "$S_SAN" && mk_cert "$set-probe" "$up" "$alg" "$P_ID" "$P_SAN" || return 1
+	for who in charon probe; do
+		cat "$pki/$set-$who.crt" >"$pki/$set-$who.chain"
+		for i in $(seq "$n" -1 1); do cat "$pki/$set-int$i.crt" >>"$pki/$set-$who.chain"; done
+	done
+}
+certs_ok=1
+pki_set rsa rsa3072 1 && pki_set ec p384 1 && mk_cert ec-probe ec-int1 p256 "$P_ID" "$P_SAN" &&
+	cp "$pki/ec-probe.crt" "$pki/ec-probe.chain" && cat "$pki/ec-int1.crt" >>"$pki/ec-probe.chain" &&
+	pki_set evil p256 1 && pki_set big rsa3072 2 || { fail "cases 21-25: test PKI not made"; certs_ok=0; }
+
+# swan_conf_cert SET CA-SET [LOCAL-ID REMOTE-ID]: pubkey auth with SET's
+# charon chain, trusting CA-SET's root; fragmentation on (charon's default
+# fragment_size 1280).
+swan_conf_cert() {
+	local set=$1 ca=$2 lid=${3:-$S_ID} rid=${4:-$P_ID} ints="" i=1
+	while [ -f "$pki/$set-int$i.crt" ]; do
+		ints="$ints	int$i { cacert = $pki/$set-int$i.crt }
+"
+		i=$((i + 1))
+	done
+	cat >"$tmp/swanctl.conf" <<EOF
+connections { probe {
+	version = 2
+	local_addrs = $S
+	remote_addrs = $P
+	proposals = aes256gcm16-prfsha256-ecp256
+	fragmentation = yes
+	local { auth = pubkey
+		certs = $pki/$set-charon.crt
+		id = "$lid" }
+	remote { auth = pubkey
+		cacerts = $pki/$ca-ca.crt
+		id = "$rid" }
+	children { net {
+		local_ts = $S_TS
+		remote_ts = $P_TS
+		esp_proposals = aes256gcm16
+	} }
+} }
+authorities {
+$ints}
+EOF
+	# swanctl loads private keys from private/ next to its swanctl.conf.
+	rm -rf "$tmp/private" && mkdir -p "$tmp/private" && cp "$pki/$set-charon.key" "$tmp/private/" || return 1
+	swc --load-all --clear --file "$tmp/swanctl.conf" >>"$tmp/swanctl.log" 2>&1
+}
+
+# run_probe_cert ROLE OUT SET CA-SET [extra args]: certificates, no PSK.
+run_probe_cert() {
+	local role=$1 out=$2 set=$3 ca=$4
+	shift 4
+	ip netns exec "$NS_P" "$probe" --role "$role" --local "$P" --remote "$S" \
+		--cert "$pki/$set-probe.chain" --key "$pki/$set-probe.key" --ca "$pki/$ca-ca.crt" \
+		--ike aes256gcm16-prfsha256-ecp256 --esp aes256gcm16 \
+		--local-ts "$P_TS" --remote-ts "$S_TS" --timeout 15 "$@" >"$out" 2>"$out.err"
+}
+
+# cert_case CASE ROLE SET CA-SET [probe args]: one exchange with
+# certificates, checked from both sides; charon's own words about the AUTH
+# step go to $tmp/auth.CASE.
+cert_case() {
+	local c=$1 role=$2 set=$3 ca=$4 out=$tmp/p$1 mark ppid
+	shift 4
+	mark=$(logmark)
+	if [ "$role" = initiator ]; then
+		run_probe_cert initiator "$out" "$set" "$ca" --linger 300 "$@" ||
+			fail "case $c: probe exit $? ($(cat "$out" "$out.err"))"
+		check_both "$c" "$out" AES_GCM_16
+	else
+		run_probe_cert responder "$out" "$set" "$ca" --linger 2000 "$@" &
+		ppid=$!
+		sleep 0.5
+		swc --initiate --child net --timeout 10 >"$tmp/init$c.log" 2>&1 ||
+			fail "case $c: swanctl --initiate failed: $(tail -n 5 "$tmp/init$c.log")"
+		check_both "$c" "$out" AES_GCM_16
+		wait "$ppid" || fail "case $c: probe exit $? ($(cat "$out" "$out.err"))"
+	fi
+	cat "$out"
+	tail -n "+$mark" "$tmp/charon.log" | grep -E "authentication of|CERTREQ|CERT\b|splitting|fragment|IKE_AUTH (request|response)|retransmit" >"$tmp/auth.$c"
+	terminate_all
+}
+# auth_is CASE METHOD: both AUTH payloads used METHOD (ours and charon's)
+# and charon says it authenticated us (its words name the signature scheme).
+auth_is() {
+	local ours
+	ours=$(grep -v "(myself)" "$tmp/auth.$1" | grep -o "authentication of '.*' with [A-Z0-9_]* successful")
+	if grep -q "^auth ours=$2 peer=$2 " "$tmp/p$1" && [ -n "$ours" ]; then
+		ok "case $1: AUTH method $2 both ways; charon: $ours"
+	else
+		fail "case $1: AUTH methods not $2 both ways: $(grep '^auth' "$tmp/p$1") / $(cat "$tmp/auth.$1")"
+	fi
+}
+
+if [ "$certs_ok" = 1 ]; then
+	# ---- case 21: RSA-3072, both directions ----
+	swan_conf_cert rsa rsa || fail "case 21: swanctl --load-all: $(tail -n 3 "$tmp/swanctl.log")"
+	cert_case 21 initiator rsa rsa --local-id "$P_ID" --remote-id "$S_ID"
+	auth_is 21 14
+	cert_case 21r responder rsa rsa --local-id "$P_ID" --remote-id "$S_ID"
+	auth_is 21r 14
+	# ---- case 22: ECDSA, probe P-256, charon P-384 ----
+	swan_conf_cert ec ec || fail "case 22: swanctl --load-all"
+	cert_case 22 initiator ec ec --local-id "$P_ID" --remote-id "$S_ID"
+	auth_is 22 14
+	cert_case 22r responder ec ec --local-id "$P_ID" --remote-id "$S_ID"
+	auth_is 22r 14
+	# ---- case 23: DER_ASN1_DN identities from the certificates ----
+	swan_conf_cert rsa rsa "O=mip6sec test, CN=$S_ID" "O=mip6sec test, CN=$P_ID" || fail "case 23: swanctl --load-all"
+	cert_case 23 initiator rsa rsa
+	grep -q "peer_id_type=9 " "$tmp/p23" || fail "case 23: charon's ID is not a DN: $(grep '^auth' "$tmp/p23")"
+	cert_case 23r responder rsa rsa
+	grep -q "peer_id_type=9 " "$tmp/p23r" || fail "case 23r: our DN did not reach charon's check: $(grep '^auth' "$tmp/p23r")"
+	# ---- case 24: wrong CA ----
+	# 24: charon trusts only the evil root: it refuses our RSA chain.
+	swan_conf_cert rsa evil || fail "case 24: swanctl --load-all"
+	mark=$(logmark)
+	run_probe_cert initiator "$tmp/p24" rsa rsa --local-id "$P_ID" --remote-id "$S_ID" && fail "case 24: probe up with an untrusted chain"
+	cat "$tmp/p24"
+	if grep -q '^ike_down reason=peer_auth_failed' "$tmp/p24" && ! swc --list-sas --raw | grep -q "state=ESTABLISHED"; then
+		ok "case 24: charon refused our chain (AUTHENTICATION_FAILED), no SA on either side"
+	else
+		fail "case 24: $(cat "$tmp/p24") / $(tail -n "+$mark" "$tmp/charon.log" | grep -i -E 'trust|auth' | tail -n 5)"
+	fi
+	tail -n "+$mark" "$tmp/charon.log" | grep -E "trust|constraint|authentication" | head -n 5
+	terminate_all
+	# 24r: we trust only the evil root: we refuse charon's chain.
+	swan_conf_cert rsa rsa || fail "case 24r: swanctl --load-all"
+	mark=$(logmark)
+	run_probe_cert initiator "$tmp/p24r" rsa evil --local-id "$P_ID" --remote-id "$S_ID" && fail "case 24r: probe accepted an untrusted chain"
+	cat "$tmp/p24r"
+	# We say so in an INFORMATIONAL (RFC 7296 2.21.2): charon drops its SA.
+	sleep 0.3
+	if grep -q '^ike_down reason=auth_failed' "$tmp/p24r" && grep -q "fail=4$" "$tmp/p24r" &&
+		tail -n "+$mark" "$tmp/charon.log" | grep -q "parsed INFORMATIONAL request [0-9]* \[ N(AUTH_FAILED) \]" &&
+		tail -n "+$mark" "$tmp/charon.log" | grep -q "received DELETE for IKE_SA" &&
+		! swc --list-sas --raw | grep -q "state=ESTABLISHED"; then
+		ok "case 24r: we refused charon's chain (untrusted root), charon dropped its SA on our AUTHENTICATION_FAILED"
+	else
+		fail "case 24r: $(cat "$tmp/p24r" "$tmp/p24r.err") / $(swc --list-sas --raw)"
+	fi
+	terminate_all
+	# ---- case 25: IKE_AUTH fragmented both ways (RFC 7383) ----
+	swan_conf_cert big big || fail "case 25: swanctl --load-all"
+	cert_case 25 initiator big big --local-id "$P_ID" --remote-id "$S_ID"
+	cert_case 25r responder big big --local-id "$P_ID" --remote-id "$S_ID"
+	for c in 25 25r; do
+		sent=$(field "$tmp/p$c" sent) done_=$(field "$tmp/p$c" completed)
+		if [ "${sent:-0}" -ge 2 ] && [ "${done_:-0}" -ge 1 ] && grep -q "splitting IKE message" "$tmp/auth.$c" &&
+			grep -q "received fragment" "$tmp/auth.$c"; then
+			ok "case $c: IKE_AUTH fragmented both ways (we sent $sent fragments, reassembled $done_; charon split and reassembled)"
+		else
+			fail "case $c: no fragmentation both ways: $(grep '^frag' "$tmp/p$c") / $(cat "$tmp/auth.$c")"
+		fi
+	done
+	# ---- case 26: a fragment lost each way ----
+	# 26: our first IKE_AUTH fragment is lost; charon holds the others, our
+	# retransmission (every fragment again) completes its reassembly.
+	cert_case 26 initiator big big --local-id "$P_ID" --remote-id "$S_ID" --drop-out 2
+	[ "$(field "$tmp/p26" retransmits)" -ge 1 ] 2>/dev/null && grep -q "received fragment #2 of 4, waiting" "$tmp/auth.26" &&
+		grep -q "received fragment #1 of 4, reassembled" "$tmp/auth.26" ||
+		fail "case 26: no retransmission of our fragments: $(cat "$tmp/p26") / $(cat "$tmp/auth.26")"
+	# 26r: our first response fragment is lost; charon retransmits its
+	# fragmented request and we resend the cached response for its fragment 1
+	# only (R7383-2.6.1.a): one cache answer.
+	cert_case 26r responder big big --local-id "$P_ID" --remote-id "$S_ID" --drop-out 2
+	[ "$(field "$tmp/p26r" cache_answers)" = 1 ] && grep -q "retransmit 1 of request with message ID 1" "$tmp/auth.26r" ||
+		fail "case 26r: expected one cached answer to charon's retransmission: $(cat "$tmp/p26r") / $(cat "$tmp/auth.26r")"
+fi
 
 if [ "$fails" -ne 0 ]; then
 	echo "--- charon.log (tail)"

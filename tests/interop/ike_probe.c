@@ -18,6 +18,8 @@
  *   child_down spi_in=.. spi_out=..
  *   ike_rekeyed spi_i=.. spi_r=..          (the new IKE SA; old ones end "rekeyed")
  *   final spi_i=.. spi_r=.. state=.. children=IN/OUT,...   (the current IKE SA at exit)
+ *   auth ours=M peer=M peer_id_type=T fail=F   (methods: enum ike_auth_method)
+ *   frag sent=.. stored=.. completed=.. dropped=..   (RFC 7383 counters)
  * The key hashes cover each direction's KEYMAT as RFC 7296 2.17 orders it
  * (encryption key incl. salt, then integrity key), so they compare with the
  * peer's own dump. Exit 0 once a CHILD_SA is up (after --linger, or after
@@ -46,6 +48,7 @@
 #include "base/log.h"
 #include "crypto/crypto.h"
 #include "crypto/xform.h"
+#include "ike/ikeauth.h"
 #include "ike/ikesa.h"
 #include "wire/ike.h"
 
@@ -65,6 +68,7 @@ struct probe {
 	uint64_t esp_dropped;
 	unsigned sent, drop_out;             /* --drop-out N: lose our Nth datagram */
 	struct probe_rekey *rk;
+	struct ikeauth_cred *cred;           /* --cert/--key/--ca */
 };
 
 static uint64_t now_ms(void)
@@ -195,8 +199,8 @@ static int probe_send(void *arg, const uint8_t *msg, size_t len, const struct ik
 	if (!pr->floated && !init && pr->sa != NULL && (ikesa_nat_local(pr->sa) || ikesa_nat_remote(pr->sa)))
 		pr->floated = true;
 	struct sockaddr_in6 to = { .sin6_family = AF_INET6, .sin6_addr = path->remote };
-	uint8_t buf[IKE_NON_ESP_MARKER_LEN + IKESA_MSG_MAX];
-	if (pr->floated && !init && len <= IKESA_MSG_MAX) {
+	uint8_t buf[IKE_NON_ESP_MARKER_LEN + IKESA_MSG_BIG];
+	if (pr->floated && !init && len <= IKESA_MSG_BIG) {
 		memset(buf, 0, IKE_NON_ESP_MARKER_LEN);
 		memcpy(buf + IKE_NON_ESP_MARKER_LEN, msg, len);
 		to.sin6_port = htons(pr->peer_natt_port);
@@ -539,7 +543,7 @@ static int udp_bind(const struct in6_addr *a, uint16_t port)
 
 static void handle(struct probe *pr, int fd, bool natt)
 {
-	uint8_t buf[IKE_NON_ESP_MARKER_LEN + IKESA_MSG_MAX + 64];
+	uint8_t buf[IKE_NON_ESP_MARKER_LEN + IKESA_MSG_BIG + 64];
 	struct sockaddr_in6 from;
 	socklen_t flen = sizeof(from);
 	ssize_t n = recvfrom(fd, buf, sizeof(buf), 0, (struct sockaddr *)&from, &flen);
@@ -602,7 +606,11 @@ static void usage(void)
 	      "  [--rekey-child-after MS] [--rekey-ike-after MS]  our rekeys, MS after the first CHILD_SA\n"
 	      "  [--pfs] [--child-lifetime MS] [--ike-lifetime MS] [--rekey-margin MS]  (engine's own rekeys)\n"
 	      "  [--drop-also N]      lose our Nth datagram as well (a second loss)\n"
-	      "  [--rekey-collision]  answer the peer's CHILD_SA rekey with our own first (a forced collision)\n",
+	      "  [--rekey-collision]  answer the peer's CHILD_SA rekey with our own first (a forced collision)\n"
+	      "  certificates instead of --psk: --cert CHAIN.pem --key KEY.pem --ca CA.pem\n"
+	      "    (--local-id may then be left out: our certificate's subject DN; without --remote-id\n"
+	      "    the peer's ID only has to be in its certificate)\n"
+	      "  [--fragment-size N]  IKE octets per datagram once fragmenting (RFC 7383)\n",
 	      stderr);
 	exit(2);
 }
@@ -623,7 +631,9 @@ int main(int argc, char **argv)
 	enum { O_LOCAL = 256, O_REMOTE, O_PSK, O_LID, O_RID, O_IKE, O_ESP, O_LTS, O_RTS, O_TRANSPORT, O_PORT, O_NATT,
 	       O_PPORT, O_PNATT, O_TIMEOUT, O_LINGER, O_ROLE, O_VERBOSE, O_DPD, O_DELETE,
 	       O_DROP_OUT, O_TS_PROTO, O_COOKIE,
-	       O_REKEY_CHILD, O_REKEY_IKE, O_PFS, O_CHILD_LIFE, O_IKE_LIFE, O_MARGIN, O_DROP_ALSO, O_COLLIDE };
+	       O_REKEY_CHILD, O_REKEY_IKE, O_PFS, O_CHILD_LIFE, O_IKE_LIFE, O_MARGIN, O_DROP_ALSO, O_COLLIDE,
+	       O_CERT, O_KEY, O_CA, O_FRAG_SIZE };
+	const char *cert_path = NULL, *key_path = NULL, *ca_path = NULL;
 	static const struct option opts[] = {
 		{ "role", required_argument, NULL, O_ROLE },
 		{ "local", required_argument, NULL, O_LOCAL },
@@ -656,6 +666,11 @@ int main(int argc, char **argv)
 		{ "rekey-margin", required_argument, NULL, O_MARGIN },
 		{ "drop-also", required_argument, NULL, O_DROP_ALSO },
 		{ "rekey-collision", no_argument, NULL, O_COLLIDE },
+		/* certificates and fragmentation (RFC 7296 3.6-3.8, RFC 7383) */
+		{ "cert", required_argument, NULL, O_CERT },
+		{ "key", required_argument, NULL, O_KEY },
+		{ "ca", required_argument, NULL, O_CA },
+		{ "fragment-size", required_argument, NULL, O_FRAG_SIZE },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct ikesa_params *p = &pr.params;
@@ -766,12 +781,34 @@ int main(int argc, char **argv)
 		case O_COLLIDE:
 			rk.collide = true;
 			break;
+		case O_CERT:
+			cert_path = optarg;
+			break;
+		case O_KEY:
+			key_path = optarg;
+			break;
+		case O_CA:
+			ca_path = optarg;
+			break;
+		case O_FRAG_SIZE:
+			p->fragment_size = (size_t)strtoul(optarg, NULL, 10);
+			break;
 		default:
 			usage();
 		}
 	}
-	if (!have_role || !have_local || !have_remote || pr.psk_len == 0 || p->local_id.len == 0 ||
-	    p->remote_id.len == 0 || p->n_ike == 0 || p->n_esp == 0 || !have_lts || !have_rts)
+	if (cert_path != NULL || ca_path != NULL) {
+		char err[256];
+		if (ikeauth_cred_load(cert_path, key_path, ca_path, &pr.cred, err, sizeof(err)) != 0) {
+			fprintf(stderr, "ike_probe: %s\n", err);
+			exit(2);
+		}
+		p->cred = pr.cred;
+	}
+	bool cert_auth = pr.cred != NULL && pr.psk_len == 0;
+	if (!have_role || !have_local || !have_remote || (pr.psk_len == 0 && !cert_auth) ||
+	    (p->local_id.len == 0 && !cert_auth) || (p->remote_id.len == 0 && !cert_auth) || p->n_ike == 0 ||
+	    p->n_esp == 0 || !have_lts || !have_rts)
 		usage();
 	log_open(LOG_TO_STDERR, verbose ? LOG_LVL_DEBUG : LOG_LVL_NOTICE, verbose ? LOG_SUB_ALL : 0, "ike_probe");
 	pr.local_ts.ip_proto = pr.remote_ts.ip_proto = ts_proto;
@@ -840,6 +877,14 @@ int main(int argc, char **argv)
 		printf("stats retransmits=%llu cache_answers=%llu dpd_answered=%llu dpd_ok=%llu\n",
 		       (unsigned long long)st->retransmits, (unsigned long long)st->cache_answers,
 		       (unsigned long long)st->dpd_answered, (unsigned long long)st->dpd_ok);
+		const struct frag_stats *fs = ikesa_frag_stats(pr.sa);
+		uint64_t fdrop = 0;
+		for (unsigned i = 1; i < FRAG_DROP_COUNT; i++)
+			fdrop += fs->drop[i];
+		printf("auth ours=%u peer=%u peer_id_type=%u fail=%u\n", ikesa_our_auth_method(pr.sa),
+		       ikesa_peer_auth_method(pr.sa), ikesa_peer_id(pr.sa)->type, ikesa_peer_auth_fail(pr.sa));
+		printf("frag sent=%llu stored=%llu completed=%llu dropped=%llu\n", (unsigned long long)fs->sent,
+		       (unsigned long long)fs->stored, (unsigned long long)fs->completed, (unsigned long long)fdrop);
 		for (unsigned i = 1; i < IKESA_DROP_COUNT; i++)
 			if (st->drop[i] != 0)
 				fprintf(stderr, "ike_probe: drop %s=%llu\n", ikesa_drop_name((enum ikesa_drop)i),
@@ -851,6 +896,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "ike_probe: %llu ESP datagrams on 4500 ignored (no data path)\n",
 			(unsigned long long)pr.esp_dropped);
 	ikesa_gate_free(pr.gate);
+	ikeauth_cred_free(pr.cred);
 	close(pr.fd_ike);
 	close(pr.fd_natt);
 	log_close();
