@@ -501,11 +501,12 @@ static void op_ike_up(void *arg, const struct ikesa *sa)
 	if (e->conn != NULL)
 		e->conn->backoff_ms = IKEIO_REINIT_MIN_MS;
 	char a[ADDR_STRLEN];
-	LOG_NOTICE(LOG_SUB_IKE, "IKE SA %016llx_i %016llx_r with %s [%s]:%u up as %s, suite %u/%u/%u/%u/%u, NAT %s%s",
+	static const char *const nat[4] = { "none", "local (we are behind a NAT)", "remote", "both sides" };
+	LOG_NOTICE(LOG_SUB_IKE, "IKE SA %016llx_i %016llx_r with %s [%s]:%u up as %s, suite %u/%u/%u/%u/%u, NAT %s",
 		   (unsigned long long)ikesa_spi_i(sa), (unsigned long long)ikesa_spi_r(sa),
 		   e->peer_name[0] ? e->peer_name : "?", addr_fmt(&e->cur.remote, a, sizeof(a)), e->cur.remote_port,
 		   ikesa_is_initiator(sa) ? "initiator" : "responder", s->encr, s->key_bits, s->integ, s->prf, s->dh,
-		   ikesa_nat_local(sa) ? "local " : "", ikesa_nat_remote(sa) ? "remote" : "none");
+		   nat[(ikesa_nat_local(sa) ? 1 : 0) + (ikesa_nat_remote(sa) ? 2 : 0)]);
 	dump_ike(e);
 }
 

@@ -1,0 +1,6 @@
+# tests/interop/ike-daemon: the daemon's IKE adapter (src/ike/ikeio) against
+# strongSwan charon in five network namespaces: both roles, DH groups, CBC,
+# DPD, SIGTERM, NAT66, tshark with the key dump. Root only (77 else).
+IKE_DAEMON_TESTS = tests/interop/ike-daemon.sh
+TESTS += $(IKE_DAEMON_TESTS)
+EXTRA_DIST += $(IKE_DAEMON_TESTS)
