@@ -26,6 +26,9 @@
 #   f  NAT66 on R: NAT detected, IKE on 4500, ESP in UDP both ways, ping
 #   g  tshark with the daemon's key dump decrypts the IKE_AUTH of case a
 #      (IDi, AUTH, SA, TSi, TSr) and finds nothing malformed
+#   h  (with b) `mip6sec reload` keeps the CHILD_SA (same SPIs, in the new
+#      SAD, ping); a reload without the peer deletes its IKE SA at charon
+#   d also: charon restarted, the initiate = true connection comes back
 # Root only; exits 77 without root, charon-systemd, swanctl or nft.
 # KEEP_TMP=1 keeps the logs.
 set -uo pipefail
@@ -38,7 +41,7 @@ M6=${MIP6SEC:-$PWD/mip6sec}
 [ -x "$M6" ] || { echo "FAIL: mip6sec not built ($M6)"; exit 1; }
 PY=/usr/bin/python3
 [ -x "$PY" ] || PY=python3
-ONLY=${IKE_CASES:-abcdefg}
+ONLY=${IKE_CASES:-abcdefgh}
 
 id=$$$RANDOM
 NS_A=ikdA$id NS_D=ikdD$id NS_R=ikdR$id NS_C=ikdC$id NS_B=ikdB$id
@@ -219,7 +222,8 @@ wait_for() {
 	return 1
 }
 m6_established() { [ "$(m6json ike 'sum(1 for s in d if s["state"]=="established" and s["children"])')" = 1 ]; }
-m6_none() { [ "$(m6json ike 'len(d)')" = 0 ]; }
+# No established SA and no CHILD_SA (a re-initiation may be under way).
+m6_down() { [ "$(m6json ike 'sum(1 for s in d if s["state"]=="established" or s["children"])')" = 0 ]; }
 
 # check_both CASE ENCR-ALG: our SPIs against charon's, the SAD has the pair.
 check_both() {
@@ -319,6 +323,8 @@ if want a || want g; then
 			sleep 0.5
 			kill -TERM "$cap_pid" 2>/dev/null; wait "$cap_pid" 2>/dev/null
 		fi
+		st=$(m6json status '"%d %d" % (d["ike"]["established"], d["ike"]["children_installed"])')
+		[ "$st" = "1 1" ] || fail "case a: status ike section says established/children_installed '$st', want '1 1'"
 		check_both a AES_GCM_16 && ping_both a && { ! want a || tcp_20mb a; }
 	else
 		fail "case a: no IKE SA with a CHILD_SA: $(m6ctl ike 2>&1)"
@@ -357,6 +363,22 @@ if want b; then
 	if wait_for 5 m6_established; then
 		[ "$(m6json ike 'd[0]["role"]')" = responder ] || fail "case b: mip6sec is not the responder"
 		check_both b AES_GCM_16 && ping_both b && tcp_20mb b
+		# ---- h: reload keeps the CHILD_SA; a reload without the peer deletes it
+		before=$(m6json ike 'd[0]["children"][0]["spi_in"]')
+		m6ctl reload >/dev/null 2>&1 || fail "case h: reload refused"
+		after=$(m6json ike 'd[0]["children"][0]["spi_in"]')
+		[ -n "$before" ] && [ "$before" = "$after" ] || fail "case h: CHILD_SA $before became '$after' across a reload"
+		[ "$(m6json sas 'sum(1 for s in d if s.get("tunnel")=="m6ike")')" = 2 ] ||
+			fail "case h: the CHILD_SA pair did not move into the reloaded SAD"
+		ping_both h && ok "case h: reload kept CHILD_SA $before in the SAD and carrying traffic"
+		from=$(wc -l <"$tmp/charon.log")
+		sed -i -e '/^tunnels = (/,$d' -e '/name = "charon"/,/initiate/d' -e '/^\tpeers = (/,/^\t);/d' "$tmp/m6/m6.conf"
+		m6ctl reload >/dev/null 2>&1 || fail "case h: reload without the peer refused: $(m6ctl reload 2>&1)"
+		if wait_for 3 bash -c "tail -n +$((from + 1)) '$tmp/charon.log' | grep -q 'received DELETE for IKE_SA'"; then
+			ok "case h: a reload that removes the peer deletes its IKE SA (charon received the DELETE)"
+		else
+			fail "case h: charon saw no DELETE after the peer left our configuration: $(m6ctl ike 2>&1)"
+		fi
 	else
 		fail "case b: no IKE SA with a CHILD_SA: $(m6ctl ike 2>&1)"
 	fi
@@ -395,20 +417,28 @@ if want d; then
 	if wait_for 15 m6_established; then
 		kill -KILL "$charon_pid"; wait "$charon_pid" 2>/dev/null; charon_pid=
 		t0=$(date +%s%N)
-		if wait_for 15 m6_none; then
+		if wait_for 15 m6_down; then
 			dt=$((($(date +%s%N) - t0) / 1000000))
 			left=$(m6json sas 'sum(1 for s in d if s.get("tunnel")=="m6ike")')
 			[ "$left" = 0 ] || fail "case d: $left CHILD_SA halves left in the SAD after the peer died"
 			grep -q "no answer to our liveness check" "$tmp/m6/daemon.log" ||
 				fail "case d: the daemon did not log the dead peer"
 			[ "$left" = 0 ] && ok "case d: charon killed, peer declared dead after $dt ms, CHILD_SAs removed"
+			# initiate = true: the connection comes back once charon does (backoff from 1 s).
+			charon_start
+			swan_conf aes256gcm16-prfsha256-ecp256 aes256gcm16 %any
+			if wait_for 20 m6_established; then
+				check_both d-again AES_GCM_16 && ping_both d-again &&
+					ok "case d: re-initiated after charon came back"
+			else
+				fail "case d: no new IKE SA after charon came back: $(m6ctl ike 2>&1)"
+			fi
 		else
 			fail "case d: the IKE SA survived its dead peer: $(m6ctl ike 2>&1)"
 		fi
 	else
 		fail "case d: no IKE SA with a CHILD_SA"
 	fi
-	m6_stop
 	[ -n "$charon_pid" ] || charon_start
 	case_reset
 fi
