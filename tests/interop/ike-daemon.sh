@@ -22,7 +22,9 @@
 #      ping only
 #   d  DPD: charon killed -9; mip6sec declares the peer dead after
 #      dpd-interval + the retransmission budget and removes the CHILD_SAs
-#   e  SIGTERM of mip6sec: charon logs the DELETE and keeps no SA
+#   e  SIGTERM of mip6sec: charon logs the DELETE and keeps no SA (before
+#      that, a flood of IKE_SA_INIT from one address is rate-limited);
+#      case b runs with cookie-threshold 0: charon answers our COOKIE
 #   f  NAT66 on R: NAT detected, IKE on 4500, ESP in UDP both ways, ping
 #   g  tshark with the daemon's key dump decrypts the IKE_AUTH of case a
 #      (IDi, AUTH, SA, TSi, TSr) and finds nothing malformed
@@ -357,11 +359,14 @@ fi
 # ---- b: charon initiator ----------------------------------------------------
 if want b; then
 	swan_conf aes256gcm16-prfsha256-ecp256 aes256gcm16 $D_OUT
-	m6_conf aes256gcm16-prfsha256-ecp256 aes256gcm16 false
+	# cookie-threshold 0: every IKE_SA_INIT must come back with our COOKIE (R7296-2.6).
+	m6_conf aes256gcm16-prfsha256-ecp256 aes256gcm16 false 'cookie-threshold = 0;'
 	m6_start
 	swc --initiate --child net --timeout 15 >"$tmp/initiate.b" 2>&1 || fail "case b: swanctl --initiate: $(tail -3 "$tmp/initiate.b")"
 	if wait_for 5 m6_established; then
 		[ "$(m6json ike 'd[0]["role"]')" = responder ] || fail "case b: mip6sec is not the responder"
+		[ "$(m6json status 'int(d["ike"]["cookies_sent"] >= 1)')" = 1 ] &&
+			ok "case b: charon answered our COOKIE" || fail "case b: no COOKIE sent with cookie-threshold 0"
 		check_both b AES_GCM_16 && ping_both b && tcp_20mb b
 		# ---- h: reload keeps the CHILD_SA; a reload without the peer deletes it
 		before=$(m6json ike 'd[0]["children"][0]["spi_in"]')
@@ -449,6 +454,16 @@ if want e; then
 	m6_conf aes256gcm16-prfsha256-ecp256 aes256gcm16 true
 	m6_start
 	if wait_for 15 m6_established; then
+		# 100 IKE_SA_INIT headers from one address in a burst: the per-address
+		# bucket (IKEIO_RATE_BURST 40, 20/s) drops the rest; the SA is unharmed.
+		nsx "$NS_A" "$PY" -c 'import os, socket, struct
+s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+for i in range(100):
+    s.sendto(os.urandom(8) + bytes(8) + bytes([33, 0x20, 34, 0x08]) + bytes(4) + struct.pack("!I", 28), ("fd6e:a::fe", 500))'
+		sleep 0.5
+		rl=$(m6json status 'd["ike"]["drops"]["rate_limit"]')
+		[ "${rl:-0}" -ge 50 ] && m6_established && ok "case e: IKE_SA_INIT flood from one address rate-limited ($rl dropped)" ||
+			fail "case e: rate limit dropped ${rl:-none} of 100 (want >= 50) or hurt the SA"
 		from=$(wc -l <"$tmp/charon.log")
 		m6_stop
 		if wait_for 3 bash -c "tail -n +$((from + 1)) '$tmp/charon.log' | grep -q 'received DELETE for IKE_SA'"; then
