@@ -715,18 +715,23 @@ static void path_moved(struct ikeio *io, struct ikeio_sa *e, const struct ikesa_
 		   addr_fmt(&e->cur.remote, a, sizeof(a)), e->cur.remote_port, addr_fmt(&path->remote, b, sizeof(b)),
 		   path->remote_port);
 	io->cnt.path_changes++;
-	for (unsigned i = 0; i < IKEIO_CHILD_MAX; i++)
-		if (e->child[i].used && e->child[i].installed) {
-			ipsecdb_child_remove(io->db, e->child[i].c.spi_in);
-			e->child[i].installed = false;
-		}
 	e->cur.remote = path->remote;
 	e->cur.remote_port = path->remote_port;
 	e->cur.local = path->local;
 	ikeio_index(io, e);
-	for (unsigned i = 0; i < IKEIO_CHILD_MAX; i++)
-		if (e->child[i].used)
-			child_install(e, &e->child[i]);
+	/* The ESP SAs keep keys, sequence numbers and replay windows: a fresh
+	 * install would restart our sequence numbers and the peer would drop
+	 * them as replays (R4303-3.3.3). */
+	for (unsigned i = 0; i < IKEIO_CHILD_MAX; i++) {
+		struct ikeio_child *ch = &e->child[i];
+		if (!ch->used)
+			continue;
+		if (ch->installed && ipsecdb_child_update_path(io->db, ch->c.spi_in, &e->cur.remote, ch->c.udp_encap,
+							       ch->c.udp_encap ? e->cur.local_port : 0,
+							       ch->c.udp_encap ? e->cur.remote_port : 0) == 0)
+			continue;
+		child_install(e, ch);
+	}
 }
 
 static void rearm(struct ikeio *io);

@@ -31,6 +31,8 @@
 #   h  (with b) `mip6sec reload` keeps the CHILD_SA (same SPIs, in the new
 #      SAD, ping); a reload without the peer deletes its IKE SA at charon
 #   d also: charon restarted, the initiate = true connection comes back
+#   i  charon's 4500 appears behind R as port 31000, then 31001: mip6sec
+#      follows the authenticated move and moves the ESP-in-UDP SAs
 # Root only; exits 77 without root, charon-systemd, swanctl or nft.
 # KEEP_TMP=1 keeps the logs.
 set -uo pipefail
@@ -43,7 +45,7 @@ M6=${MIP6SEC:-$PWD/mip6sec}
 [ -x "$M6" ] || { echo "FAIL: mip6sec not built ($M6)"; exit 1; }
 PY=/usr/bin/python3
 [ -x "$PY" ] || PY=python3
-ONLY=${IKE_CASES:-abcdefgh}
+ONLY=${IKE_CASES:-abcdefghi}
 
 id=$$$RANDOM
 NS_A=ikdA$id NS_D=ikdD$id NS_R=ikdR$id NS_C=ikdC$id NS_B=ikdB$id
@@ -124,7 +126,7 @@ charon_start() {
 	for _ in $(seq 50); do swc --stats >/dev/null 2>&1 && return 0; sleep 0.2; done
 	echo "FAIL: charon did not start"; cat "$tmp/charon.stdout"; exit 1
 }
-# swan_conf IKE-PROPOSAL ESP-PROPOSAL REMOTE-ADDRS
+# swan_conf IKE-PROPOSAL ESP-PROPOSAL REMOTE-ADDRS [DPD-DELAY]
 swan_conf() {
 	cat >"$tmp/swanctl.conf" <<EOF
 connections { m6 {
@@ -132,6 +134,7 @@ connections { m6 {
 	local_addrs = $C_OUT
 	remote_addrs = $3
 	proposals = $1
+	dpd_delay = ${4:-0s}
 	local { auth = psk
 		id = $C_ID }
 	remote { auth = psk
@@ -502,6 +505,41 @@ EOF
 	fi
 	case_reset
 	nsx "$NS_R" nft delete table ip6 ikd_nat
+fi
+
+# ---- i: the peer's NAT mapping changes ---------------------------------------
+# R rewrites charon's UDP source port 4500 to a "NAT" port statelessly (and
+# back), then moves it: mip6sec must follow an authenticated message to the
+# new port (R7296-2.23) and move its ESP-in-UDP SAs with it.
+map_port() { # PORT: charon's 4500 appears as PORT beyond R
+	printf '%s\n' "table ip6 ikd_map" "flush table ip6 ikd_map" "table ip6 ikd_map {" \
+		"chain post { type filter hook postrouting priority 0; oifname \"r1\" ip6 saddr $C_OUT udp sport 4500 udp sport set $1; }" \
+		"chain pre { type filter hook prerouting priority 0; iifname \"r1\" ip6 daddr $C_OUT udp dport $1 udp dport set 4500; }" \
+		"}" | nsx "$NS_R" nft -f -
+}
+m6_port_is() { [ "$(m6json ike 'd[0]["remote_port"]')" = "$1" ]; }
+if want i; then
+	map_port 31000 || fail "case i: nft"
+	swan_conf aes256gcm16-prfsha256-ecp256 aes256gcm16 $D_OUT 1s
+	m6_conf aes256gcm16-prfsha256-ecp256 aes256gcm16 false
+	m6_start
+	swc --initiate --child net --timeout 15 >"$tmp/initiate.i" 2>&1 || fail "case i: swanctl --initiate"
+	if wait_for 5 m6_established && m6_port_is 31000 && ping_both i; then
+		map_port 31001 || fail "case i: nft"
+		# Our ESP to 31000 is lost now; charon's DPD (1 s) comes from 31001.
+		if wait_for 10 m6_port_is 31001; then
+			[ "$(m6json status 'd["ike"]["path_changes"]')" -ge 1 ] || fail "case i: path_changes not counted"
+			out_port=$(m6json sas "[s.get('udp_port') for s in d if s.get('tunnel') == 'm6ike' and s['direction'] == 'out']")
+			[ "$out_port" = "[31001]" ] || fail "case i: the outbound ESP-in-UDP SA is on $out_port, want [31001]"
+			ping_both i-moved && ok "case i: NAT mapping change 31000 -> 31001 followed, CHILD_SA moved, ping works"
+		else
+			fail "case i: mip6sec did not follow the new mapping: $(m6ctl ike 2>&1)"
+		fi
+	else
+		fail "case i: no IKE SA via port 31000: $(m6ctl ike 2>&1)"
+	fi
+	case_reset
+	nsx "$NS_R" nft delete table ip6 ikd_map
 fi
 
 if [ $fails -ne 0 ]; then
