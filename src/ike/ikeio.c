@@ -1149,15 +1149,28 @@ void ikeio_set_conf(struct ikeio *io, const struct conf *conf, struct ipsecdb *d
 			continue;
 		}
 		/* The daemon moved the live pairs with ipsecdb_children_move() (their
-		 * sequence numbers and replay windows intact); a pair that did not
-		 * move (its tunnel is new or was not installed) is installed anew. */
+		 * sequence numbers and replay windows intact). A pair that did not
+		 * move lost its tunnel (removed, renamed, or keyed by another peer
+		 * now): it is deleted at the peer too (R7296-1.4.1); one that was
+		 * never installed gets another try. */
+		const struct conf_tunnel *t = ikepeer_tunnel(conf, e->peer_name);
 		for (unsigned i = 0; i < IKEIO_CHILD_MAX; i++) {
 			struct ikeio_child *ch = &e->child[i];
 			if (!ch->used)
 				continue;
+			bool was = ch->installed;
 			ch->installed = ipsecdb_child_get(db, ch->c.spi_in, NULL, NULL, NULL) == 0;
-			if (!ch->installed)
+			if (ch->installed)
+				continue;
+			if (!was && t != NULL && strcmp(t->name, ch->tunnel) == 0) {
 				child_install(e, ch);
+				continue;
+			}
+			LOG_NOTICE(LOG_SUB_IKE, "CHILD_SA in %08x: tunnel %s no longer keyed by %s, deleting it",
+				   ch->c.spi_in, ch->tunnel, e->peer_name);
+			child_drop(e, ch);
+			if (ikesa_state(e->sa) == IKESA_ESTABLISHED)
+				ikesa_delete_child(e->sa, now);
 		}
 	}
 	conns_sync(io, now);

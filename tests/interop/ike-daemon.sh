@@ -379,6 +379,17 @@ if want b; then
 		[ "$(m6json sas 'sum(1 for s in d if s.get("tunnel")=="m6ike")')" = 2 ] ||
 			fail "case h: the CHILD_SA pair did not move into the reloaded SAD"
 		ping_both h && ok "case h: reload kept CHILD_SA $before in the SAD and carrying traffic"
+		# The tunnel renamed: the pair cannot move, it is deleted at charon; the IKE SA stays.
+		from=$(wc -l <"$tmp/charon.log")
+		sed -i 's/name = "m6ike";/name = "m6ike2";/' "$tmp/m6/m6.conf"
+		m6ctl reload >/dev/null 2>&1 || fail "case h: reload with the tunnel renamed refused"
+		if wait_for 3 bash -c "tail -n +$((from + 1)) '$tmp/charon.log' | grep -q 'received DELETE for ESP CHILD_SA'" &&
+		   [ "$(m6json ike 'sum(len(s["children"]) for s in d if s["state"] == "established")')" = 0 ] &&
+		   m6json ike 'd[0]["state"]' | grep -qx established; then
+			ok "case h: a reload that takes the tunnel away deletes the CHILD_SA at charon, the IKE SA stays"
+		else
+			fail "case h: tunnel renamed: CHILD_SA not deleted at charon or IKE SA lost: $(m6ctl ike 2>&1)"
+		fi
 		from=$(wc -l <"$tmp/charon.log")
 		sed -i -e '/^tunnels = (/,$d' -e '/name = "charon"/,/initiate/d' -e '/^\tpeers = (/,/^\t);/d' "$tmp/m6/m6.conf"
 		m6ctl reload >/dev/null 2>&1 || fail "case h: reload without the peer refused: $(m6ctl reload 2>&1)"
