@@ -501,11 +501,12 @@ static void op_ike_up(void *arg, const struct ikesa *sa)
 	if (e->conn != NULL)
 		e->conn->backoff_ms = IKEIO_REINIT_MIN_MS;
 	char a[ADDR_STRLEN];
-	LOG_NOTICE(LOG_SUB_IKE, "IKE SA %016llx_i %016llx_r with %s [%s]:%u up as %s, suite %u/%u/%u/%u/%u, NAT %s%s",
+	static const char *const nat[4] = { "none", "local (we are behind a NAT)", "remote", "both sides" };
+	LOG_NOTICE(LOG_SUB_IKE, "IKE SA %016llx_i %016llx_r with %s [%s]:%u up as %s, suite %u/%u/%u/%u/%u, NAT %s",
 		   (unsigned long long)ikesa_spi_i(sa), (unsigned long long)ikesa_spi_r(sa),
 		   e->peer_name[0] ? e->peer_name : "?", addr_fmt(&e->cur.remote, a, sizeof(a)), e->cur.remote_port,
 		   ikesa_is_initiator(sa) ? "initiator" : "responder", s->encr, s->key_bits, s->integ, s->prf, s->dh,
-		   ikesa_nat_local(sa) ? "local " : "", ikesa_nat_remote(sa) ? "remote" : "none");
+		   nat[(ikesa_nat_local(sa) ? 1 : 0) + (ikesa_nat_remote(sa) ? 2 : 0)]);
 	dump_ike(e);
 }
 
@@ -714,18 +715,23 @@ static void path_moved(struct ikeio *io, struct ikeio_sa *e, const struct ikesa_
 		   addr_fmt(&e->cur.remote, a, sizeof(a)), e->cur.remote_port, addr_fmt(&path->remote, b, sizeof(b)),
 		   path->remote_port);
 	io->cnt.path_changes++;
-	for (unsigned i = 0; i < IKEIO_CHILD_MAX; i++)
-		if (e->child[i].used && e->child[i].installed) {
-			ipsecdb_child_remove(io->db, e->child[i].c.spi_in);
-			e->child[i].installed = false;
-		}
 	e->cur.remote = path->remote;
 	e->cur.remote_port = path->remote_port;
 	e->cur.local = path->local;
 	ikeio_index(io, e);
-	for (unsigned i = 0; i < IKEIO_CHILD_MAX; i++)
-		if (e->child[i].used)
-			child_install(e, &e->child[i]);
+	/* The ESP SAs keep keys, sequence numbers and replay windows: a fresh
+	 * install would restart our sequence numbers and the peer would drop
+	 * them as replays (R4303-3.3.3). */
+	for (unsigned i = 0; i < IKEIO_CHILD_MAX; i++) {
+		struct ikeio_child *ch = &e->child[i];
+		if (!ch->used)
+			continue;
+		if (ch->installed && ipsecdb_child_update_path(io->db, ch->c.spi_in, &e->cur.remote, ch->c.udp_encap,
+							       ch->c.udp_encap ? e->cur.local_port : 0,
+							       ch->c.udp_encap ? e->cur.remote_port : 0) == 0)
+			continue;
+		child_install(e, ch);
+	}
 }
 
 static void rearm(struct ikeio *io);
@@ -1143,15 +1149,29 @@ void ikeio_set_conf(struct ikeio *io, const struct conf *conf, struct ipsecdb *d
 			continue;
 		}
 		/* The daemon moved the live pairs with ipsecdb_children_move() (their
-		 * sequence numbers and replay windows intact); a pair that did not
-		 * move (its tunnel is new or was not installed) is installed anew. */
+		 * sequence numbers and replay windows intact). A pair that did not
+		 * move lost its tunnel (removed, renamed, or keyed by another peer
+		 * now): it is deleted at the peer too (R7296-1.4.1); one that was
+		 * never installed gets another try. */
+		const struct conf_tunnel *t = ikepeer_tunnel(conf, e->peer_name);
 		for (unsigned i = 0; i < IKEIO_CHILD_MAX; i++) {
 			struct ikeio_child *ch = &e->child[i];
 			if (!ch->used)
 				continue;
+			bool was = ch->installed;
 			ch->installed = ipsecdb_child_get(db, ch->c.spi_in, NULL, NULL, NULL) == 0;
-			if (!ch->installed)
+			if (ch->installed)
+				continue;
+			if (!was && t != NULL && strcmp(t->name, ch->tunnel) == 0) {
 				child_install(e, ch);
+				continue;
+			}
+			LOG_NOTICE(LOG_SUB_IKE, "CHILD_SA in %08x: tunnel %s no longer keyed by %s, deleting it",
+				   ch->c.spi_in, ch->tunnel, e->peer_name);
+			uint32_t spi_in = ch->c.spi_in;
+			child_drop(e, ch);
+			if (ikesa_state(e->sa) == IKESA_ESTABLISHED)
+				ikesa_delete_child(e->sa, spi_in, now);
 		}
 	}
 	conns_sync(io, now);

@@ -17,7 +17,8 @@
  * so the float is ours: an initiator moves to 4500/4500 after IKE_SA_INIT
  * when a NAT was detected, a responder once the peer used 4500. An
  * authenticated message from another address or port moves the SA's path
- * (NAT mapping change) and re-installs its CHILD_SAs with the new ports.
+ * (NAT mapping change) and its CHILD_SAs' outer end and ports
+ * (ipsecdb_child_update_path: keys, sequence numbers, windows stay).
  *
  * Timers (one io_timer at the earliest of them, recomputed after each event):
  *   engine          ikesa_next_timeout(): retransmission, half-open expiry

@@ -2,6 +2,14 @@
 # CHILD_SAs into ipsecdb) and ikepeer (PAD and connection lookups, pure).
 libm6_a_SOURCES += src/ike/ikeio.c src/ike/ikeio.h src/ike/ikepeer.c src/ike/ikepeer.h
 
+check_PROGRAMS += tests/unit/test_ikepeer
+TESTS += tests/unit/test_ikepeer
+tests_unit_test_ikepeer_SOURCES = tests/unit/test_ikepeer.c tests/unit/testutil.c tests/unit/testutil.h
+tests_unit_test_ikepeer_CFLAGS = $(TEST_CFLAGS)
+tests_unit_test_ikepeer_LDADD = $(TEST_LDADD)
+
 # `mip6sec ike` and the "ike" section of `mip6sec status` (ctl sits above
 # ike, so the rendering lives in src/ctl).
 libm6_a_SOURCES += src/ctl/ike_show.c src/ctl/ike_show.h
+
+include $(srcdir)/tests/interop/ike-daemon.mk

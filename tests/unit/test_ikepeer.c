@@ -1,0 +1,163 @@
+/*
+ * ikepeer: the IKE adapter's PAD and connection lookups (src/ike/ikepeer.c).
+ * A peer is found by the identity it authenticated with, keys only the tunnel
+ * that names it, and gets traffic selectors narrowed to that tunnel's
+ * prefixes (R3776-4.2.k, R7296-2.9.a); the engine parameters come from the
+ * configuration.
+ */
+#include <arpa/inet.h>
+#include <string.h>
+
+#include "base/err.h"
+#include "conf/conf.h"
+#include "crypto/xform.h"
+#include "ike/ikepeer.h"
+#include "testutil.h"
+
+static const char conf_text[] =
+	"global = { control-socket = \"/tmp/x.sock\"; };\n"
+	"ike = {\n"
+	"  identity = \"gw.example.org\"; auth = \"psk\";\n"
+	"  proposals = [ \"aes256gcm16-prfsha256-ecp256-curve25519\", \"aes256-sha256-modp2048\" ];\n"
+	"  esp-proposals = [ \"aes256gcm16\", \"aes128-sha256\" ];\n"
+	"  cookie-threshold = 7;\n"
+	"  peers = (\n"
+	"    { name = \"b\"; identity = \"b.example.org\"; auth = \"psk\"; address = \"2001:db8::2\";\n"
+	"      psk = \"00112233445566778899aabbccddeeff\"; initiate = true; },\n"
+	"    { name = \"lonely\"; identity = \"2001:db8::9\"; identity-type = \"ipv6\"; auth = \"psk\";\n"
+	"      psk = \"00112233445566778899aabbccddeeff\"; }\n"
+	"  );\n"
+	"};\n"
+	"tunnels = ( { name = \"t1\"; local = \"2001:db8::1\"; remote = \"2001:db8::2\";\n"
+	"  local-prefixes = [ \"fd00:a::/64\" ]; remote-prefixes = [ \"fd00:b::/64\", \"fd00:c::/64\" ];\n"
+	"  ike-peer = \"b\"; } );\n";
+
+static struct conf *load(void)
+{
+	struct conf *c = NULL;
+	struct conf_error err;
+	int rc = conf_load_string(conf_text, "t.conf", &c, &err);
+	if (rc != 0) {
+		char buf[512];
+		conf_error_format(&err, buf, sizeof(buf));
+		ck_abort_msg("config: %s", buf);
+	}
+	return c;
+}
+
+static void prefix(const char *s, struct prefix6 *p)
+{
+	ck_assert_int_eq(prefix_parse(s, p, false), 0);
+}
+
+START_TEST(t_lookup)
+{
+	struct conf *c = load();
+	struct ikesa_id id;
+	ck_assert_int_eq(ikepeer_id(CONF_ID_FQDN, "b.example.org", &id), 0);
+	const struct conf_ike_peer *p = ikepeer_by_id(c, &id);
+	ck_assert_ptr_nonnull(p);
+	ck_assert_str_eq(p->name, "b");
+	ck_assert_ptr_eq(ikepeer_by_name(c, "b"), p);
+	ck_assert_str_eq(ikepeer_tunnel(c, "b")->name, "t1");
+	/* Same bytes, other ID type: not the same identity. */
+	ck_assert_int_eq(ikepeer_id(CONF_ID_RFC822, "b.example.org", &id), 0);
+	ck_assert_ptr_null(ikepeer_by_id(c, &id));
+	/* An IPv6 identity is compared as 16 octets. */
+	ck_assert_int_eq(ikepeer_id(CONF_ID_IPV6, "2001:db8::9", &id), 0);
+	ck_assert_uint_eq(id.len, 16);
+	ck_assert_str_eq(ikepeer_by_id(c, &id)->name, "lonely");
+	/* A peer no tunnel names keys nothing (R3776-4.2.k). */
+	ck_assert_ptr_null(ikepeer_tunnel(c, "lonely"));
+	ck_assert_int_eq(ikepeer_id(CONF_ID_DN, "CN=x", &id), M6E_INVAL);
+	ck_assert_int_eq(ikepeer_id(CONF_ID_IPV6, "not-an-address", &id), M6E_INVAL);
+	conf_free(c);
+}
+END_TEST
+
+START_TEST(t_params)
+{
+	struct conf *c = load();
+	struct ikesa_params p;
+	char err[128];
+	ck_assert_int_eq(ikepeer_params(c, &p, err, sizeof(err)), 0);
+	/* One suite per DH group, in the configured order. */
+	ck_assert_uint_eq(p.n_ike, 3);
+	ck_assert_uint_eq(p.ike[0].encr, XFORM_ENCR_AES_GCM_16);
+	ck_assert_uint_eq(p.ike[0].key_bits, 256);
+	ck_assert_uint_eq(p.ike[0].prf, XFORM_PRF_HMAC_SHA2_256);
+	ck_assert_uint_eq(p.ike[0].dh, XFORM_DH_ECP_256);
+	ck_assert_uint_eq(p.ike[1].dh, XFORM_DH_CURVE25519);
+	ck_assert_uint_eq(p.ike[2].encr, XFORM_ENCR_AES_CBC);
+	ck_assert_uint_eq(p.ike[2].integ, XFORM_INTEG_HMAC_SHA2_256_128);
+	ck_assert_uint_eq(p.ike[2].dh, XFORM_DH_MODP_2048);
+	/* ESP: no PRF, no PFS group with the IKE_AUTH CHILD_SA. */
+	ck_assert_uint_eq(p.n_esp, 2);
+	ck_assert_uint_eq(p.esp[0].encr, XFORM_ENCR_AES_GCM_16);
+	ck_assert_uint_eq(p.esp[1].key_bits, 128);
+	ck_assert_uint_eq(p.esp[1].dh, 0);
+	ck_assert_uint_eq(p.esp[1].prf, 0);
+	ck_assert_uint_eq(p.cookie_threshold, 7);
+	ck_assert_uint_eq(p.local_id.type, CONF_ID_FQDN);
+	ck_assert_int_eq(memcmp(p.local_id.data, "gw.example.org", p.local_id.len), 0);
+
+	const struct conf_ike_peer *b = ikepeer_by_name(c, "b");
+	ck_assert_int_eq(ikepeer_initiator_params(c, b, ikepeer_tunnel(c, "b"), &p, err, sizeof(err)), 0);
+	ck_assert_int_eq(memcmp(p.remote_id.data, "b.example.org", p.remote_id.len), 0);
+	/* TSi: our prefixes; TSr: the peer's (both of them). */
+	ck_assert_uint_eq(p.tsi.n, 1);
+	ck_assert_uint_eq(p.tsr.n, 2);
+	ck_assert_uint_eq(p.tsr.ts[1].start[3], 0x0c); /* fd00:c:: */
+	ck_assert_uint_eq(p.tsr.ts[1].end[15], 0xff);
+	conf_free(c);
+}
+END_TEST
+
+START_TEST(t_narrow)
+{
+	struct prefix6 mine[2];
+	prefix("fd00:b::/64", &mine[0]);
+	prefix("fd00:c::/64", &mine[1]);
+	struct ike_ts_list in = { .n = 1 }, out;
+	struct prefix6 wide;
+	/* A wider proposal is narrowed to each configured prefix (R7296-2.9.a). */
+	prefix("fd00::/16", &wide);
+	ikepeer_ts_from_prefix(&wide, &in.ts[0]);
+	ck_assert_int_eq(ikepeer_narrow(&in, mine, 2, &out), 0);
+	ck_assert_uint_eq(out.n, 2);
+	struct ike_ts want;
+	ikepeer_ts_from_prefix(&mine[1], &want);
+	ck_assert_int_eq(memcmp(out.ts[1].start, want.start, 16), 0);
+	ck_assert_int_eq(memcmp(out.ts[1].end, want.end, 16), 0);
+	/* A narrower one stays as proposed, with its protocol and ports. */
+	struct prefix6 host;
+	prefix("fd00:b::5/128", &host);
+	ikepeer_ts_from_prefix(&host, &in.ts[0]);
+	in.ts[0].ip_proto = 6;
+	in.ts[0].start_port = in.ts[0].end_port = 443;
+	ck_assert_int_eq(ikepeer_narrow(&in, mine, 2, &out), 0);
+	ck_assert_uint_eq(out.n, 1);
+	ck_assert_uint_eq(out.ts[0].ip_proto, 6);
+	ck_assert_uint_eq(out.ts[0].start_port, 443);
+	ck_assert_int_eq(memcmp(out.ts[0].start, out.ts[0].end, 16), 0);
+	/* Outside every prefix: TS_UNACCEPTABLE. */
+	struct prefix6 other;
+	prefix("fd00:d::/64", &other);
+	ikepeer_ts_from_prefix(&other, &in.ts[0]);
+	ck_assert_int_eq(ikepeer_narrow(&in, mine, 2, &out), M6E_PERM);
+	/* An IPv4 selector never matches an IPv6 prefix. */
+	in.ts[0].type = IKE_TS_IPV4_ADDR_RANGE;
+	ck_assert_int_eq(ikepeer_narrow(&in, mine, 2, &out), M6E_PERM);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("ikepeer");
+	TCase *tc = tcase_create("ikepeer");
+	tcase_add_test(tc, t_lookup);
+	tcase_add_test(tc, t_params);
+	tcase_add_test(tc, t_narrow);
+	suite_add_tcase(s, tc);
+	return tu_run_suite(s);
+}
