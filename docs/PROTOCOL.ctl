@@ -80,6 +80,10 @@ There is no padding or alignment between arguments.
   5   policies  the same for security policies
   6   reload    "reload: ok" / the same text; on failure status 3 and the
                 body is the configuration error "file:line: key: message"
+  7   ike       one line per IKE SA (peer, identity, state, role, SPIs,
+                suite, NAT flags, age, its CHILD_SAs), or "none" / a JSON
+                array of objects; an optional FILTER matches a peer name,
+                an identity or an IKE SPI in hex
 
 Every text body ends with a newline; a JSON body is one JSON document
 followed by a newline. Strings in JSON are valid UTF-8 (bytes that are not

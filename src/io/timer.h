@@ -13,6 +13,13 @@
  *                         movement hold-down and lifetimes (mip6/movement.c),
  *                         DHAAD and prefix discovery (mip6/dhaad.c, mpd.c),
  *                         the HA's DAD wait HA_NODE_DAD_MS (mobile/ha_node.c)
+ *   IKE                   one timer (ike/ikeio.c) at the earliest of: the
+ *                         engines' ikesa_next_timeout() (retransmission,
+ *                         half-open expiry, rekeys and lifetimes, fragment
+ *                         reassembly), DPD (ike.dpd-interval), NAT keepalives
+ *                         (ike.nat-keepalive, R3948-2.3), re-initiation
+ *                         (IKEIO_REINIT_MIN_MS..MAX_MS), the cookie secret
+ *                         rotation (IKEIO_GATE_ROTATE_MS)
  */
 #ifndef M6_IO_TIMER_H
 #define M6_IO_TIMER_H
