@@ -133,6 +133,10 @@ generation 1 at start, incremented by every successful reload
 last_result "none" (no reload yet), "ok" or "failed"; last_error is the
            configuration error of the last failed reload ("" after a good one)
 counters   every registered counter, "group.name": value, zero included
+sections   engines add their own objects: "home-agent" / "mobile-node"
+           (issue 4) and "ike" (established, half_open, total, the adapter's
+           counters and drops per reason, the cookie gate's counters, and
+           whether the sensitive key dump is on)
 
 
 6. Examples
