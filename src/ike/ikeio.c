@@ -1315,6 +1315,17 @@ void ikeio_mip6_set_ops(struct ikeio *io, const struct ikeio_mip6_ops *ops, void
 	io->mip6_arg = arg;
 }
 
+int ikeio_mip6_set_mark(struct ikeio *io, uint32_t mark)
+{
+	const int fds[] = { io ? io->fd_ike : -1, io ? io->fd_natt : -1 };
+	for (size_t i = 0; i < 2; i++)
+		if (fds[i] >= 0 && setsockopt(fds[i], SOL_SOCKET, SO_MARK, &mark, sizeof(mark)) != 0) {
+			LOG_ERR(LOG_SUB_IKE, "SO_MARK 0x%x: %s", mark, strerror(errno));
+			return M6E_IO;
+		}
+	return 0;
+}
+
 /* A peer that keys no tunnel: the mobility policy decides (HA: the PAD,
  * R3776-4.2.k, R4877-4.2.d); the SA becomes a Mobile IPv6 one. */
 static int mip6_ts_policy(struct ikeio_sa *e, const struct conf_ike_peer *p, const struct ikesa_id *peer,

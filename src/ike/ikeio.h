@@ -164,6 +164,10 @@ struct ikeio_mip6_ops {
 	void (*child_failed)(void *arg, uint16_t notify);
 };
 void ikeio_mip6_set_ops(struct ikeio *io, const struct ikeio_mip6_ops *ops, void *arg);
+/* SO_MARK on the IKE sockets: a mobile node's policy routing sends
+ * unmarked traffic into its home-address tunnel, but IKE must leave from
+ * the care-of address directly. 0 or M6E_IO. */
+int ikeio_mip6_set_mark(struct ikeio *io, uint32_t mark);
 
 /* What a mobile node asks its home agent for (mip6ike_mn_plan()). */
 #define IKEIO_MIP6_MORE 3

@@ -120,8 +120,12 @@ void node_ike_attach(struct mnode *n)
 						   .ike_down = ike_down,
 						   .child_failed = ike_child_failed };
 	const struct conf_ike *ike = conf_ike(n->conf);
-	if (n->env.ike && ike && ike->present)
-		ikeio_mip6_set_ops(n->env.ike, &ops, n);
+	if (!n->env.ike || !ike || !ike->present)
+		return;
+	ikeio_mip6_set_ops(n->env.ike, &ops, n);
+	/* The MN's IKE leaves from the care-of address, not into its tunnel. */
+	if (n->role->mark)
+		ikeio_mip6_set_mark(n->env.ike, MNODE_MARK);
 }
 
 bool node_ike_keyed(const struct mnode *n, const struct in6_addr *hoa)
