@@ -85,7 +85,7 @@ static int ike_child_up(void *arg, const struct ikesa_child *c, char *label, siz
 		LOG_WARN(LOG_SUB_MIP6, "CHILD_SA %08x not installed: %s", c->spi_in, err);
 		return rc;
 	}
-	snprintf(label, label_len, "mip6-%s", mip6ike_slot_name(slot));
+	snprintf(label, label_len, "mip6-%s", ipsecdb_mnha_slot_name((enum ipsecdb_mnha_slot)slot));
 	LOG_NOTICE(LOG_SUB_MIP6, "IKE keyed the %s SA pair of home address %s (in %08x out %08x)",
 		   mip6ike_slot_name(slot), a, c->spi_in, c->spi_out);
 	if (!we_are_ha)
