@@ -62,6 +62,7 @@ struct ikeio_sa {
 	char tunnel[CONF_IFNAME_MAX];
 	struct ikeio_conn *conn; /* the initiate = true connection it serves, or NULL */
 	bool mip6;               /* Mobile IPv6 (RFC 4877): CHILD_SAs go to io->mip6_ops */
+	bool mip6_replaced;      /* older IKE SAs of the same mobile node deleted */
 	uint64_t created_ms;
 	uint64_t dpd_sent_ms;    /* 0: no liveness check of ours outstanding */
 	uint64_t keepalive_ms;   /* last NAT keepalive sent */
@@ -1344,6 +1345,26 @@ static int mip6_ts_policy(struct ikeio_sa *e, const struct conf_ike_peer *p, con
 	return 0;
 }
 
+/* A mobile node that ran IKE again (from a new care-of address, after a
+ * restart) no longer uses its older IKE SAs, whose path is gone: delete
+ * them, so their CHILD_SAs do not fill the MN-HA slots until DPD notices. */
+static void mip6_replace_older(struct ikeio_sa *e)
+{
+	struct ikeio *io = e->io;
+	uint64_t now = clock_mono_ms();
+	e->mip6_replaced = true;
+	for (struct ikeio_sa *o = io->all; o != NULL; o = o->next) {
+		if (o == e || o->dead || !o->mip6 || o == io->mip6_sa || strcmp(o->peer_name, e->peer_name) != 0)
+			continue;
+		char a[ADDR_STRLEN], b[ADDR_STRLEN];
+		LOG_NOTICE(LOG_SUB_IKE, "peer %s: new IKE SA from [%s]: deleting the older one with [%s]", e->peer_name,
+			   addr_fmt(&e->cur.remote, a, sizeof(a)), addr_fmt(&o->cur.remote, b, sizeof(b)));
+		children_drop(o);
+		if (ikesa_state(o->sa) != IKESA_ESTABLISHED || ikesa_delete(o->sa, now) != 0)
+			sa_down(o, IKESA_DOWN_LOCAL_DELETE);
+	}
+}
+
 static void mip6_child_up(struct ikeio_sa *e, const struct ikesa_child *c)
 {
 	struct ikeio *io = e->io;
@@ -1360,6 +1381,8 @@ static void mip6_child_up(struct ikeio_sa *e, const struct ikesa_child *c)
 		ch->c = *c;
 		snprintf(ch->tunnel, sizeof(ch->tunnel), "mip6");
 		ch->installed = io->mip6_ops->child_up(io->mip6_arg, c, ch->tunnel, sizeof(ch->tunnel)) == 0;
+		if (ch->installed && !c->initiator && !e->mip6_replaced)
+			mip6_replace_older(e);
 		if (ch->installed) {
 			io->cnt.child_installed++;
 			LOG_NOTICE(LOG_SUB_IKE, "CHILD_SA in %08x out %08x (%s, %s) keys MN-HA %s", c->spi_in,

@@ -6,7 +6,9 @@
 # runs IKE again from the new one before its BU:
 #  - the MN logs IKE_SA_INIT from $COA_B, and its one established IKE SA
 #    afterwards runs between $COA_B and the HA, with new CHILD_SA SPIs;
-#  - the HA has an established IKE SA with $COA_B and the binding moved to
+#  - the HA has one established IKE SA with mn1.lab, from $COA_B (the one
+#    with $COA_A went with the MN's Delete, or when the new one keyed its
+#    first CHILD_SA), and the binding moved to
 #    $COA_B, accepted over the new BU/BA SA (R3776-4.2.k) with a newer
 #    sequence number;
 #  - 2 MB sent from the home address at ~500 kB/s across the move arrive at
@@ -43,6 +45,15 @@ assert len(bu) == 1 and bu[0] != old, (bu, old)
 EOP
 n_b=$(lab_json ha ike "len([s for s in d if s['state'] == 'established' and s['remote'] == '$COA_B'])")
 [ "$n_b" = 1 ] || lab_fail "HA: $n_b established IKE SAs with $COA_B: $(lab_ctl ha ike)"
+# The IKE SA bound to $COA_A is gone on the HA: the MN's Delete(IKE) when it
+# reached the HA, else the HA deletes it once the new one keys a CHILD_SA
+# (its CHILD_SAs would otherwise hold MN-HA slots until DPD gave up).
+grep -qE "with mn1 down: deleted by peer|peer mn1: new IKE SA from \[$COA_B\]: deleting the older one" \
+	"$LAB_TMP/ha/daemon.log" || lab_fail "HA kept the IKE SA with $COA_A"
+n_a=$(lab_json ha ike "len([s for s in d if s['state'] == 'established' and s['remote'] == '$COA_A'])")
+[ "$n_a" = 0 ] || lab_fail "HA: IKE SA with $COA_A still established"
+n_mn1=$(lab_json ha ike "len([s for s in d if s['state'] == 'established' and s['identity'] == 'mn1.lab'])")
+[ "$n_mn1" = 1 ] || lab_fail "HA: $n_mn1 established IKE SAs with mn1.lab"
 seq_b=$(lab_bce sequence)
 d=$(((seq_b - seq_a + 65536) % 65536))
 [ $d -ge 1 ] && [ $d -lt 32768 ] || lab_fail "sequence $seq_a -> $seq_b, want newer"

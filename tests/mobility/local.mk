@@ -25,7 +25,8 @@ MOBILITY_TESTS = \
 	tests/mobility/reload.sh \
 	tests/mobility/ike-register.sh \
 	tests/mobility/ike-handover.sh \
-	tests/mobility/ike-foreign-hoa.sh
+	tests/mobility/ike-foreign-hoa.sh \
+	tests/mobility/ike-return-home.sh
 TESTS += $(MOBILITY_TESTS)
 EXTRA_DIST += $(MOBILITY_TESTS) \
 	tests/mobility/lab.sh \
