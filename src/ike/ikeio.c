@@ -1188,10 +1188,14 @@ void ikeio_set_conf(struct ikeio *io, const struct conf *conf, struct ipsecdb *d
 			if (!ch->used)
 				continue;
 			if (ch->mip6) {
-				/* Into the new db's MN-HA slots, from the kept keys. */
+				/* Moved by ipsecdb_children_move() with its sequence
+				 * numbers; else into the new db's slots from the kept keys. */
+				const struct sa *in = sad_lookup(ipsecdb_sad(db), SA_DIR_IN, ch->c.spi_in);
 				char label[CONF_IFNAME_MAX];
-				ch->installed = io->mip6_ops != NULL &&
-						io->mip6_ops->child_up(io->mip6_arg, &ch->c, label, sizeof(label)) == 0;
+				ch->installed = in != NULL && ipsecdb_sa_mnha(db, in, NULL) != NULL;
+				if (!ch->installed && io->mip6_ops != NULL)
+					ch->installed = io->mip6_ops->child_up(io->mip6_arg, &ch->c, label,
+									       sizeof(label)) == 0;
 				continue;
 			}
 			ch->installed = ipsecdb_child_get(db, ch->c.spi_in, NULL, NULL, NULL) == 0;

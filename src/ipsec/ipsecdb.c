@@ -977,9 +977,11 @@ int ipsecdb_child_update_path(struct ipsecdb *db, uint32_t spi_in, const struct 
 	return 0;
 }
 
+static size_t mnha_children_move(struct ipsecdb *to, struct ipsecdb *from);
+
 size_t ipsecdb_children_move(struct ipsecdb *to, struct ipsecdb *from)
 {
-	size_t moved = 0, i = 0;
+	size_t moved = mnha_children_move(to, from), i = 0;
 	/* Oldest first, so the newest pair of each tunnel ends up sending. */
 	while (i < from->n_children) {
 		const struct ipsecdb_child_rec *r = &from->children[i];
@@ -1165,6 +1167,66 @@ static int mnha_sa_new(const struct ipsecdb *db, const struct ipsecdb_mnha *m, e
 	return sa_new(&p, now_ms, sa);
 }
 
+/* Make in/out (not in any SAD yet; the caller's on failure) the newest pair
+ * of m's slot: SAD, IN entry after the larval one (which keeps refusing the
+ * clear), OUT entries, slot pointers, record. Needs mchildren_reserve(). */
+static int mnha_child_attach(struct ipsecdb *db, struct ipsecdb_mnha *m, enum ipsecdb_mnha_slot slot, struct sa *in,
+			     struct sa *out)
+{
+	size_t mi = (size_t)(m - db->mnhas);
+	int rc = sad_add_pair(db->sad, in, out);
+	if (rc < 0)
+		return rc;
+	struct ipsecdb_mnha_child_rec *r = &db->mchildren[db->n_mchildren];
+	*r = (struct ipsecdb_mnha_child_rec){ .in = in, .out = out, .mnha = mi, .slot = slot, .seq = ++db->child_seq };
+	snprintf(r->name_in, sizeof(r->name_in), "mnha%zu-%s-ike-in", mi, ipsecdb_mnha_slot_name(slot));
+	snprintf(r->name_out, sizeof(r->name_out), "mnha%zu-%s-ike-out", mi, ipsecdb_mnha_slot_name(slot));
+	if ((rc = mnha_slot_entry(db, m, slot, false, in, r->name_in)) < 0)
+		goto fail;
+	if (mnha_point_out(db, m, slot, out) == 0) {
+		/* A slot without larval entries (payload; HoTI/HoT on the HA). */
+		char name[SPD_NAME_MAX];
+		mnha_entry_name(db, m, slot, true, name, sizeof(name));
+		if ((rc = mnha_slot_entry(db, m, slot, true, out, name)) < 0) {
+			spd_del_sa(db->spd, in);
+			goto fail;
+		}
+	}
+	*mnha_slot(m, slot, false) = in;
+	*mnha_slot(m, slot, true) = out;
+	db->n_mchildren++;
+	return 0;
+fail:
+	sad_remove(db->sad, in);
+	sad_remove(db->sad, out);
+	return rc;
+}
+
+/* Undo mnha_child_attach() for db->mchildren[idx]: the slot falls back to
+ * its newest remaining pair (or larval / NULL); the SAs leave the SAD and
+ * become the caller's. */
+static void mnha_child_detach(struct ipsecdb *db, size_t idx, struct ipsecdb_mnha_child_rec *gone)
+{
+	*gone = db->mchildren[idx];
+	struct ipsecdb_mnha *m = &db->mnhas[gone->mnha];
+	spd_del_sa(db->spd, gone->in); /* its IN entry; OUT entries are re-pointed below */
+	memmove(&db->mchildren[idx], &db->mchildren[idx + 1], (db->n_mchildren - idx - 1) * sizeof(db->mchildren[0]));
+	db->n_mchildren--;
+	if (*mnha_slot(m, gone->slot, true) == gone->out) {
+		const struct ipsecdb_mnha_child_rec *newest = NULL;
+		for (size_t i = 0; i < db->n_mchildren; i++) {
+			const struct ipsecdb_mnha_child_rec *r = &db->mchildren[i];
+			if (r->mnha == gone->mnha && r->slot == gone->slot && (!newest || r->seq > newest->seq))
+				newest = r;
+		}
+		*mnha_slot(m, gone->slot, false) = newest ? newest->in : NULL;
+		*mnha_slot(m, gone->slot, true) = newest ? newest->out : NULL;
+		mnha_point_out(db, m, gone->slot, newest ? newest->out : NULL);
+	}
+	sad_remove(db->sad, gone->in);
+	sad_remove(db->sad, gone->out);
+}
+
 int ipsecdb_mnha_child_install(struct ipsecdb *db, const struct in6_addr *hoa, enum ipsecdb_mnha_slot slot,
 			       const struct ipsecdb_child *c, uint64_t now_ms, char *err, size_t errlen)
 {
@@ -1199,33 +1261,11 @@ int ipsecdb_mnha_child_install(struct ipsecdb *db, const struct in6_addr *hoa, e
 		child_fail(err, errlen, rc, "%s %s: cannot create the SA pair: %s", a, sn, err_str(rc));
 		goto fail_free;
 	}
-	if ((rc = sad_add_pair(db->sad, in, out)) < 0)
+	if ((rc = mnha_child_attach(db, m, slot, in, out)) < 0)
 		goto fail_free;
-	struct ipsecdb_mnha_child_rec *r = &db->mchildren[db->n_mchildren];
-	*r = (struct ipsecdb_mnha_child_rec){ .in = in, .out = out, .mnha = mi, .slot = slot, .seq = ++db->child_seq };
-	snprintf(r->name_in, sizeof(r->name_in), "mnha%zu-%s-ike-in", mi, sn);
-	snprintf(r->name_out, sizeof(r->name_out), "mnha%zu-%s-ike-out", mi, sn);
-	/* IN: after the larval entry, which keeps refusing the clear. */
-	if ((rc = mnha_slot_entry(db, m, slot, false, in, r->name_in)) < 0)
-		goto fail_sad;
-	if (mnha_point_out(db, m, slot, out) == 0) {
-		/* A slot without larval entries (payload; HoTI/HoT on the HA). */
-		char name[SPD_NAME_MAX];
-		mnha_entry_name(db, m, slot, true, name, sizeof(name));
-		if ((rc = mnha_slot_entry(db, m, slot, true, out, name)) < 0) {
-			spd_del_sa(db->spd, in);
-			goto fail_sad;
-		}
-	}
-	*mnha_slot(m, slot, false) = in;
-	*mnha_slot(m, slot, true) = out;
-	db->n_mchildren++;
 	LOG_INFO(LOG_SUB_IPSEC, "MN-HA %s %s: CHILD_SA in 0x%08x out 0x%08x %s, %s", a, sn, in->spi, out->spi,
 		 aead_alg_name(in->alg), in->mode == SA_MODE_TUNNEL ? "tunnel" : "transport");
 	return 0;
-fail_sad:
-	sad_remove(db->sad, in);
-	sad_remove(db->sad, out);
 fail_free:
 	if (err && errlen && !err[0])
 		child_fail(err, errlen, rc, "%s %s: cannot install the CHILD_SA: %s", a, sn, err_str(rc));
@@ -1241,24 +1281,9 @@ int ipsecdb_mnha_child_remove(struct ipsecdb *db, uint32_t spi_in)
 		idx++;
 	if (idx == db->n_mchildren)
 		return M6E_NOTFOUND;
-	struct ipsecdb_mnha_child_rec gone = db->mchildren[idx];
+	struct ipsecdb_mnha_child_rec gone;
+	mnha_child_detach(db, idx, &gone);
 	struct ipsecdb_mnha *m = &db->mnhas[gone.mnha];
-	spd_del_sa(db->spd, gone.in); /* its IN entry; OUT entries are re-pointed below */
-	memmove(&db->mchildren[idx], &db->mchildren[idx + 1], (db->n_mchildren - idx - 1) * sizeof(db->mchildren[0]));
-	db->n_mchildren--;
-	if (*mnha_slot(m, gone.slot, true) == gone.out) {
-		const struct ipsecdb_mnha_child_rec *newest = NULL;
-		for (size_t i = 0; i < db->n_mchildren; i++) {
-			const struct ipsecdb_mnha_child_rec *r = &db->mchildren[i];
-			if (r->mnha == gone.mnha && r->slot == gone.slot && (!newest || r->seq > newest->seq))
-				newest = r;
-		}
-		*mnha_slot(m, gone.slot, false) = newest ? newest->in : NULL;
-		*mnha_slot(m, gone.slot, true) = newest ? newest->out : NULL;
-		mnha_point_out(db, m, gone.slot, newest ? newest->out : NULL);
-	}
-	sad_remove(db->sad, gone.in);
-	sad_remove(db->sad, gone.out);
 	char a[ADDR_STRLEN];
 	LOG_INFO(LOG_SUB_IPSEC, "MN-HA %s %s: CHILD_SA in 0x%08x out 0x%08x removed; out now %s",
 		 addr_fmt(&m->home_address, a, sizeof(a)), ipsecdb_mnha_slot_name(gone.slot), gone.in->spi,
@@ -1266,6 +1291,36 @@ int ipsecdb_mnha_child_remove(struct ipsecdb *db, uint32_t spi_in)
 	sa_free(gone.in);
 	sa_free(gone.out);
 	return 0;
+}
+
+/* Reload (ipsecdb_children_move): MN-HA pairs go to the new db's IKE-keyed
+ * pair of the same (home address, HA) with their counters, sequence numbers
+ * and replay windows. Oldest first, so the newest ends up in the slot. */
+static size_t mnha_children_move(struct ipsecdb *to, struct ipsecdb *from)
+{
+	size_t moved = 0, i = 0;
+	while (i < from->n_mchildren) {
+		const struct ipsecdb_mnha_child_rec *r = &from->mchildren[i];
+		const struct ipsecdb_mnha *old_m = &from->mnhas[r->mnha];
+		struct ipsecdb_mnha *m = mnha_find(to, &old_m->home_address, &old_m->ha_address);
+		if (!m || !m->ike_keyed || m->we_are_ha != old_m->we_are_ha ||
+		    mnha_slot_live(to, (size_t)(m - to->mnhas), r->slot) >= IPSECDB_MNHA_SLOT_PAIRS ||
+		    sad_lookup(to->sad, SA_DIR_IN, r->in->spi) || sad_lookup(to->sad, SA_DIR_OUT, r->out->spi) ||
+		    mchildren_reserve(to) < 0) {
+			i++; /* stays with from (the IKE adapter installs it anew) */
+			continue;
+		}
+		struct ipsecdb_mnha_child_rec gone;
+		mnha_child_detach(from, i, &gone);
+		if (mnha_child_attach(to, m, gone.slot, gone.in, gone.out) == 0) {
+			moved++;
+			continue;
+		}
+		LOG_ERR(LOG_SUB_IPSEC, "MN-HA CHILD_SA in 0x%08x lost moving to the new configuration", gone.in->spi);
+		sa_free(gone.in);
+		sa_free(gone.out);
+	}
+	return moved;
 }
 
 struct ipsecdb_mnha *ipsecdb_sa_mnha(const struct ipsecdb *db, const struct sa *sa, enum ipsecdb_mnha_slot *slot)

@@ -211,8 +211,10 @@ int ipsecdb_child_update_path(struct ipsecdb *db, uint32_t spi_in, const struct 
  * a peer with anti-replay drops as too old). Call after fwd_set_db(to)
  * succeeded and before freeing from. Pairs whose tunnel is gone or changed
  * peer stay in from (freed with it; the IKE adapter should delete them);
- * ipsecdb_child_get(to, spi_in, ...) tells which moved. Returns how many
- * pairs moved.
+ * ipsecdb_child_get(to, spi_in, ...) tells which moved. The MN-HA pairs of
+ * ipsecdb_mnha_child_install() move the same way to the IKE-keyed pair of
+ * the same (home address, HA) in `to` (ipsecdb_sa_mnha() tells which
+ * moved). Returns how many pairs moved.
  */
 size_t ipsecdb_children_move(struct ipsecdb *to, struct ipsecdb *from);
 /* The SAs of the installed pair with inbound SPI spi_in (counters; state:

@@ -26,7 +26,8 @@ MOBILITY_TESTS = \
 	tests/mobility/ike-register.sh \
 	tests/mobility/ike-handover.sh \
 	tests/mobility/ike-foreign-hoa.sh \
-	tests/mobility/ike-return-home.sh
+	tests/mobility/ike-return-home.sh \
+	tests/mobility/ike-reload.sh
 TESTS += $(MOBILITY_TESTS)
 EXTRA_DIST += $(MOBILITY_TESTS) \
 	tests/mobility/lab.sh \

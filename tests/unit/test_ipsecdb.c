@@ -1287,6 +1287,52 @@ START_TEST(mnha_ike_install_refusals)
 }
 END_TEST
 
+/* Reload: the pairs go to the new db with their sequence numbers (a
+ * re-install from KEYMAT would restart them under the peer's replay
+ * window); a pair whose home address is no longer IKE-keyed stays behind. */
+START_TEST(mnha_ike_children_move)
+{
+	struct conf *c = load_text(ha_ike_conf);
+	struct ipsecdb *old = build_ok(c), *db = build_ok(c);
+	struct ipsecdb_child c1 = mnha_child(0x7001), c2 = mnha_child(0x7002), c3 = mnha_child(0x7003);
+	mnha_install_ok(old, "2001:db8:1::100", IPSECDB_MNHA_BU_BA, &c1);
+	mnha_install_ok(old, "2001:db8:1::100", IPSECDB_MNHA_BU_BA, &c2); /* a rekey in progress */
+	mnha_install_ok(old, "2001:db8:1::200", IPSECDB_MNHA_MPS_MPA, &c3);
+	struct in6_addr hoa1 = A("2001:db8:1::100");
+	struct sa *out2 = ipsecdb_mnha_by_hoa(old, &hoa1)->bu_out;
+	out2->seq = 41; /* as if 41 BAs had left */
+	ck_assert_uint_eq(ipsecdb_children_move(db, old), 3);
+	ck_assert_uint_eq(sad_count(ipsecdb_sad(old)), 2); /* mn3's manual pair only */
+	struct ipsecdb_mnha *m = ipsecdb_mnha_by_hoa(db, &hoa1);
+	ck_assert_ptr_eq(m->bu_out, out2); /* the same SA, the newest pair */
+	ck_assert_uint_eq(m->bu_out->seq, 41);
+	ck_assert_ptr_eq(ba_out_sa(db, "2001:db8:1::100"), out2);
+	enum spd_drop why;
+	struct sa *in1 = sad_lookup(ipsecdb_sad(db), SA_DIR_IN, 0x7001);
+	ck_assert_ptr_nonnull(in1);
+	ck_assert_int_eq(bu_inbound(db, "2001:db8:1::100", in1, &why), 0);
+	ck_assert_int_eq(bu_inbound(db, "2001:db8:1::100", m->bu_in, &why), 0);
+	ck_assert_ptr_eq(ipsecdb_sa_mnha(db, in1, NULL), m);
+	ck_assert_int_eq(ipsecdb_mnha_child_remove(old, 0x7001), M6E_NOTFOUND);
+	ck_assert_int_eq(ipsecdb_mnha_child_remove(db, 0x7001), 0);
+	ck_assert_ptr_eq(m->bu_out, out2);
+	ipsecdb_free(old);
+	/* Into a db without an ike section: nothing moves. */
+	const char *noike = strstr(ha_ike_conf, "ike = {");
+	const char *rest = strstr(ha_ike_conf, "ipsec = {");
+	char text[sizeof(ha_ike_conf)];
+	snprintf(text, sizeof(text), "%.*s%s", (int)(noike - ha_ike_conf), ha_ike_conf, rest);
+	struct conf *c_manual = load_text(text);
+	struct ipsecdb *manual = build_ok(c_manual);
+	ck_assert_uint_eq(ipsecdb_children_move(manual, db), 0);
+	ck_assert_ptr_nonnull(sad_lookup(ipsecdb_sad(db), SA_DIR_IN, 0x7002));
+	ipsecdb_free(manual);
+	conf_free(c_manual);
+	ipsecdb_free(db);
+	conf_free(c);
+}
+END_TEST
+
 static Suite *ipsecdb_suite(void)
 {
 	Suite *s = suite_create("ipsecdb");
@@ -1309,6 +1355,7 @@ static Suite *ipsecdb_suite(void)
 	tcase_add_test(tc, mnha_ike_larval_at_build);
 	tcase_add_test(tc, mnha_ike_install_rekey_remove);
 	tcase_add_test(tc, mnha_ike_install_refusals);
+	tcase_add_test(tc, mnha_ike_children_move);
 	suite_add_tcase(s, tc);
 	return s;
 }
