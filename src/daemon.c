@@ -209,7 +209,8 @@ static int daemon_start_dataplane(struct daemon *d)
 		if (nft_kstate_entry(NFT_TABLE, &nft) == 0 && kstate_apply(d->ks, &nft) < 0)
 			LOG_WARN(LOG_SUB_CORE, "nft table %s not installed: the kernel will answer Mobile IPv6 "
 				 "packets with Parameter Problems", NFT_TABLE);
-		const struct mnode_env env = { .loop = d->loop, .nl = d->nl, .ks = d->ks, .ctl = &d->ctl };
+		const struct mnode_env env = { .loop = d->loop, .nl = d->nl, .ks = d->ks, .ctl = &d->ctl,
+					       .ike = d->ikeio };
 		if ((rc = mnode_new(&env, d->conf, d->db, &d->mnode, err, sizeof(err))) < 0) {
 			LOG_ERR(LOG_SUB_CORE, "mobility: %s", err);
 			return rc;

@@ -39,6 +39,7 @@ struct ikeio_child {
 	bool used;
 	bool installed;          /* in the current db */
 	char tunnel[CONF_IFNAME_MAX];
+	bool mip6;               /* an MN-HA CHILD_SA: the mip6 ops own its installation */
 	struct ikesa_child c;    /* keys kept to re-install after a reload; wiped on removal */
 };
 
@@ -60,6 +61,8 @@ struct ikeio_sa {
 	char peer_name[CONF_NAME_MAX];
 	char tunnel[CONF_IFNAME_MAX];
 	struct ikeio_conn *conn; /* the initiate = true connection it serves, or NULL */
+	bool mip6;               /* Mobile IPv6 (RFC 4877): CHILD_SAs go to io->mip6_ops */
+	bool mip6_replaced;      /* older IKE SAs of the same mobile node deleted */
 	uint64_t created_ms;
 	uint64_t dpd_sent_ms;    /* 0: no liveness check of ours outstanding */
 	uint64_t keepalive_ms;   /* last NAT keepalive sent */
@@ -101,6 +104,13 @@ struct ikeio {
 	struct ikeio_rate rate[IKEIO_RATE_SLOTS];
 	uint64_t next_rotate_ms;
 	struct ikeio_counters cnt;
+	/* RFC 4877 hook (ikeio_mip6_*): ops, and a mobile node's one connection. */
+	const struct ikeio_mip6_ops *mip6_ops;
+	void *mip6_arg;
+	struct ikeio_mip6_conn mip6_conn;
+	struct ikeio_sa *mip6_sa;
+	size_t mip6_next; /* next mip6_conn.more[] to ask for */
+	uint64_t mip6_pump_at; /* ask for it from the timer at this time (0: nothing to ask) */
 	uint8_t rx[IKE_NON_ESP_MARKER_LEN + IKESA_MSG_MAX + 64];
 	uint8_t tx[IKE_NON_ESP_MARKER_LEN + IKESA_MSG_MAX];
 };
@@ -416,7 +426,9 @@ static int child_install(struct ikeio_sa *e, struct ikeio_child *ch)
 
 static void child_drop(struct ikeio_sa *e, struct ikeio_child *ch)
 {
-	if (ch->installed)
+	if (ch->installed && ch->mip6 && e->io->mip6_ops != NULL)
+		e->io->mip6_ops->child_down(e->io->mip6_arg, ch->c.spi_in);
+	else if (ch->installed)
 		ipsecdb_child_remove(e->io->db, ch->c.spi_in);
 	OPENSSL_cleanse(ch, sizeof(*ch));
 	memset(ch, 0, sizeof(*ch));
@@ -430,6 +442,16 @@ static void children_drop(struct ikeio_sa *e)
 }
 
 /* ---- engine callbacks ------------------------------------------------------ */
+
+/* The RFC 4877 hook, at the end of the file. */
+static int mip6_ts_policy(struct ikeio_sa *e, const struct conf_ike_peer *p, const struct ikesa_id *peer,
+			  const struct ike_ts_list *tsi, const struct ike_ts_list *tsr, bool *transport,
+			  struct ike_ts_list *out_tsi, struct ike_ts_list *out_tsr);
+static void mip6_child_up(struct ikeio_sa *e, const struct ikesa_child *c);
+static void mip6_ike_up(struct ikeio_sa *e);
+static void mip6_sa_gone(struct ikeio_sa *e);
+static void mip6_child_failed(struct ikeio_sa *e, uint16_t notify);
+static void mip6_pump(struct ikeio *io);
 
 static int op_send(void *arg, const uint8_t *msg, size_t len, const struct ikesa_path *path)
 {
@@ -471,6 +493,8 @@ static int op_ts_policy(void *arg, const struct ikesa_id *peer, const struct ike
 	struct ikeio_sa *e = arg;
 	const struct conf_ike_peer *p = ikepeer_by_id(e->io->conf, peer);
 	const struct conf_tunnel *t = p != NULL ? ikepeer_tunnel(e->io->conf, p->name) : NULL;
+	if (t == NULL && p != NULL && e->io->mip6_ops != NULL && e->io->mip6_ops->ts_policy != NULL)
+		return mip6_ts_policy(e, p, peer, tsi, tsr, transport, out_tsi, out_tsr);
 	if (t == NULL) {
 		LOG_NOTICE(LOG_SUB_IKE, "CHILD_SA refused: %s %.*s keys no tunnel", p ? "peer" : "unknown identity",
 			   peer->type == CONF_ID_IPV6 ? 0 : peer->len, (const char *)peer->data);
@@ -508,6 +532,8 @@ static void op_ike_up(void *arg, const struct ikesa *sa)
 		   ikesa_is_initiator(sa) ? "initiator" : "responder", s->encr, s->key_bits, s->integ, s->prf, s->dh,
 		   nat[(ikesa_nat_local(sa) ? 1 : 0) + (ikesa_nat_remote(sa) ? 2 : 0)]);
 	dump_ike(e);
+	if (e->mip6)
+		mip6_ike_up(e);
 }
 
 static void schedule_reinit(struct ikeio *io, struct ikeio_conn *c)
@@ -529,6 +555,7 @@ static void sa_down(struct ikeio_sa *e, enum ikesa_down reason)
 	e->dead = true;
 	io->cnt.ike_down++;
 	children_drop(e);
+	mip6_sa_gone(e);
 	LOG_NOTICE(LOG_SUB_IKE, "IKE SA %016llx_i %016llx_r with %s down: %s",
 		   (unsigned long long)ikesa_spi_i(e->sa), (unsigned long long)ikesa_spi_r(e->sa),
 		   e->peer_name[0] ? e->peer_name : "?", ikesa_down_name(reason));
@@ -549,6 +576,10 @@ static void op_ike_down(void *arg, const struct ikesa *sa, enum ikesa_down reaso
 static void op_child_up(void *arg, const struct ikesa_child *c)
 {
 	struct ikeio_sa *e = arg;
+	if (e->mip6) {
+		mip6_child_up(e, c);
+		return;
+	}
 	if (e->conn != NULL) {
 		const struct conf_tunnel *t = ikepeer_tunnel(e->io->conf, e->conn->peer);
 		if (t != NULL)
@@ -578,6 +609,8 @@ static void op_child_failed(void *arg, const struct ikesa *sa, uint16_t notify)
 	(void)sa;
 	LOG_NOTICE(LOG_SUB_IKE, "peer %s refused our CHILD_SA (notify %u)", e->peer_name[0] ? e->peer_name : "?",
 		   notify);
+	if (e->mip6)
+		mip6_child_failed(e, notify);
 }
 
 static void op_child_down(void *arg, const struct ikesa *sa, uint32_t spi_in, uint32_t spi_out)
@@ -635,6 +668,7 @@ static void entry_free(struct ikeio *io, struct ikeio_sa *e)
 			break;
 		}
 	children_drop(e);
+	mip6_sa_gone(e);
 	if (e->conn != NULL)
 		e->conn->sa = NULL;
 	ikesa_free(e->sa);
@@ -984,6 +1018,8 @@ static void rearm(struct ikeio *io)
 	for (const struct ikeio_conn *c = io->conns; c != NULL; c = c->next)
 		if (c->sa == NULL && !io->shutting_down)
 			d = min64(d, c->next_try_ms);
+	if (io->mip6_pump_at != 0 && io->mip6_sa != NULL)
+		d = min64(d, io->mip6_pump_at);
 	if (d == IKESA_NEVER)
 		return;
 	io_timer_arm(io->timer, d > now ? d - now : 0);
@@ -1027,6 +1063,8 @@ static void on_timer(void *arg)
 {
 	struct ikeio *io = arg;
 	uint64_t now = clock_mono_ms();
+	if (io->mip6_pump_at != 0 && now >= io->mip6_pump_at)
+		mip6_pump(io);
 	for (struct ikeio_sa *e = io->all, *next; e != NULL; e = next) {
 		next = e->next;
 		if (!e->dead && ikesa_next_timeout(e->sa) <= now)
@@ -1158,6 +1196,17 @@ void ikeio_set_conf(struct ikeio *io, const struct conf *conf, struct ipsecdb *d
 			struct ikeio_child *ch = &e->child[i];
 			if (!ch->used)
 				continue;
+			if (ch->mip6) {
+				/* Moved by ipsecdb_children_move() with its sequence
+				 * numbers; else into the new db's slots from the kept keys. */
+				const struct sa *in = sad_lookup(ipsecdb_sad(db), SA_DIR_IN, ch->c.spi_in);
+				char label[CONF_IFNAME_MAX];
+				ch->installed = in != NULL && ipsecdb_sa_mnha(db, in, NULL) != NULL;
+				if (!ch->installed && io->mip6_ops != NULL)
+					ch->installed = io->mip6_ops->child_up(io->mip6_arg, &ch->c, label,
+									       sizeof(label)) == 0;
+				continue;
+			}
 			bool was = ch->installed;
 			ch->installed = ipsecdb_child_get(db, ch->c.spi_in, NULL, NULL, NULL) == 0;
 			if (ch->installed)
@@ -1279,4 +1328,217 @@ void ikeio_summary(const struct ikeio *io, struct ikeio_summary *out)
 	out->gate = io->gate != NULL ? ikesa_gate_stats(io->gate) : NULL;
 	const struct conf_ike *ike = io_ike(io);
 	out->key_dump = ike != NULL && ike->key_dump[0] != '\0';
+}
+
+/* ---- RFC 4877: the mobility role's hook ------------------------------------ */
+
+void ikeio_mip6_set_ops(struct ikeio *io, const struct ikeio_mip6_ops *ops, void *arg)
+{
+	if (io == NULL)
+		return;
+	io->mip6_ops = ops;
+	io->mip6_arg = arg;
+}
+
+int ikeio_mip6_set_mark(struct ikeio *io, uint32_t mark)
+{
+	const int fds[] = { io ? io->fd_ike : -1, io ? io->fd_natt : -1 };
+	for (size_t i = 0; i < 2; i++)
+		if (fds[i] >= 0 && setsockopt(fds[i], SOL_SOCKET, SO_MARK, &mark, sizeof(mark)) != 0) {
+			LOG_ERR(LOG_SUB_IKE, "SO_MARK 0x%x: %s", mark, strerror(errno));
+			return M6E_IO;
+		}
+	return 0;
+}
+
+/* A peer that keys no tunnel: the mobility policy decides (HA: the PAD,
+ * R3776-4.2.k, R4877-4.2.d); the SA becomes a Mobile IPv6 one. */
+static int mip6_ts_policy(struct ikeio_sa *e, const struct conf_ike_peer *p, const struct ikesa_id *peer,
+			  const struct ike_ts_list *tsi, const struct ike_ts_list *tsr, bool *transport,
+			  struct ike_ts_list *out_tsi, struct ike_ts_list *out_tsr)
+{
+	struct ikeio *io = e->io;
+	snprintf(e->peer_name, sizeof(e->peer_name), "%s", p->name);
+	int rc = io->mip6_ops->ts_policy(io->mip6_arg, peer, tsi, tsr, transport, out_tsi, out_tsr);
+	if (rc != 0) {
+		io->cnt.mip6_ts_refused++;
+		LOG_NOTICE(LOG_SUB_IKE, "CHILD_SA refused: peer %s: TS_UNACCEPTABLE (mobility policy)", p->name);
+		return rc;
+	}
+	e->mip6 = true;
+	return 0;
+}
+
+/* A mobile node that ran IKE again (from a new care-of address, after a
+ * restart) no longer uses its older IKE SAs, whose path is gone: delete
+ * them, so their CHILD_SAs do not fill the MN-HA slots until DPD notices. */
+static void mip6_replace_older(struct ikeio_sa *e)
+{
+	struct ikeio *io = e->io;
+	uint64_t now = clock_mono_ms();
+	e->mip6_replaced = true;
+	for (struct ikeio_sa *o = io->all; o != NULL; o = o->next) {
+		if (o == e || o->dead || !o->mip6 || o == io->mip6_sa || strcmp(o->peer_name, e->peer_name) != 0)
+			continue;
+		char a[ADDR_STRLEN], b[ADDR_STRLEN];
+		LOG_NOTICE(LOG_SUB_IKE, "peer %s: new IKE SA from [%s]: deleting the older one with [%s]", e->peer_name,
+			   addr_fmt(&e->cur.remote, a, sizeof(a)), addr_fmt(&o->cur.remote, b, sizeof(b)));
+		children_drop(o);
+		if (ikesa_state(o->sa) != IKESA_ESTABLISHED || ikesa_delete(o->sa, now) != 0)
+			sa_down(o, IKESA_DOWN_LOCAL_DELETE);
+	}
+}
+
+static void mip6_child_up(struct ikeio_sa *e, const struct ikesa_child *c)
+{
+	struct ikeio *io = e->io;
+	struct ikeio_child *ch = NULL;
+	for (unsigned i = 0; i < IKEIO_CHILD_MAX && ch == NULL; i++)
+		if (!e->child[i].used)
+			ch = &e->child[i];
+	if (ch == NULL || io->mip6_ops == NULL) {
+		LOG_WARN(LOG_SUB_IKE, "CHILD_SA %08x/%08x: %s", c->spi_in, c->spi_out,
+			 ch == NULL ? "too many for one IKE SA" : "no mobility role");
+	} else {
+		ch->used = true;
+		ch->mip6 = true;
+		ch->c = *c;
+		snprintf(ch->tunnel, sizeof(ch->tunnel), "mip6");
+		ch->installed = io->mip6_ops->child_up(io->mip6_arg, c, ch->tunnel, sizeof(ch->tunnel)) == 0;
+		if (ch->installed && !c->initiator && !e->mip6_replaced)
+			mip6_replace_older(e);
+		if (ch->installed) {
+			io->cnt.child_installed++;
+			LOG_NOTICE(LOG_SUB_IKE, "CHILD_SA in %08x out %08x (%s, %s) keys MN-HA %s", c->spi_in,
+				   c->spi_out, aead_alg_name(c->alg), c->transport ? "transport" : "tunnel", ch->tunnel);
+		} else {
+			io->cnt.child_install_failed++;
+		}
+		dump_esp(e, c);
+	}
+	if (e == io->mip6_sa && c->initiator && c->rekey_of == 0)
+		io->mip6_pump_at = 1; /* the next request, from the timer */
+}
+
+/* The connection's next CREATE_CHILD_SA (R4877-7.3.e), one at a time. */
+static void mip6_child_failed(struct ikeio_sa *e, uint16_t notify)
+{
+	struct ikeio *io = e->io;
+	if (io->mip6_ops != NULL && io->mip6_ops->child_failed != NULL)
+		io->mip6_ops->child_failed(io->mip6_arg, notify);
+	if (e == io->mip6_sa)
+		io->mip6_pump_at = 1; /* a refusal does not stop the rest of the plan */
+}
+
+/* The connection's next CREATE_CHILD_SA (R4877-7.3.e), one at a time:
+ * called from the timer after a child_up or child_failed. */
+static void mip6_pump(struct ikeio *io)
+{
+	struct ikeio_sa *e = io->mip6_sa;
+	io->mip6_pump_at = 0;
+	if (e == NULL || e->dead || io->mip6_next >= io->mip6_conn.n_more)
+		return;
+	const struct ikesa_child_req *req = &io->mip6_conn.more[io->mip6_next];
+	int rc = ikesa_create_child(e->sa, req, clock_mono_ms());
+	if (rc == M6E_AGAIN) {
+		io->mip6_pump_at = clock_mono_ms() + 50; /* a request is outstanding: after it */
+		return;
+	}
+	io->mip6_next++;
+	if (rc != 0)
+		LOG_WARN(LOG_SUB_IKE, "peer %s: CREATE_CHILD_SA not sent: %s", e->peer_name, err_str(rc));
+}
+
+static void mip6_ike_up(struct ikeio_sa *e)
+{
+	struct ikeio *io = e->io;
+	if (e != io->mip6_sa)
+		return;
+	if (io->mip6_ops != NULL && io->mip6_ops->ike_up != NULL)
+		io->mip6_ops->ike_up(io->mip6_arg);
+}
+
+static void mip6_sa_gone(struct ikeio_sa *e)
+{
+	struct ikeio *io = e->io;
+	if (e != io->mip6_sa)
+		return;
+	io->mip6_sa = NULL;
+	if (io->mip6_ops != NULL && io->mip6_ops->ike_down != NULL)
+		io->mip6_ops->ike_down(io->mip6_arg);
+}
+
+int ikeio_mip6_connect(struct ikeio *io, const struct ikeio_mip6_conn *conn)
+{
+	char err[256];
+	if (io == NULL || !io->enabled)
+		return M6E_NOTFOUND;
+	const struct conf_ike_peer *p = ikepeer_by_name(io->conf, conn->peer);
+	if (p == NULL)
+		return M6E_NOTFOUND;
+	ikeio_mip6_disconnect(io);
+	struct ikesa_params prm;
+	int rc = ikepeer_params(io->conf, &prm, err, sizeof(err));
+	if (rc == 0 && ikepeer_id(p->identity_type, p->identity, &prm.remote_id) != 0) {
+		snprintf(err, sizeof(err), "ike.peers \"%s\": identity cannot be used with a pre-shared key", p->name);
+		rc = M6E_INVAL;
+	}
+	if (rc != 0) {
+		LOG_WARN(LOG_SUB_IKE, "peer %s: %s", p->name, err);
+		OPENSSL_cleanse(&prm, sizeof(prm));
+		return rc;
+	}
+	prm.tsi = conn->first.tsi;
+	prm.tsr = conn->first.tsr;
+	prm.transport = conn->first.transport;
+	struct ikeio_sa *e = entry_new(io);
+	if (e == NULL) {
+		OPENSSL_cleanse(&prm, sizeof(prm));
+		return M6E_NOMEM;
+	}
+	e->cur = (struct ikesa_path){ .local = conn->local, .remote = conn->remote, .local_port = IKEIO_PORT,
+				      .remote_port = IKEIO_PORT };
+	e->mip6 = true;
+	snprintf(e->peer_name, sizeof(e->peer_name), "%s", p->name);
+	rc = ikesa_new_initiator(&e->sa, &prm, &ikeio_ops, e, &e->cur);
+	OPENSSL_cleanse(&prm, sizeof(prm));
+	if (rc != 0) {
+		free(e);
+		return rc;
+	}
+	io->mip6_conn = *conn;
+	io->mip6_next = 0;
+	io->mip6_pump_at = 0;
+	io->mip6_sa = e;
+	uint64_t now = clock_mono_ms();
+	rc = ikesa_start(e->sa, now);
+	entry_link(io, e, now);
+	if (rc != 0) {
+		io->mip6_sa = NULL; /* the caller hears it from rc, not ike_down */
+		sa_down(e, IKESA_DOWN_INTERNAL);
+		rearm(io);
+		return rc;
+	}
+	char a[ADDR_STRLEN], b[ADDR_STRLEN];
+	LOG_NOTICE(LOG_SUB_IKE, "peer %s: IKE_SA_INIT sent from [%s] to [%s] (Mobile IPv6)", p->name,
+		   addr_fmt(&conn->local, a, sizeof(a)), addr_fmt(&conn->remote, b, sizeof(b)));
+	rearm(io);
+	return 0;
+}
+
+void ikeio_mip6_disconnect(struct ikeio *io)
+{
+	if (io == NULL || io->mip6_sa == NULL)
+		return;
+	struct ikeio_sa *e = io->mip6_sa;
+	io->mip6_sa = NULL; /* no ike_down for a connection we drop ourselves */
+	children_drop(e);
+	if (ikesa_state(e->sa) != IKESA_ESTABLISHED || ikesa_delete(e->sa, clock_mono_ms()) != 0)
+		sa_down(e, IKESA_DOWN_LOCAL_DELETE);
+	rearm(io);
+}
+
+bool ikeio_mip6_up(const struct ikeio *io)
+{
+	return io != NULL && io->mip6_sa != NULL && io->mip6_sa->up && !io->mip6_sa->dead;
 }

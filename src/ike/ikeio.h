@@ -76,6 +76,7 @@ struct ikeio_counters {
 	uint64_t drop[IKEIO_DROP_COUNT];
 	uint64_t accepted, cookies_sent, ike_up, ike_down, dpd_dead, child_installed, child_install_failed;
 	uint64_t path_changes;
+	uint64_t mip6_ts_refused; /* CHILD_SAs the mobility policy refused (TS_UNACCEPTABLE) */
 };
 
 /* A snapshot of one IKE SA for `mip6sec ike`. */
@@ -136,5 +137,57 @@ struct ikeio_summary {
 void ikeio_summary(const struct ikeio *io, struct ikeio_summary *out);
 
 const char *ikeio_drop_name(enum ikeio_drop d);
+
+/* ---- RFC 4877: the mobility role's hook (owner: src/mobile) ----------------
+ *
+ * IKE SAs with peers that key no tunnel belong to Mobile IPv6: the home
+ * agent answers mobile nodes, a mobile node keys its SAs with its home
+ * agent. The adapter runs the IKE side and hands the decisions and the
+ * CHILD_SAs to these ops (src/mobile installs them into the ipsecdb MN-HA
+ * slots). Without ops such peers get TS_UNACCEPTABLE as before.
+ */
+struct ikeio_mip6_ops {
+	/* Responder policy for a CHILD_SA of a peer that keys no tunnel, with
+	 * the contract of ikesa_ops.ts_policy (HA: mip6ike_ha_ts_policy()). */
+	int (*ts_policy)(void *arg, const struct ikesa_id *peer, const struct ike_ts_list *tsi,
+			 const struct ike_ts_list *tsr, bool *transport, struct ike_ts_list *out_tsi,
+			 struct ike_ts_list *out_tsr);
+	/* A CHILD_SA of such an IKE SA is up: install it. 0 when installed
+	 * (child_down follows when it goes); label (for listings) may be set. */
+	int (*child_up)(void *arg, const struct ikesa_child *c, char *label, size_t label_len);
+	/* An installed CHILD_SA is gone (deleted, rekeyed away, IKE SA down). */
+	void (*child_down)(void *arg, uint32_t spi_in);
+	/* The ikeio_mip6_connect() IKE SA: established / gone (not after
+	 * ikeio_mip6_disconnect()). May be NULL. */
+	void (*ike_up)(void *arg);
+	void (*ike_down)(void *arg);
+	/* The peer refused a CHILD_SA we asked for (notify type). May be NULL. */
+	void (*child_failed)(void *arg, uint16_t notify);
+};
+void ikeio_mip6_set_ops(struct ikeio *io, const struct ikeio_mip6_ops *ops, void *arg);
+/* SO_MARK on the IKE sockets: a mobile node's policy routing sends
+ * unmarked traffic into its home-address tunnel, but IKE must leave from
+ * the care-of address directly. 0 or M6E_IO. */
+int ikeio_mip6_set_mark(struct ikeio *io, uint32_t mark);
+
+/* What a mobile node asks its home agent for (mip6ike_mn_plan()). */
+#define IKEIO_MIP6_MORE 3
+struct ikeio_mip6_conn {
+	char peer[32];                /* ike.peers name of the home agent */
+	struct in6_addr local, remote; /* care-of address, home agent address */
+	struct ikesa_child_req first;  /* in IKE_AUTH (R4877-7.3.c) */
+	struct ikesa_child_req more[IKEIO_MIP6_MORE]; /* CREATE_CHILD_SA after ike_up, in order */
+	size_t n_more;
+};
+/* Start the one mobile-node IKE SA from conn->local (replacing a previous
+ * one: ikeio_mip6_disconnect() first). No retry of its own: ike_down says
+ * it failed. 0, M6E_NOTFOUND (no such peer, no ike section), M6E_INVAL
+ * (parameters), M6E_NOMEM, or the engine's error. */
+int ikeio_mip6_connect(struct ikeio *io, const struct ikeio_mip6_conn *conn);
+/* Drop the connection's CHILD_SAs now (child_down for each), send
+ * Delete(IKE) best effort, and forget it (no ike_down). */
+void ikeio_mip6_disconnect(struct ikeio *io);
+/* The connection's IKE SA is established. */
+bool ikeio_mip6_up(const struct ikeio *io);
 
 #endif

@@ -39,6 +39,15 @@ struct ipsecdb_child_rec {
 	char name_in[CONF_NAME_MAX], name_out[CONF_NAME_MAX];
 };
 
+/* One installed MN-HA CHILD_SA pair (ipsecdb_mnha_child_install). */
+struct ipsecdb_mnha_child_rec {
+	struct sa *in, *out;
+	size_t mnha; /* index in db->mnhas */
+	enum ipsecdb_mnha_slot slot;
+	uint64_t seq;
+	char name_in[CONF_NAME_MAX], name_out[CONF_NAME_MAX];
+};
+
 struct ipsecdb {
 	struct sad *sad;
 	struct spd *spd;
@@ -51,6 +60,8 @@ struct ipsecdb {
 	struct ipsecdb_child_rec *children;
 	size_t n_children, cap_children;
 	uint64_t child_seq;
+	struct ipsecdb_mnha_child_rec *mchildren; /* ipsecdb_mnha_child_install */
+	size_t n_mchildren, cap_mchildren;
 	unsigned replay_window; /* ipsec.replay-window, for CHILD_SAs */
 	uint64_t now_ms;
 };
@@ -379,41 +390,60 @@ static struct ipsecdb_mnha *mnha_get(struct ipsecdb *db, bool we_are_ha, const s
 	return m;
 }
 
-static struct sa **mnha_slot(struct ipsecdb_mnha *m, enum conf_sa_traffic t, bool out)
+static enum ipsecdb_mnha_slot slot_of_traffic(enum conf_sa_traffic t)
 {
 	switch (t) {
 	case CONF_SA_BU_BA:
-		return out ? &m->bu_out : &m->bu_in;
+		return IPSECDB_MNHA_BU_BA;
 	case CONF_SA_MPS_MPA:
-		return out ? &m->mpd_out : &m->mpd_in;
+		return IPSECDB_MNHA_MPS_MPA;
 	case CONF_SA_HOTI_HOT:
+		return IPSECDB_MNHA_HOTI_HOT;
+	default:
+		return IPSECDB_MNHA_PAYLOAD;
+	}
+}
+
+static struct sa **mnha_slot(struct ipsecdb_mnha *m, enum ipsecdb_mnha_slot slot, bool out)
+{
+	switch (slot) {
+	case IPSECDB_MNHA_BU_BA:
+		return out ? &m->bu_out : &m->bu_in;
+	case IPSECDB_MNHA_MPS_MPA:
+		return out ? &m->mpd_out : &m->mpd_in;
+	case IPSECDB_MNHA_HOTI_HOT:
 		return out ? &m->rr_out : &m->rr_in;
 	default:
 		return out ? &m->payload_out : &m->payload_in;
 	}
 }
 
-/* The selectors of one MN-HA SA's traffic (table in ipsecdb.h). */
-static void mnha_sel(const struct conf_manual_sa *s, bool mn_to_ha, const struct in6_addr *hoa,
-		     struct spd_sel *sel, uint32_t *prio)
+static bool slot_tunnelled(enum ipsecdb_mnha_slot slot)
+{
+	return slot == IPSECDB_MNHA_HOTI_HOT || slot == IPSECDB_MNHA_PAYLOAD;
+}
+
+/* The selectors of one MN-HA slot's traffic in one direction (table in
+ * ipsecdb.h), for manual and IKE-keyed pairs alike. */
+static void mnha_sel(enum ipsecdb_mnha_slot slot, bool mn_to_ha, const struct in6_addr *hoa,
+		     const struct in6_addr *ha, struct spd_sel *sel, uint32_t *prio)
 {
 	*sel = sel_any();
-	switch (s->traffic) {
-	case CONF_SA_BU_BA:
-		sel->src = host(&s->source);
-		sel->dst = host(&s->destination);
-		sel->proto = NH_MH;
-		sel->mh_type = mn_to_ha ? MH_BU : MH_BA;
+	switch (slot) {
+	case IPSECDB_MNHA_BU_BA:
+	case IPSECDB_MNHA_MPS_MPA:
+		sel->src = host(mn_to_ha ? hoa : ha);
+		sel->dst = host(mn_to_ha ? ha : hoa);
+		if (slot == IPSECDB_MNHA_BU_BA) {
+			sel->proto = NH_MH;
+			sel->mh_type = mn_to_ha ? MH_BU : MH_BA;
+		} else {
+			sel->proto = NH_ICMPV6;
+			sel->icmp_type = mn_to_ha ? ICMP6_MPS : ICMP6_MPA;
+		}
 		*prio = IPSECDB_PRIO_MNHA_TRANSPORT;
-		break;
-	case CONF_SA_MPS_MPA:
-		sel->src = host(&s->source);
-		sel->dst = host(&s->destination);
-		sel->proto = NH_ICMPV6;
-		sel->icmp_type = mn_to_ha ? ICMP6_MPS : ICMP6_MPA;
-		*prio = IPSECDB_PRIO_MNHA_TRANSPORT;
-		break;
-	case CONF_SA_HOTI_HOT:
+		return;
+	case IPSECDB_MNHA_HOTI_HOT:
 		sel->proto = NH_MH;
 		sel->mh_type = mn_to_ha ? MH_HOTI : MH_HOT;
 		*prio = IPSECDB_PRIO_MNHA_RR;
@@ -422,15 +452,13 @@ static void mnha_sel(const struct conf_manual_sa *s, bool mn_to_ha, const struct
 		*prio = IPSECDB_PRIO_MNHA_PAYLOAD;
 		break;
 	}
-	if (s->traffic == CONF_SA_HOTI_HOT || s->traffic == CONF_SA_PAYLOAD) {
-		/* Tunnelled: the correspondent end is any; only traffic entering the
-		 * MN-HA tunnel interface (R3776-4.2.c, R3776-4.4.d). */
-		if (mn_to_ha)
-			sel->src = host(hoa);
-		else
-			sel->dst = host(hoa);
-		sel->ifid = IPSECDB_IFID_MNHA;
-	}
+	/* Tunnelled: the correspondent end is any; only traffic entering the
+	 * MN-HA tunnel interface (R3776-4.2.c, R3776-4.4.d). */
+	if (mn_to_ha)
+		sel->src = host(hoa);
+	else
+		sel->dst = host(hoa);
+	sel->ifid = IPSECDB_IFID_MNHA;
 }
 
 static int build_mnha(struct build *b)
@@ -439,7 +467,9 @@ static int build_mnha(struct build *b)
 	const struct conf_home_agent *ha = conf_home_agent(b->c);
 	const struct conf_mobile_node *mn = conf_mobile_node(b->c);
 	struct ipsecdb *db = b->db;
-	if (ip->n_manual_sas && !(db->mnhas = calloc(ip->n_manual_sas, sizeof(*db->mnhas))))
+	/* Room for the IKE-keyed pairs too (build_mnha_ike). */
+	size_t cap = ip->n_manual_sas + (ha ? ha->n_mobile_nodes : 0) + 1;
+	if (!(db->mnhas = calloc(cap, sizeof(*db->mnhas))))
 		return fail(b, M6E_NOMEM, "out of memory");
 	for (size_t i = 0; i < ip->n_manual_sas; i++) {
 		const struct conf_manual_sa *s = &ip->manual_sas[i];
@@ -458,8 +488,9 @@ static int build_mnha(struct build *b)
 				    "ipsec.manual-sa \"%s\": our end is neither home-agent.address nor mobile-node.home-address (RFC 3776 5.2)",
 				    s->name);
 		const struct in6_addr *hoa = we_are_ha ? peer : local;
-		struct ipsecdb_mnha *m = mnha_get(db, we_are_ha, hoa, we_are_ha ? local : peer);
-		struct sa **slot = mnha_slot(m, s->traffic, out);
+		const struct in6_addr *ha_addr = we_are_ha ? local : peer;
+		struct ipsecdb_mnha *m = mnha_get(db, we_are_ha, hoa, ha_addr);
+		struct sa **slot = mnha_slot(m, slot_of_traffic(s->traffic), out);
 		/* R3776-4.2.k: one SA per (home address, HA) pair and direction. */
 		if (*slot)
 			return fail(b, M6E_DUP, "ipsec.manual-sa \"%s\": a second %s SA for home address pair of \"%s\"",
@@ -468,8 +499,8 @@ static int build_mnha(struct build *b)
 		bool mn_to_ha = we_are_ha != out;
 		struct spd_sel sel;
 		uint32_t prio;
-		mnha_sel(s, mn_to_ha, hoa, &sel, &prio);
-		bool tunnelled = s->traffic == CONF_SA_HOTI_HOT || s->traffic == CONF_SA_PAYLOAD;
+		mnha_sel(slot_of_traffic(s->traffic), mn_to_ha, hoa, ha_addr, &sel, &prio);
+		bool tunnelled = slot_tunnelled(slot_of_traffic(s->traffic));
 		int rc = add_entry(b, out ? SPD_DIR_OUT : SPD_DIR_IN, prio, &sel, SPD_PROTECT, *slot,
 				   tunnelled ? m->group : 0, s->name);
 		if (rc < 0)
@@ -477,6 +508,8 @@ static int build_mnha(struct build *b)
 	}
 	return 0;
 }
+
+static int build_mnha_ike(struct build *b);
 
 /* Unprotected BU/BA never bypass IPsec (R3776-4.1.c, R4877-7.2.a): after the
  * per-MN PROTECT entries, DISCARD the rest of that signalling. */
@@ -554,7 +587,7 @@ int ipsecdb_build(const struct conf *c, uint64_t now_ms, struct ipsecdb **out, c
 	for (size_t ti = 0; ti < n_tunnels; ti++, db->n_tunnels++)
 		if ((rc = build_tunnel(&b, ti)) < 0)
 			goto out;
-	if ((rc = build_mnha(&b)) < 0 || (rc = build_discards(&b)) < 0)
+	if ((rc = build_mnha(&b)) < 0 || (rc = build_mnha_ike(&b)) < 0 || (rc = build_discards(&b)) < 0)
 		goto out;
 	LOG_INFO(LOG_SUB_IPSEC, "%zu SAs, %zu policies, %zu tunnels, %zu MN-HA pairs", sad_count(db->sad),
 		 spd_count(db->spd), db->n_tunnels, db->n_mnhas);
@@ -577,6 +610,7 @@ void ipsecdb_free(struct ipsecdb *db)
 	free(db->mnhas);
 	free(db->sas);
 	free(db->children);
+	free(db->mchildren);
 	free(db);
 }
 
@@ -644,10 +678,15 @@ static const char *child_sa_name(const struct ipsecdb *db, const struct sa *sa)
 	return NULL;
 }
 
+static const char *mnha_child_sa_name(const struct ipsecdb *db, const struct sa *sa);
+
 const char *ipsecdb_sa_name(const struct ipsecdb *db, const struct sa *sa)
 {
 	const struct ipsecdb_sa_ref *r = sa_ref(db, sa);
-	return r ? r->name : child_sa_name(db, sa);
+	if (r)
+		return r->name;
+	const char *n = child_sa_name(db, sa);
+	return n ? n : mnha_child_sa_name(db, sa);
 }
 
 const struct ipsecdb_tunnel *ipsecdb_sa_tunnel(const struct ipsecdb *db, const struct sa *sa)
@@ -739,9 +778,9 @@ static struct ipsecdb_child_rec *child_find(const struct ipsecdb *db, uint32_t s
 	return NULL;
 }
 
-/* One SA of the pair: tunnel mode between the outer addresses IKE uses. */
-static int child_sa_new(const struct ipsecdb *db, const struct ipsecdb_child *c, bool out, uint64_t now_ms,
-			struct sa **sa)
+/* The SA parameters of one direction of c: tunnel mode between the outer
+ * addresses IKE uses (callers may change mode and addresses). */
+static struct sa_params child_params(const struct ipsecdb *db, const struct ipsecdb_child *c, bool out)
 {
 	struct sa_params p = {
 		.spi = out ? c->spi_out : c->spi_in,
@@ -762,6 +801,14 @@ static int child_sa_new(const struct ipsecdb *db, const struct ipsecdb_child *c,
 		p.encap_sport = out ? c->local_port : c->remote_port;
 		p.encap_dport = out ? c->remote_port : c->local_port;
 	}
+	return p;
+}
+
+/* One SA of the pair: tunnel mode between the outer addresses IKE uses. */
+static int child_sa_new(const struct ipsecdb *db, const struct ipsecdb_child *c, bool out, uint64_t now_ms,
+			struct sa **sa)
+{
+	struct sa_params p = child_params(db, c, out);
 	return sa_new(&p, now_ms, sa);
 }
 
@@ -930,9 +977,11 @@ int ipsecdb_child_update_path(struct ipsecdb *db, uint32_t spi_in, const struct 
 	return 0;
 }
 
+static size_t mnha_children_move(struct ipsecdb *to, struct ipsecdb *from);
+
 size_t ipsecdb_children_move(struct ipsecdb *to, struct ipsecdb *from)
 {
-	size_t moved = 0, i = 0;
+	size_t moved = mnha_children_move(to, from), i = 0;
 	/* Oldest first, so the newest pair of each tunnel ends up sending. */
 	while (i < from->n_children) {
 		const struct ipsecdb_child_rec *r = &from->children[i];
@@ -973,4 +1022,335 @@ int ipsecdb_child_get(const struct ipsecdb *db, uint32_t spi_in, struct sa **in,
 	if (tunnel)
 		*tunnel = &db->tunnels[r->tunnel];
 	return 0;
+}
+
+/* ---- IKE-keyed MN-HA pairs (RFC 4877) ---- */
+
+static const char *const mnha_slot_names[IPSECDB_MNHA_SLOTS] = { "bu-ba", "mps-mpa", "hoti-hot", "payload" };
+
+const char *ipsecdb_mnha_slot_name(enum ipsecdb_mnha_slot s)
+{
+	return (unsigned)s < IPSECDB_MNHA_SLOTS ? mnha_slot_names[s] : "?";
+}
+
+static struct ipsecdb_mnha *mnha_find(const struct ipsecdb *db, const struct in6_addr *hoa, const struct in6_addr *ha)
+{
+	for (size_t i = 0; i < db->n_mnhas; i++)
+		if (addr_eq(&db->mnhas[i].home_address, hoa) && (!ha || addr_eq(&db->mnhas[i].ha_address, ha)))
+			return &db->mnhas[i];
+	return NULL;
+}
+
+/* "mnha<i>-<slot>-<dir>": the slot's larval (and OUT) entries. */
+static void mnha_entry_name(const struct ipsecdb *db, const struct ipsecdb_mnha *m, enum ipsecdb_mnha_slot slot,
+			    bool out, char *buf, size_t len)
+{
+	snprintf(buf, len, "mnha%zu-%s-%s", (size_t)(m - db->mnhas), ipsecdb_mnha_slot_name(slot), out ? "out" : "in");
+}
+
+/* One entry of the slot in direction out/in, naming sa (NULL: larval). */
+static int mnha_slot_entry(struct ipsecdb *db, const struct ipsecdb_mnha *m, enum ipsecdb_mnha_slot slot, bool out,
+			   struct sa *sa, const char *name)
+{
+	struct spd_sel sel;
+	uint32_t prio;
+	mnha_sel(slot, m->we_are_ha != out, &m->home_address, &m->ha_address, &sel, &prio);
+	return spd_entry_add(db->spd, out ? SPD_DIR_OUT : SPD_DIR_IN, prio, &sel, SPD_PROTECT, sa,
+			     slot_tunnelled(slot) ? m->group : 0, name);
+}
+
+/* A pair without manual SAs: larval entries for the slots IKE fills first. */
+static int mnha_ike_pair(struct build *b, bool we_are_ha, const struct in6_addr *hoa, const struct in6_addr *ha,
+			 bool rr)
+{
+	struct ipsecdb *db = b->db;
+	if (mnha_find(db, hoa, ha))
+		return 0; /* manual SAs (or a second identity for the same address) */
+	struct ipsecdb_mnha *m = mnha_get(db, we_are_ha, hoa, ha);
+	m->ike_keyed = true;
+	const enum ipsecdb_mnha_slot slots[] = { IPSECDB_MNHA_BU_BA, IPSECDB_MNHA_MPS_MPA, IPSECDB_MNHA_HOTI_HOT };
+	for (size_t i = 0; i < (rr ? 3u : 2u); i++)
+		for (int out = 1; out >= 0; out--) {
+			char name[SPD_NAME_MAX];
+			mnha_entry_name(db, m, slots[i], out, name, sizeof(name));
+			int rc = mnha_slot_entry(db, m, slots[i], out, NULL, name);
+			if (rc < 0)
+				return fail(b, rc, "spd: cannot add entry for \"%s\": %s", name, err_str(rc));
+		}
+	return 0;
+}
+
+static int build_mnha_ike(struct build *b)
+{
+	const struct conf_ike *ike = conf_ike(b->c);
+	const struct conf_home_agent *ha = conf_home_agent(b->c);
+	const struct conf_mobile_node *mn = conf_mobile_node(b->c);
+	int rc;
+	if (!ike || !ike->present)
+		return 0;
+	for (size_t i = 0; ha && i < ha->n_mobile_nodes; i++)
+		if ((rc = mnha_ike_pair(b, true, &ha->mobile_nodes[i].home_address, &ha->address, false)) < 0)
+			return rc;
+	/* DHAAD (ha-address ::) has no HA to key with yet: manual keys only. */
+	if (mn && !IN6_IS_ADDR_UNSPECIFIED(&mn->ha_address) &&
+	    (rc = mnha_ike_pair(b, false, &mn->home_address, &mn->ha_address, mn->route_optimisation)) < 0)
+		return rc;
+	return 0;
+}
+
+struct mnha_out_ctx {
+	const char *name;
+	struct sa *sa;
+	size_t n;
+};
+
+static void mnha_out_point(struct spd_entry *e, void *arg)
+{
+	struct mnha_out_ctx *c = arg;
+	if (e->dir != SPD_DIR_OUT || e->action != SPD_PROTECT || strcmp(e->name, c->name) != 0)
+		return;
+	e->protect.sa = c->sa;
+	e->protect.spi = c->sa ? c->sa->spi : 0;
+	if (c->sa) {
+		e->protect.mode = c->sa->mode;
+		e->protect.tunnel_src = c->sa->src;
+		e->protect.tunnel_dst = c->sa->dst;
+	}
+	c->n++;
+}
+
+/* Point the slot's OUT entries at sa (NULL: larval); how many. */
+static size_t mnha_point_out(struct ipsecdb *db, const struct ipsecdb_mnha *m, enum ipsecdb_mnha_slot slot,
+			     struct sa *sa)
+{
+	char name[SPD_NAME_MAX];
+	mnha_entry_name(db, m, slot, true, name, sizeof(name));
+	struct mnha_out_ctx c = { .name = name, .sa = sa };
+	spd_foreach(db->spd, mnha_out_point, &c);
+	return c.n;
+}
+
+static size_t mnha_slot_live(const struct ipsecdb *db, size_t mi, enum ipsecdb_mnha_slot slot)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < db->n_mchildren; i++)
+		n += db->mchildren[i].mnha == mi && db->mchildren[i].slot == slot;
+	return n;
+}
+
+static int mchildren_reserve(struct ipsecdb *db)
+{
+	if (db->n_mchildren < db->cap_mchildren)
+		return 0;
+	size_t cap = db->cap_mchildren ? 2 * db->cap_mchildren : 8;
+	struct ipsecdb_mnha_child_rec *v = realloc(db->mchildren, cap * sizeof(*v));
+	if (!v)
+		return M6E_NOMEM;
+	db->mchildren = v;
+	db->cap_mchildren = cap;
+	return 0;
+}
+
+/* One SA of an MN-HA CHILD_SA: transport slots between the home address
+ * and the HA (the selectors, as manual SAs), tunnel slots on IKE's path. */
+static int mnha_sa_new(const struct ipsecdb *db, const struct ipsecdb_mnha *m, enum ipsecdb_mnha_slot slot,
+		       const struct ipsecdb_child *c, bool out, uint64_t now_ms, struct sa **sa)
+{
+	struct sa_params p = child_params(db, c, out);
+	if (!slot_tunnelled(slot)) {
+		const struct in6_addr *local = m->we_are_ha ? &m->ha_address : &m->home_address;
+		const struct in6_addr *peer = m->we_are_ha ? &m->home_address : &m->ha_address;
+		p.mode = SA_MODE_TRANSPORT; /* R4877-4.3.d */
+		p.src = out ? *local : *peer;
+		p.dst = out ? *peer : *local;
+	}
+	return sa_new(&p, now_ms, sa);
+}
+
+/* Make in/out (not in any SAD yet; the caller's on failure) the newest pair
+ * of m's slot: SAD, IN entry after the larval one (which keeps refusing the
+ * clear), OUT entries, slot pointers, record. Needs mchildren_reserve(). */
+static int mnha_child_attach(struct ipsecdb *db, struct ipsecdb_mnha *m, enum ipsecdb_mnha_slot slot, struct sa *in,
+			     struct sa *out)
+{
+	size_t mi = (size_t)(m - db->mnhas);
+	int rc = sad_add_pair(db->sad, in, out);
+	if (rc < 0)
+		return rc;
+	struct ipsecdb_mnha_child_rec *r = &db->mchildren[db->n_mchildren];
+	*r = (struct ipsecdb_mnha_child_rec){ .in = in, .out = out, .mnha = mi, .slot = slot, .seq = ++db->child_seq };
+	snprintf(r->name_in, sizeof(r->name_in), "mnha%zu-%s-ike-in", mi, ipsecdb_mnha_slot_name(slot));
+	snprintf(r->name_out, sizeof(r->name_out), "mnha%zu-%s-ike-out", mi, ipsecdb_mnha_slot_name(slot));
+	if ((rc = mnha_slot_entry(db, m, slot, false, in, r->name_in)) < 0)
+		goto fail;
+	if (mnha_point_out(db, m, slot, out) == 0) {
+		/* A slot without larval entries (payload; HoTI/HoT on the HA). */
+		char name[SPD_NAME_MAX];
+		mnha_entry_name(db, m, slot, true, name, sizeof(name));
+		if ((rc = mnha_slot_entry(db, m, slot, true, out, name)) < 0) {
+			spd_del_sa(db->spd, in);
+			goto fail;
+		}
+	}
+	*mnha_slot(m, slot, false) = in;
+	*mnha_slot(m, slot, true) = out;
+	db->n_mchildren++;
+	return 0;
+fail:
+	sad_remove(db->sad, in);
+	sad_remove(db->sad, out);
+	return rc;
+}
+
+/* Undo mnha_child_attach() for db->mchildren[idx]: the slot falls back to
+ * its newest remaining pair (or larval / NULL); the SAs leave the SAD and
+ * become the caller's. */
+static void mnha_child_detach(struct ipsecdb *db, size_t idx, struct ipsecdb_mnha_child_rec *gone)
+{
+	*gone = db->mchildren[idx];
+	struct ipsecdb_mnha *m = &db->mnhas[gone->mnha];
+	spd_del_sa(db->spd, gone->in); /* its IN entry; OUT entries are re-pointed below */
+	memmove(&db->mchildren[idx], &db->mchildren[idx + 1], (db->n_mchildren - idx - 1) * sizeof(db->mchildren[0]));
+	db->n_mchildren--;
+	if (*mnha_slot(m, gone->slot, true) == gone->out) {
+		const struct ipsecdb_mnha_child_rec *newest = NULL;
+		for (size_t i = 0; i < db->n_mchildren; i++) {
+			const struct ipsecdb_mnha_child_rec *r = &db->mchildren[i];
+			if (r->mnha == gone->mnha && r->slot == gone->slot && (!newest || r->seq > newest->seq))
+				newest = r;
+		}
+		*mnha_slot(m, gone->slot, false) = newest ? newest->in : NULL;
+		*mnha_slot(m, gone->slot, true) = newest ? newest->out : NULL;
+		mnha_point_out(db, m, gone->slot, newest ? newest->out : NULL);
+	}
+	sad_remove(db->sad, gone->in);
+	sad_remove(db->sad, gone->out);
+}
+
+int ipsecdb_mnha_child_install(struct ipsecdb *db, const struct in6_addr *hoa, enum ipsecdb_mnha_slot slot,
+			       const struct ipsecdb_child *c, uint64_t now_ms, char *err, size_t errlen)
+{
+	struct ipsecdb_mnha *m = mnha_find(db, hoa, NULL);
+	struct sa *in = NULL, *out = NULL;
+	char a[ADDR_STRLEN];
+	int rc;
+	if (err && errlen)
+		err[0] = '\0';
+	addr_fmt(hoa, a, sizeof(a));
+	if (!m || !m->ike_keyed)
+		return child_fail(err, errlen, M6E_NOTFOUND, "no IKE-keyed MN-HA pair for home address %s", a);
+	if ((unsigned)slot >= IPSECDB_MNHA_SLOTS)
+		return child_fail(err, errlen, M6E_INVAL, "%s: no slot %d", a, (int)slot);
+	const char *sn = ipsecdb_mnha_slot_name(slot);
+	if (!c->keymat_in || !c->keymat_out)
+		return child_fail(err, errlen, M6E_INVAL, "%s %s: no key material", a, sn);
+	if (c->udp_encap)
+		return child_fail(err, errlen, M6E_UNSUPP, "%s %s: no ESP-in-UDP on the MN-HA path", a, sn);
+	size_t mi = (size_t)(m - db->mnhas);
+	if (mnha_slot_live(db, mi, slot) >= IPSECDB_MNHA_SLOT_PAIRS)
+		return child_fail(err, errlen, M6E_RANGE, "%s %s: already %u CHILD_SA pairs", a, sn,
+				  IPSECDB_MNHA_SLOT_PAIRS);
+	if (sad_lookup(db->sad, SA_DIR_IN, c->spi_in) || sad_lookup(db->sad, SA_DIR_OUT, c->spi_out))
+		return child_fail(err, errlen, M6E_EXISTS, "%s %s: SPI 0x%08x in or 0x%08x out already installed", a,
+				  sn, c->spi_in, c->spi_out);
+	if ((rc = mchildren_reserve(db)) < 0)
+		return child_fail(err, errlen, rc, "out of memory");
+	if ((rc = mnha_sa_new(db, m, slot, c, false, now_ms, &in)) < 0 ||
+	    (rc = mnha_sa_new(db, m, slot, c, true, now_ms, &out)) < 0) {
+		rc = rc == M6E_NOMEM ? rc : M6E_INVAL;
+		child_fail(err, errlen, rc, "%s %s: cannot create the SA pair: %s", a, sn, err_str(rc));
+		goto fail_free;
+	}
+	if ((rc = mnha_child_attach(db, m, slot, in, out)) < 0)
+		goto fail_free;
+	LOG_INFO(LOG_SUB_IPSEC, "MN-HA %s %s: CHILD_SA in 0x%08x out 0x%08x %s, %s", a, sn, in->spi, out->spi,
+		 aead_alg_name(in->alg), in->mode == SA_MODE_TUNNEL ? "tunnel" : "transport");
+	return 0;
+fail_free:
+	if (err && errlen && !err[0])
+		child_fail(err, errlen, rc, "%s %s: cannot install the CHILD_SA: %s", a, sn, err_str(rc));
+	sa_free(in);
+	sa_free(out);
+	return rc;
+}
+
+int ipsecdb_mnha_child_remove(struct ipsecdb *db, uint32_t spi_in)
+{
+	size_t idx = 0;
+	while (idx < db->n_mchildren && db->mchildren[idx].in->spi != spi_in)
+		idx++;
+	if (idx == db->n_mchildren)
+		return M6E_NOTFOUND;
+	struct ipsecdb_mnha_child_rec gone;
+	mnha_child_detach(db, idx, &gone);
+	struct ipsecdb_mnha *m = &db->mnhas[gone.mnha];
+	char a[ADDR_STRLEN];
+	LOG_INFO(LOG_SUB_IPSEC, "MN-HA %s %s: CHILD_SA in 0x%08x out 0x%08x removed; out now %s",
+		 addr_fmt(&m->home_address, a, sizeof(a)), ipsecdb_mnha_slot_name(gone.slot), gone.in->spi,
+		 gone.out->spi, *mnha_slot(m, gone.slot, true) ? "the newest remaining pair" : "larval");
+	sa_free(gone.in);
+	sa_free(gone.out);
+	return 0;
+}
+
+/* Reload (ipsecdb_children_move): MN-HA pairs go to the new db's IKE-keyed
+ * pair of the same (home address, HA) with their counters, sequence numbers
+ * and replay windows. Oldest first, so the newest ends up in the slot. */
+static size_t mnha_children_move(struct ipsecdb *to, struct ipsecdb *from)
+{
+	size_t moved = 0, i = 0;
+	while (i < from->n_mchildren) {
+		const struct ipsecdb_mnha_child_rec *r = &from->mchildren[i];
+		const struct ipsecdb_mnha *old_m = &from->mnhas[r->mnha];
+		struct ipsecdb_mnha *m = mnha_find(to, &old_m->home_address, &old_m->ha_address);
+		if (!m || !m->ike_keyed || m->we_are_ha != old_m->we_are_ha ||
+		    mnha_slot_live(to, (size_t)(m - to->mnhas), r->slot) >= IPSECDB_MNHA_SLOT_PAIRS ||
+		    sad_lookup(to->sad, SA_DIR_IN, r->in->spi) || sad_lookup(to->sad, SA_DIR_OUT, r->out->spi) ||
+		    mchildren_reserve(to) < 0) {
+			i++; /* stays with from (the IKE adapter installs it anew) */
+			continue;
+		}
+		struct ipsecdb_mnha_child_rec gone;
+		mnha_child_detach(from, i, &gone);
+		if (mnha_child_attach(to, m, gone.slot, gone.in, gone.out) == 0) {
+			moved++;
+			continue;
+		}
+		LOG_ERR(LOG_SUB_IPSEC, "MN-HA CHILD_SA in 0x%08x lost moving to the new configuration", gone.in->spi);
+		sa_free(gone.in);
+		sa_free(gone.out);
+	}
+	return moved;
+}
+
+struct ipsecdb_mnha *ipsecdb_sa_mnha(const struct ipsecdb *db, const struct sa *sa, enum ipsecdb_mnha_slot *slot)
+{
+	if (!sa)
+		return NULL;
+	for (size_t i = 0; i < db->n_mnhas; i++)
+		for (unsigned s = 0; s < IPSECDB_MNHA_SLOTS; s++)
+			for (int out = 0; out < 2; out++)
+				if (*mnha_slot(&db->mnhas[i], (enum ipsecdb_mnha_slot)s, out) == sa) {
+					if (slot)
+						*slot = (enum ipsecdb_mnha_slot)s;
+					return &db->mnhas[i];
+				}
+	for (size_t i = 0; i < db->n_mchildren; i++)
+		if (db->mchildren[i].in == sa || db->mchildren[i].out == sa) {
+			if (slot)
+				*slot = db->mchildren[i].slot;
+			return &db->mnhas[db->mchildren[i].mnha];
+		}
+	return NULL;
+}
+
+static const char *mnha_child_sa_name(const struct ipsecdb *db, const struct sa *sa)
+{
+	for (size_t i = 0; sa && i < db->n_mchildren; i++) {
+		if (db->mchildren[i].in == sa)
+			return db->mchildren[i].name_in;
+		if (db->mchildren[i].out == sa)
+			return db->mchildren[i].name_out;
+	}
+	return NULL;
 }

@@ -124,6 +124,10 @@ struct ipsecdb_mnha {
 	struct sa *rr_out, *rr_in;           /* tunnel, MH HoTI/HoT */
 	struct sa *payload_out, *payload_in; /* tunnel, any protocol */
 	uint32_t group; /* SPD group of the tunnelled entries (R3776-4.2.e) */
+	/* No manual SA for the pair and an ike section: the slots above are
+	 * the newest CHILD_SA pair ipsecdb_mnha_child_install() put there
+	 * (NULL before), see "IKE-keyed MN-HA pairs" at the end. */
+	bool ike_keyed;
 };
 
 struct ipsecdb;
@@ -207,8 +211,10 @@ int ipsecdb_child_update_path(struct ipsecdb *db, uint32_t spi_in, const struct 
  * a peer with anti-replay drops as too old). Call after fwd_set_db(to)
  * succeeded and before freeing from. Pairs whose tunnel is gone or changed
  * peer stay in from (freed with it; the IKE adapter should delete them);
- * ipsecdb_child_get(to, spi_in, ...) tells which moved. Returns how many
- * pairs moved.
+ * ipsecdb_child_get(to, spi_in, ...) tells which moved. The MN-HA pairs of
+ * ipsecdb_mnha_child_install() move the same way to the IKE-keyed pair of
+ * the same (home address, HA) in `to` (ipsecdb_sa_mnha() tells which
+ * moved). Returns how many pairs moved.
  */
 size_t ipsecdb_children_move(struct ipsecdb *to, struct ipsecdb *from);
 /* The SAs of the installed pair with inbound SPI spi_in (counters; state:
@@ -237,5 +243,59 @@ const struct ipsecdb_tunnel *ipsecdb_sa_tunnel(const struct ipsecdb *db, const s
  * must not change the SAD. 0 or M6E_NOMEM. */
 int ipsecdb_foreach_sa(const struct ipsecdb *db,
 		       void (*fn)(struct sa *sa, const char *name, void *arg), void *arg);
+
+/*
+ * IKE-keyed MN-HA pairs (RFC 4877). With an ike section, every (home
+ * address, HA) pair without manual SAs is built IKE-keyed: on the HA one
+ * per home-agent.mobile-nodes home address, on the MN its own pair when
+ * mobile-node.ha-address is set (DHAAD leaves it to manual keys). The RFC
+ * 3776 5.2 entries above are then larval PROTECT entries (no SA, SPI 0,
+ * named "mnha<i>-<slot>-out"/"-in") for BU/BA and MPS/MPA, and on a MN
+ * with route-optimisation for HoTI/HoT too: that signalling is refused in
+ * the clear until IKE installs its CHILD_SA (R3776-4.1.c, R4877-7.2.a).
+ * The payload slot has no larval entries (payload goes IPv6-in-IPv6 until
+ * a payload CHILD_SA exists). IKE's CHILD_SAs then fill the slots with
+ * ipsecdb_mnha_child_install(): BU/BA and MPS/MPA in transport mode, the
+ * others in tunnel mode (R4877-4.3.d/e).
+ */
+enum ipsecdb_mnha_slot {
+	IPSECDB_MNHA_BU_BA = 0, /* same order as enum mip6ike_slot */
+	IPSECDB_MNHA_MPS_MPA,
+	IPSECDB_MNHA_HOTI_HOT,
+	IPSECDB_MNHA_PAYLOAD,
+	IPSECDB_MNHA_SLOTS
+};
+/* Live CHILD_SA pairs per (pair, slot): a rekey overlaps two or three. */
+#define IPSECDB_MNHA_SLOT_PAIRS 4
+
+/*
+ * Install a CHILD_SA pair into slot of the IKE-keyed pair of home address
+ * hoa: both SAs into the SAD (transport mode between hoa and the HA for
+ * BU/BA and MPS/MPA, tunnel mode between c->local and c->remote, IKE's
+ * path, for the others), an IN entry naming the inbound SA after the
+ * slot's larval one, the slot's OUT entries (added for a slot without
+ * larval entries) and the ipsecdb_mnha slot pointers on the new pair.
+ * Make-before-break (RFC 7296 2.8): an older pair of the slot keeps being
+ * accepted inbound until ipsecdb_mnha_child_remove(); ipsecdb_sa_mnha()
+ * finds it. c->udp_encap is refused (the MN-HA signalling path has no
+ * ESP-in-UDP). 0; M6E_NOTFOUND (no IKE-keyed pair for hoa); M6E_EXISTS
+ * (an SPI already in the SAD); M6E_RANGE (IPSECDB_MNHA_SLOT_PAIRS live);
+ * M6E_INVAL (slot, key material, SPI, algorithm); M6E_UNSUPP (udp_encap);
+ * M6E_NOMEM. On error nothing changed and err gets one line.
+ */
+int ipsecdb_mnha_child_install(struct ipsecdb *db, const struct in6_addr *hoa, enum ipsecdb_mnha_slot slot,
+			       const struct ipsecdb_child *c, uint64_t now_ms, char *err, size_t errlen);
+/*
+ * Remove the MN-HA pair whose inbound SPI is spi_in: both SAs (keys
+ * wiped), the IN entries naming it; the slot's OUT entries and pointers
+ * fall back to the newest remaining pair of the slot, or larval / NULL.
+ * 0 or M6E_NOTFOUND.
+ */
+int ipsecdb_mnha_child_remove(struct ipsecdb *db, uint32_t spi_in);
+/* The pair and slot an SA belongs to: a manual MN-HA SA, the newest
+ * CHILD_SA of a slot, or an older one still live (rekey). NULL if none;
+ * slot may be NULL. Linear in the pairs: signalling path only. */
+struct ipsecdb_mnha *ipsecdb_sa_mnha(const struct ipsecdb *db, const struct sa *sa, enum ipsecdb_mnha_slot *slot);
+const char *ipsecdb_mnha_slot_name(enum ipsecdb_mnha_slot s);
 
 #endif

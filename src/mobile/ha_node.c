@@ -185,12 +185,16 @@ static int ha_send_mh(void *arg, const struct mip6_tx *tx)
 	return node_send_mh(arg, tx, 0);
 }
 
-/* R3776-4.2.k: the SA must be the one configured for this home address. */
+/* R3776-4.2.k: the SA must be a BU/BA SA of this home address: the
+ * configured one, or a live CHILD_SA of it (an older one too while a rekey
+ * overlaps them). */
 static bool ha_sa_authorised(void *arg, const struct in6_addr *hoa, uint32_t sa_id)
 {
 	struct mnode *n = arg;
 	const struct ipsecdb_mnha *m = ipsecdb_mnha_by_hoa(n->db, hoa);
-	return m && m->we_are_ha && m->bu_in && m->bu_in->spi == sa_id;
+	const struct sa *sa = sad_lookup(ipsecdb_sad(n->db), SA_DIR_IN, sa_id);
+	enum ipsecdb_mnha_slot slot;
+	return m && m->we_are_ha && sa && ipsecdb_sa_mnha(n->db, sa, &slot) == m && slot == IPSECDB_MNHA_BU_BA;
 }
 
 static int ha_dad_start(void *arg, const struct in6_addr *hoa, bool link_local)

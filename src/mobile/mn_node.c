@@ -31,6 +31,8 @@
 #include "conf/conf.h"
 #include "crypto/crypto.h"
 #include "ctl/mip6_show.h"
+#include "ike/ikeio.h"
+#include "ike/mip6ike.h"
 #include "io/kstate.h"
 #include "io/netlink.h"
 #include "io/nlmon.h"
@@ -62,7 +64,15 @@ struct mn_node {
 	int64_t last_handover_ms;
 	uint64_t registrations, handovers, tunnelled_out, tunnelled_in;
 	bool mps_sent;
+	/* RFC 4877: IKE-keyed MN-HA SAs. The BU waits for the BU/BA CHILD_SA
+	 * of the IKE SA started from the current care-of address. */
+	bool bu_wait;
+	uint64_t ike_retry_at;   /* re-run IKE then (0: not scheduled) */
+	uint32_t ike_backoff_ms;
 };
+
+#define MN_IKE_RETRY_MIN_MS 1000u
+#define MN_IKE_RETRY_MAX_MS 30000u
 
 static struct stats_counter mn_drop_ctr[MN_DROP_COUNT];
 static char mn_drop_ctr_name[MN_DROP_COUNT][40];
@@ -330,6 +340,70 @@ static void mn_mpd_failed(void *arg)
 	LOG_INFO(LOG_SUB_MIP6, "mobile prefix solicitation: no advertisement");
 }
 
+/* ---- IKE-keyed SAs (RFC 4877) ---- */
+
+/*
+ * The "move" step with IKE-keyed SAs: without the K bit (R6275-11.7.1.d,
+ * mobile-node.key-mgmt-mobility off, and always today) the IKE SA is bound
+ * to the old care-of address, so it goes and IKE runs again from the new
+ * one (R4877-7.3: BU/BA in IKE_AUTH, the rest by CREATE_CHILD_SA). The BU
+ * follows once the BU/BA SA is installed (mn_node_ike_child). With K = 1
+ * or MOBIKE only this step changes: an IKE path update instead of a re-run.
+ */
+static void mn_ike_move(struct mnode *n)
+{
+	struct mn_node *m = n->mn;
+	struct mip6ike_plan plan;
+	struct ikeio_mip6_conn conn = { .local = m->coa, .remote = m->ha };
+	const char *peer = node_ike_peer(n->conf, &m->ha);
+	m->bu_wait = true;
+	m->ike_retry_at = 0;
+	if (!peer || mip6ike_mn_plan(n->conf, mn_hoa(n), &m->ha, &plan) != 0 || plan.n == 0) {
+		LOG_ERR(LOG_SUB_MIP6, "IKE: no ike.peers entry or no CHILD_SA plan for the home agent");
+		return;
+	}
+	snprintf(conn.peer, sizeof(conn.peer), "%s", peer);
+	conn.first = (struct ikesa_child_req){ .tsi = plan.req[0].tsi, .tsr = plan.req[0].tsr,
+					       .transport = plan.req[0].transport };
+	for (size_t i = 1; i < plan.n && conn.n_more < IKEIO_MIP6_MORE; i++)
+		conn.more[conn.n_more++] = (struct ikesa_child_req){ .tsi = plan.req[i].tsi, .tsr = plan.req[i].tsr,
+								     .transport = plan.req[i].transport };
+	ikeio_mip6_disconnect(n->env.ike);
+	int rc = ikeio_mip6_connect(n->env.ike, &conn);
+	if (rc != 0) {
+		LOG_WARN(LOG_SUB_MIP6, "IKE with the home agent not started: %s", err_str(rc));
+		mn_node_ike_down(n);
+	}
+}
+
+void mn_node_ike_child(struct mnode *n, enum ipsecdb_mnha_slot slot)
+{
+	struct mn_node *m = n->mn;
+	m->ike_backoff_ms = MN_IKE_RETRY_MIN_MS;
+	mn_point_sas(n); /* a tunnel SA: the current care-of address, the group's state */
+	if (slot != IPSECDB_MNHA_BU_BA || !m->bu_wait || !m->has_coa || m->at_home || !m->mn_ready)
+		return;
+	m->bu_wait = false;
+	/* R3776-4.1.c: the BU leaves only now, inside the new BU/BA SA. */
+	mn_coa_changed(&m->mn, clock_mono_ms(), &m->coa);
+	node_flush(n);
+	node_rearm(n);
+}
+
+void mn_node_ike_down(struct mnode *n)
+{
+	struct mn_node *m = n->mn;
+	if (!m->has_coa || m->at_home) {
+		m->ike_retry_at = 0;
+		return;
+	}
+	uint32_t b = m->ike_backoff_ms ? m->ike_backoff_ms : MN_IKE_RETRY_MIN_MS;
+	m->ike_retry_at = clock_mono_ms() + b;
+	m->ike_backoff_ms = b >= MN_IKE_RETRY_MAX_MS / 2 ? MN_IKE_RETRY_MAX_MS : 2 * b;
+	LOG_NOTICE(LOG_SUB_MIP6, "IKE SA with the home agent gone; running IKE again in %u ms", b);
+	node_rearm(n);
+}
+
 /* ---- movement ---- */
 
 static void mn_on_coa(void *arg, const struct in6_addr *old, const struct in6_addr *coa, unsigned ifindex,
@@ -361,7 +435,10 @@ static void mn_on_coa(void *arg, const struct in6_addr *old, const struct in6_ad
 	m->coa = *coa;
 	m->coa_ifindex = ifindex;
 	mn_set_away_routing(n, true);
-	if (m->mn_ready) {
+	if (m->mn_ready && node_ike_keyed(n, mn_hoa(n))) {
+		mn_point_sas(n);
+		mn_ike_move(n);
+	} else if (m->mn_ready) {
 		mn_point_sas(n);
 		mn_coa_changed(&m->mn, now, coa);
 	} else if (m->c->dhaad) {
@@ -542,6 +619,8 @@ static uint64_t mn_node_next(struct mnode *n)
 		t = min_u64(t, mn_next_timeout(&m->mn));
 	t = min_u64(t, dhaad_client_next_timeout(&m->dc));
 	t = min_u64(t, mpd_client_next_timeout(&m->mpc));
+	if (m->ike_retry_at)
+		t = min_u64(t, m->ike_retry_at);
 	return t;
 }
 
@@ -553,6 +632,8 @@ static void mn_node_tick(struct mnode *n, uint64_t now)
 		mn_tick(&m->mn, now);
 	dhaad_client_tick(&m->dc, now);
 	mpd_client_tick(&m->mpc, now);
+	if (m->ike_retry_at && now >= m->ike_retry_at && m->has_coa && !m->at_home)
+		mn_ike_move(n);
 }
 
 static void mn_node_db_changed(struct mnode *n)

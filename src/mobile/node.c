@@ -339,6 +339,7 @@ int mnode_new(const struct mnode_env *env, const struct conf *c, struct ipsecdb 
 		mnode_free(n);
 		return rc;
 	}
+	node_ike_attach(n);
 	*out = n;
 	return 0;
 }

@@ -34,6 +34,7 @@
 
 struct conf;
 struct ctl;
+struct ikeio;
 struct io_loop;
 struct io_nl;
 struct ipsecdb;
@@ -45,6 +46,10 @@ struct mnode_env {
 	struct io_nl *nl;
 	struct kstate *ks;
 	struct ctl *ctl;
+	/* The IKE adapter (RFC 4877: IKE-keyed MN-HA SAs), or NULL. It must
+	 * outlive the node's use of it: the daemon frees it first and the node
+	 * does not call it from mnode_free(). */
+	struct ikeio *ike;
 };
 
 /*

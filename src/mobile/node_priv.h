@@ -113,6 +113,19 @@ extern const struct node_role ha_node_role, mn_node_role;
 int ha_node_new(struct mnode *n, char *err, size_t errlen);
 int mn_node_new(struct mnode *n, char *err, size_t errlen);
 
+/* ---- RFC 4877 (ike_node.c) ---- */
+
+/* Hand the IKE adapter our ikeio_mip6_ops (with an ike section). */
+void node_ike_attach(struct mnode *n);
+/* The pair of hoa is IKE-keyed and there is an IKE adapter. */
+bool node_ike_keyed(const struct mnode *n, const struct in6_addr *hoa);
+/* The ike.peers name of home agent ha (the one with that address, or the
+ * only peer), or NULL. */
+const char *node_ike_peer(const struct conf *c, const struct in6_addr *ha);
+/* mn_node.c: a CHILD_SA filled slot; the IKE SA of the care-of address is gone. */
+void mn_node_ike_child(struct mnode *n, enum ipsecdb_mnha_slot slot);
+void mn_node_ike_down(struct mnode *n);
+
 /* Register "group.drop_<name(i)>" for i in 1..count-1 into ctr (names kept
  * in the caller's names array). */
 void node_drop_counters(const char *group, const char *(*name)(unsigned), unsigned count,

@@ -198,19 +198,12 @@ static int ignore_or_drop(struct rxc *c, enum sigpath_reason why)
 	return ignore(c->rx, why);
 }
 
-/* The MN-HA pair an SA belongs to (either direction), or NULL. */
+/* The MN-HA pair an SA belongs to (either direction), or NULL: manual SAs,
+ * and IKE's CHILD_SAs including an older pair a rekey keeps alive
+ * (R3776-4.2.k holds for both). */
 static struct ipsecdb_mnha *mnha_of_sa(const struct ipsecdb *db, const struct sa *sa)
 {
-	size_t n;
-	struct ipsecdb_mnha *m = ipsecdb_mnhas(db, &n);
-	for (size_t i = 0; i < n; i++) {
-		const struct sa *const sas[] = { m[i].bu_in,  m[i].mpd_in,  m[i].rr_in,  m[i].payload_in,
-						 m[i].bu_out, m[i].mpd_out, m[i].rr_out, m[i].payload_out };
-		for (size_t j = 0; j < NAMES_COUNT(sas); j++)
-			if (sas[j] && sas[j] == sa)
-				return &m[i];
-	}
-	return NULL;
+	return ipsecdb_sa_mnha(db, sa, NULL);
 }
 
 bool sigpath_spi_is_mnha(const struct ipsecdb *db, uint32_t spi)
@@ -421,7 +414,9 @@ static int esp_tunnel(struct rxc *c, struct sa *sa, const struct ipsecdb_mnha *m
 	struct spd_entry *e = NULL;
 	if (res->next_header != ESP_NH_IPV6 || rx->has_hao || rx->has_rh2)
 		return drop(rx, SIGPATH_R_ESP_MODE, M6E_PROTO);
-	if (sa != m->rr_in && sa != m->payload_in)
+	enum ipsecdb_mnha_slot slot;
+	if (ipsecdb_sa_mnha(c->db, sa, &slot) != m || sa->dir != SA_DIR_IN ||
+	    (slot != IPSECDB_MNHA_HOTI_HOT && slot != IPSECDB_MNHA_PAYLOAD))
 		return drop(rx, SIGPATH_R_TUNNEL_SA, M6E_PERM);
 	size_t off = c->off + res->off;
 	if (inner_packet(c->in->buf + off, res->len, &rx->inner, &sp) != 0)

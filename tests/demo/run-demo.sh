@@ -11,8 +11,11 @@
 # moves a -> b -> home. The demo prints a timeline (registration, each
 # handover with its interruption measured on R's capture, the return home),
 # the HA's binding cache at each step, and checks that the TCP stream
-# arrived byte for byte. It uses etc/examples/lab/ as they are (EXAMPLE
-# ONLY keys; the tests draw fresh keys per run) and cleans up after itself.
+# arrived byte for byte. The MN-HA SAs come from IKEv2 (RFC 4877,
+# etc/examples/lab/*-ike.conf): the MN runs IKE from each care-of address
+# before its BU; DEMO_KEYING=manual runs the manual-key configurations
+# instead. It uses etc/examples/lab/ as they are (EXAMPLE ONLY keys; the
+# tests draw fresh keys per run) and cleans up after itself.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$top"
@@ -30,6 +33,7 @@ set +e
 # shellcheck source=tests/mobility/lab.sh
 . "$top/tests/mobility/lab.sh"
 LAB_KEYMAP= # the example keys as they are
+[ "${DEMO_KEYING:-ike}" = manual ] || export LAB_KEYING=ike
 lab_init
 lab_need ping dumpcap tshark
 T0=$(lab_ms)
@@ -38,6 +42,7 @@ say() {
 	printf '%4d.%02d s  %s\n' $((ms / 1000)) $((ms % 1000 / 10)) "$*"
 }
 bindings() { lab_ctl ha bindings | sed 's/^/             | /'; }
+ike_sas() { [ "${LAB_KEYING:-}" != ike ] || lab_ctl ha ike | sed 's/^/             | /'; }
 
 say "lab up: namespaces R, HA, H, MN, CN (run id $LAB_ID)"
 lab_up
@@ -51,6 +56,8 @@ t=$(lab_ms)
 lab_attach a
 lab_wait 10 "registration at $COA_A" lab_is_registered $COA_A
 say "MN on link a: registered care-of address $COA_A ($(($(lab_ms) - t)) ms after link a came up, status polled)"
+[ "${LAB_KEYING:-}" != ike ] || say "MN-HA SAs keyed by IKEv2 from $COA_A (the HA's IKE SA and its CHILD_SAs):"
+ike_sas
 bindings
 
 lab_capture_r "$LAB_TMP/r.pcapng"
@@ -66,6 +73,7 @@ lab_move a b
 say "MN moves a -> b (link a down, link b up)"
 lab_wait 10 "registration at $COA_B" lab_is_registered $COA_B
 say "registered care-of address $COA_B ($(($(lab_ms) - t)) ms after the move, status polled)"
+ike_sas
 bindings
 sleep 2.5
 

@@ -19,7 +19,8 @@
 # default route (SLAAC or DHCP in real life); detach takes R's end down (the
 # MN sees carrier loss) and removes the default route.
 #
-# Callers: source, optionally set LAB_PAYLOAD=esp, call lab_init, lab_up,
+# Callers: source, optionally set LAB_PAYLOAD=esp or LAB_KEYING=ike (the
+# *-ike.conf templates: MN-HA SAs from IKEv2), call lab_init, lab_up,
 # then lab_conf / lab_start for "ha" and "mn".
 set -u
 
@@ -307,7 +308,10 @@ lab_ns() { [ "$1" = ha ] && echo "$NS_HA" || echo "$NS_MN"; }
 lab_conf() {
 	local r=$1 tpl
 	shift
-	[ "$r" = ha ] && tpl=home-agent.conf || tpl=mobile-node.conf
+	[ "$r" = ha ] && tpl=home-agent || tpl=mobile-node
+	# LAB_KEYING=ike: the MN-HA SAs come from IKEv2 (RFC 4877), not manual keys.
+	[ "${LAB_KEYING:-}" = ike ] && tpl=$tpl-ike
+	tpl=$tpl.conf
 	local extra=()
 	[ "${LAB_PAYLOAD:-}" = esp ] && extra+=(--payload)
 	[ -n "${LAB_LOG_LEVEL:-}" ] && extra+=(--set "global.log-level=\"$LAB_LOG_LEVEL\"")

@@ -24,7 +24,8 @@ import re
 import subprocess
 import sys
 
-KEY_RE = re.compile(r'(-key\s*=\s*")([0-9a-fA-F]+)(")')
+# Manual SA keys and IKE pre-shared keys (the *-ike.conf templates).
+KEY_RE = re.compile(r'((?:-key|\bpsk)\s*=\s*")([0-9a-fA-F]+)(")')
 
 
 def fresh_keymap(tdir):
@@ -59,6 +60,8 @@ def drop_payload_sas(text):
     # One SA per `{ ... }` block inside manual-sa; libconfig wants no comma
     # after the last element, so the list is rebuilt.
     m = re.search(r'(manual-sa\s*=\s*\(\n)(.*?)(\n\t\);)', text, re.S)
+    if not m:
+        return text  # IKE-keyed: no manual SAs
     blocks = re.findall(r'(?:\t\t#[^\n]*\n)*\t\t\{.*?\n\t\t\}', m.group(2), re.S)
     keep = [b for b in blocks if 'traffic = "payload"' not in b]
     return text[:m.start(2)] + ",\n".join(keep) + text[m.end(2):]

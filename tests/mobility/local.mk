@@ -22,7 +22,12 @@ MOBILITY_TESTS = \
 	tests/mobility/tshark-mip6-esp.sh \
 	tests/mobility/ipsec-state.sh \
 	tests/mobility/binding-error.sh \
-	tests/mobility/reload.sh
+	tests/mobility/reload.sh \
+	tests/mobility/ike-register.sh \
+	tests/mobility/ike-handover.sh \
+	tests/mobility/ike-foreign-hoa.sh \
+	tests/mobility/ike-return-home.sh \
+	tests/mobility/ike-reload.sh
 TESTS += $(MOBILITY_TESTS)
 EXTRA_DIST += $(MOBILITY_TESTS) \
 	tests/mobility/lab.sh \
@@ -32,4 +37,6 @@ EXTRA_DIST += $(MOBILITY_TESTS) \
 	tests/mobility/lab_tshark.py \
 	etc/examples/lab/home-agent.conf \
 	etc/examples/lab/mobile-node.conf \
+	etc/examples/lab/home-agent-ike.conf \
+	etc/examples/lab/mobile-node-ike.conf \
 	bench/handover.sh

@@ -1023,6 +1023,316 @@ START_TEST(ike_listings)
 }
 END_TEST
 
+/* ---- IKE-keyed MN-HA pairs (RFC 4877) ------------------------------------ */
+
+/* mn1 and mn2 without manual SAs (IKE-keyed), mn3 with a manual BU/BA pair. */
+static const char ha_ike_conf[] =
+	"interfaces = ( { name = \"home0\"; kind = \"home-link\"; } );\n"
+	"home-agent = { home-link = \"home0\"; address = \"2001:db8:1::1\"; home-prefixes = [ \"2001:db8:1::/64\" ];\n"
+	"  mobile-nodes = ( { identity = \"mn1.lab\"; home-address = \"2001:db8:1::100\"; },\n"
+	"                   { identity = \"mn2.lab\"; home-address = \"2001:db8:1::200\"; },\n"
+	"                   { identity = \"mn3.lab\"; home-address = \"2001:db8:1::300\"; } ); };\n"
+	"ike = { identity = \"ha.lab\"; auth = \"psk\";\n"
+	"  peers = ( { name = \"mn1\"; identity = \"mn1.lab\"; psk = \"000102030405060708090a0b0c0d0e0f\"; },\n"
+	"            { name = \"mn2\"; identity = \"mn2.lab\"; psk = \"000102030405060708090a0b0c0d0e0f\"; } ); };\n"
+	"ipsec = { manual-sa = (\n"
+	"  { name = \"mn3-bu-in\"; spi = 0x3001; direction = \"in\"; source = \"2001:db8:1::300\"; destination = \"2001:db8:1::1\";"
+	"    mode = \"transport\"; traffic = \"bu-ba\"; encryption = \"aes-cbc\"; encryption-key = \"813146ec7c4e1af832cfb1686a4190e0\";"
+	"    integrity = \"hmac-sha256-128\"; integrity-key = \"a80b9dbb41299944a1767ee779396e3aa0ebe89c38f6f2c851611e3da910a8f7\"; },\n"
+	"  { name = \"mn3-bu-out\"; spi = 0x3002; direction = \"out\"; source = \"2001:db8:1::1\"; destination = \"2001:db8:1::300\";"
+	"    mode = \"transport\"; traffic = \"bu-ba\"; encryption = \"aes-cbc\"; encryption-key = \"be09ac8d65cd0398b915b3ff9a947954\";"
+	"    integrity = \"hmac-sha256-128\"; integrity-key = \"884980758cc3c14c8e739800c48bd51eb7865f0ace971b9c41850f6af618015c\"; } ); };\n";
+
+/* The HA's layout: mn3's manual entries, then larval BU/BA and MPS/MPA
+ * entries for mn1 and mn2 (no HoTI/HoT or payload until IKE installs
+ * them), then the DISCARD entries (R3776-4.1.c, R4877-7.2.a). */
+static const char ha_ike_entries[] =
+	"out 200 protect 2001:db8:1::1/128 -> 2001:db8:1::300/128 mh type ba [mn3-bu-out 0x3002 transport] mn3-bu-out\n"
+	"out 200 protect 2001:db8:1::1/128 -> 2001:db8:1::100/128 mh type ba [larval 0x0 tunnel] mnha1-bu-ba-out\n"
+	"out 200 protect 2001:db8:1::1/128 -> 2001:db8:1::100/128 icmpv6 type mpa [larval 0x0 tunnel] mnha1-mps-mpa-out\n"
+	"out 200 protect 2001:db8:1::1/128 -> 2001:db8:1::200/128 mh type ba [larval 0x0 tunnel] mnha2-bu-ba-out\n"
+	"out 200 protect 2001:db8:1::1/128 -> 2001:db8:1::200/128 icmpv6 type mpa [larval 0x0 tunnel] mnha2-mps-mpa-out\n"
+	"out 900 discard 2001:db8:1::1/128 -> 2001:db8:1::/64 mh type ba unprotected-ba\n"
+	"in 200 protect 2001:db8:1::300/128 -> 2001:db8:1::1/128 mh type bu [mn3-bu-in 0x3001 transport] mn3-bu-in\n"
+	"in 200 protect 2001:db8:1::100/128 -> 2001:db8:1::1/128 mh type bu [larval 0x0 tunnel] mnha1-bu-ba-in\n"
+	"in 200 protect 2001:db8:1::100/128 -> 2001:db8:1::1/128 icmpv6 type mps [larval 0x0 tunnel] mnha1-mps-mpa-in\n"
+	"in 200 protect 2001:db8:1::200/128 -> 2001:db8:1::1/128 mh type bu [larval 0x0 tunnel] mnha2-bu-ba-in\n"
+	"in 200 protect 2001:db8:1::200/128 -> 2001:db8:1::1/128 icmpv6 type mps [larval 0x0 tunnel] mnha2-mps-mpa-in\n"
+	"in 900 discard 2001:db8:1::/64 -> 2001:db8:1::1/128 mh type bu unprotected-bu\n";
+
+static const char mn_ike_conf[] =
+	"mobile-node = { home-address = \"2001:db8:1::100\"; home-prefix = \"2001:db8:1::/64\"; ha-address = \"2001:db8:1::1\";"
+	"  route-optimisation = true; };\n"
+	"ike = { identity = \"mn1.lab\"; auth = \"psk\";\n"
+	"  peers = ( { name = \"ha\"; identity = \"ha.lab\"; address = \"2001:db8:1::1\";"
+	"  psk = \"000102030405060708090a0b0c0d0e0f\"; } ); };\n";
+
+static const char mn_ike_entries[] =
+	"out 200 protect 2001:db8:1::100/128 -> 2001:db8:1::1/128 mh type bu [larval 0x0 tunnel] mnha0-bu-ba-out\n"
+	"out 200 protect 2001:db8:1::100/128 -> 2001:db8:1::1/128 icmpv6 type mps [larval 0x0 tunnel] mnha0-mps-mpa-out\n"
+	"out 300 protect 2001:db8:1::100/128 -> any mh type hoti if 65536 [larval 0x0 tunnel] mnha0-hoti-hot-out\n"
+	"out 900 discard 2001:db8:1::100/128 -> 2001:db8:1::1/128 mh type bu unprotected-bu\n"
+	"in 200 protect 2001:db8:1::1/128 -> 2001:db8:1::100/128 mh type ba [larval 0x0 tunnel] mnha0-bu-ba-in\n"
+	"in 200 protect 2001:db8:1::1/128 -> 2001:db8:1::100/128 icmpv6 type mpa [larval 0x0 tunnel] mnha0-mps-mpa-in\n"
+	"in 300 protect any -> 2001:db8:1::100/128 mh type hot if 65536 [larval 0x0 tunnel] mnha0-hoti-hot-in\n"
+	"in 900 discard 2001:db8:1::1/128 -> 2001:db8:1::100/128 mh type ba unprotected-ba\n";
+
+/* A CHILD_SA on the MN-HA path: IKE between the care-of address and the HA. */
+static struct ipsecdb_child mnha_child(uint32_t spi)
+{
+	struct ipsecdb_child c = child(spi, false);
+	c.local = A("2001:db8:1::1");
+	c.remote = A("2001:db8:a::5"); /* the MN's care-of address */
+	return c;
+}
+
+static void mnha_install_ok(struct ipsecdb *db, const char *hoa, enum ipsecdb_mnha_slot slot,
+			    const struct ipsecdb_child *c)
+{
+	char err[160];
+	struct in6_addr h = A(hoa);
+	int rc = ipsecdb_mnha_child_install(db, &h, slot, c, NOW_MS, err, sizeof(err));
+	ck_assert_msg(rc == 0, "install 0x%x: %s (%s)", c->spi_in, err, err_str(rc));
+}
+
+/* R3776-4.2.k at the HA: may a BU from hoa arrive over sa? */
+static int bu_inbound(const struct ipsecdb *db, const char *hoa, const struct sa *sa, enum spd_drop *why)
+{
+	struct spd_pkt p = { .src = A(hoa), .dst = A("2001:db8:1::1"), .proto = 135, .l4 = true, .mh_type = 5 };
+	return spd_check_inbound(ipsecdb_spd(db), &p, sa, NULL, why);
+}
+
+/* The SA a BA to hoa leaves on (NULL: larval). */
+static struct sa *ba_out_sa(const struct ipsecdb *db, const char *hoa)
+{
+	struct spd_pkt p = { .src = A("2001:db8:1::1"), .dst = A(hoa), .proto = 135, .l4 = true, .mh_type = 6 };
+	struct spd_entry *e = spd_lookup(ipsecdb_spd(db), SPD_DIR_OUT, &p);
+	ck_assert_ptr_nonnull(e);
+	ck_assert_int_eq(e->action, SPD_PROTECT);
+	return e->protect.sa;
+}
+
+START_TEST(mnha_ike_larval_at_build)
+{
+	struct conf *c = load_text(ha_ike_conf);
+	struct ipsecdb *db = build_ok(c);
+	assert_entries(db, ha_ike_entries, 12);
+	size_t n;
+	struct ipsecdb_mnha *m = ipsecdb_mnhas(db, &n);
+	ck_assert_uint_eq(n, 3);
+	ck_assert(!m[0].ike_keyed && m[0].bu_in);
+	ck_assert(m[1].ike_keyed && m[1].we_are_ha && addr_is(&m[1].home_address, "2001:db8:1::100"));
+	ck_assert(m[2].ike_keyed && addr_is(&m[2].ha_address, "2001:db8:1::1"));
+	ck_assert_ptr_null(m[1].bu_in);
+	ck_assert_ptr_null(m[1].bu_out);
+	/* Before IKE: a BU in the clear is refused, no BA can leave. */
+	enum spd_drop why;
+	ck_assert_int_eq(bu_inbound(db, "2001:db8:1::100", NULL, &why), M6E_PERM);
+	ck_assert_int_eq(why, SPD_DROP_UNPROTECTED);
+	ck_assert_ptr_null(ba_out_sa(db, "2001:db8:1::100"));
+	ipsecdb_free(db);
+	conf_free(c);
+
+	/* The MN: its one pair, with HoTI/HoT larval (route-optimisation). */
+	c = load_text(mn_ike_conf);
+	db = build_ok(c);
+	assert_entries(db, mn_ike_entries, 8);
+	m = ipsecdb_mnhas(db, &n);
+	ck_assert_uint_eq(n, 1);
+	ck_assert(m[0].ike_keyed && !m[0].we_are_ha);
+	ipsecdb_free(db);
+	conf_free(c);
+
+	/* Without an ike section the same HA has no pairs for mn1 and mn2. */
+	const char *noike = strstr(ha_ike_conf, "ike = {");
+	const char *rest = strstr(ha_ike_conf, "ipsec = {");
+	char text[sizeof(ha_ike_conf)];
+	snprintf(text, sizeof(text), "%.*s%s", (int)(noike - ha_ike_conf), ha_ike_conf, rest);
+	c = load_text(text);
+	db = build_ok(c);
+	ipsecdb_mnhas(db, &n);
+	ck_assert_uint_eq(n, 1);
+	ipsecdb_free(db);
+	conf_free(c);
+}
+END_TEST
+
+START_TEST(mnha_ike_install_rekey_remove)
+{
+	struct conf *c = load_text(ha_ike_conf);
+	struct ipsecdb *db = build_ok(c);
+	struct in6_addr hoa1 = A("2001:db8:1::100");
+	struct ipsecdb_mnha *mn1 = ipsecdb_mnha_by_hoa(db, &hoa1);
+	enum spd_drop why;
+	enum ipsecdb_mnha_slot slot;
+	struct ipsecdb_child c1 = mnha_child(0x7001);
+	mnha_install_ok(db, "2001:db8:1::100", IPSECDB_MNHA_BU_BA, &c1);
+	struct sa *in1 = mn1->bu_in, *out1 = mn1->bu_out;
+	ck_assert_ptr_nonnull(in1);
+	ck_assert_uint_eq(in1->spi, 0x7001);
+	ck_assert_uint_eq(out1->spi, 0x8001);
+	/* R4877-4.3.d: transport mode between the home address and the HA. */
+	ck_assert_int_eq(in1->mode, SA_MODE_TRANSPORT);
+	ck_assert(addr_is(&in1->src, "2001:db8:1::100") && addr_is(&in1->dst, "2001:db8:1::1"));
+	ck_assert(addr_is(&out1->src, "2001:db8:1::1") && addr_is(&out1->dst, "2001:db8:1::100"));
+	ck_assert(!in1->manual);
+	ck_assert_str_eq(ipsecdb_sa_name(db, in1), "mnha1-bu-ba-ike-in");
+	ck_assert_str_eq(ipsecdb_sa_name(db, out1), "mnha1-bu-ba-ike-out");
+	ck_assert_ptr_null(ipsecdb_sa_tunnel(db, in1));
+	ck_assert_ptr_eq(ipsecdb_sa_mnha(db, in1, &slot), mn1);
+	ck_assert_int_eq(slot, IPSECDB_MNHA_BU_BA);
+	ck_assert_ptr_eq(ba_out_sa(db, "2001:db8:1::100"), out1);
+	ck_assert_int_eq(bu_inbound(db, "2001:db8:1::100", in1, &why), 0);
+	/* mn1's SA for mn2's home address (R3776-4.2.k, R4877-4.2.b). */
+	ck_assert_int_eq(bu_inbound(db, "2001:db8:1::200", in1, &why), M6E_PERM);
+	ck_assert_int_eq(why, SPD_DROP_WRONG_SA); /* mn2's entry, larval, names no SA of mn1 */
+	ck_assert_ptr_null(ba_out_sa(db, "2001:db8:1::200"));
+	ck_assert_uint_eq(spd_count(ipsecdb_spd(db)), 13); /* one IN entry more */
+
+	/* Rekey, make-before-break: the new pair sends, both are accepted. */
+	struct ipsecdb_child c2 = mnha_child(0x7002);
+	mnha_install_ok(db, "2001:db8:1::100", IPSECDB_MNHA_BU_BA, &c2);
+	struct sa *in2 = mn1->bu_in, *out2 = mn1->bu_out;
+	ck_assert_uint_eq(in2->spi, 0x7002);
+	ck_assert_ptr_eq(ba_out_sa(db, "2001:db8:1::100"), out2);
+	ck_assert_int_eq(bu_inbound(db, "2001:db8:1::100", in1, &why), 0);
+	ck_assert_int_eq(bu_inbound(db, "2001:db8:1::100", in2, &why), 0);
+	ck_assert_ptr_eq(ipsecdb_sa_mnha(db, in1, NULL), mn1); /* the older one, still live */
+	ck_assert_int_eq(ipsecdb_mnha_child_remove(db, 0x7001), 0);
+	ck_assert_ptr_null(ipsecdb_sa_mnha(db, sad_lookup(ipsecdb_sad(db), SA_DIR_IN, 0x7001), NULL));
+	ck_assert_ptr_null(sad_lookup(ipsecdb_sad(db), SA_DIR_OUT, 0x8001));
+	ck_assert_ptr_eq(mn1->bu_out, out2);
+	ck_assert_ptr_eq(ba_out_sa(db, "2001:db8:1::100"), out2);
+	ck_assert_int_eq(bu_inbound(db, "2001:db8:1::100", in2, &why), 0);
+	ck_assert_int_eq(ipsecdb_mnha_child_remove(db, 0x7001), M6E_NOTFOUND);
+
+	/* Payload has no larval entries: the install adds OUT and IN, tunnel
+	 * mode on IKE's path, in the pair's group (R3776-4.2.e). */
+	struct ipsecdb_child c3 = mnha_child(0x7003);
+	mnha_install_ok(db, "2001:db8:1::100", IPSECDB_MNHA_PAYLOAD, &c3);
+	ck_assert_int_eq(mn1->payload_out->mode, SA_MODE_TUNNEL);
+	ck_assert(addr_is(&mn1->payload_out->dst, "2001:db8:a::5"));
+	struct spd_pkt pp = { .src = A("2001:db8:77::1"), .dst = A("2001:db8:1::100"), .proto = 6,
+			      .ifid = IPSECDB_IFID_MNHA };
+	struct spd_entry *e = spd_lookup(ipsecdb_spd(db), SPD_DIR_OUT, &pp);
+	ck_assert_ptr_nonnull(e);
+	ck_assert_ptr_eq(e->protect.sa, mn1->payload_out);
+	ck_assert_uint_eq(e->group, mn1->group);
+	ck_assert(addr_is(&e->protect.tunnel_dst, "2001:db8:a::5"));
+	ck_assert_uint_eq(spd_set_group_active(ipsecdb_spd(db), mn1->group, false), 2);
+	ck_assert_ptr_null(spd_lookup(ipsecdb_spd(db), SPD_DIR_OUT, &pp));
+	spd_set_group_active(ipsecdb_spd(db), mn1->group, true);
+
+	/* Everything gone: larval again, the build's entries plus payload's OUT. */
+	ck_assert_int_eq(ipsecdb_mnha_child_remove(db, 0x7003), 0);
+	ck_assert_int_eq(ipsecdb_mnha_child_remove(db, 0x7002), 0);
+	ck_assert_ptr_null(mn1->bu_in);
+	ck_assert_ptr_null(mn1->bu_out);
+	ck_assert_ptr_null(mn1->payload_out);
+	ck_assert_ptr_null(ba_out_sa(db, "2001:db8:1::100"));
+	ck_assert(spd_is_larval(spd_lookup(ipsecdb_spd(db), SPD_DIR_OUT, &pp)));
+	ck_assert_uint_eq(sad_count(ipsecdb_sad(db)), 2); /* mn3's manual pair */
+	ck_assert_uint_eq(spd_count(ipsecdb_spd(db)), 13);
+	ipsecdb_free(db);
+	conf_free(c);
+}
+END_TEST
+
+START_TEST(mnha_ike_install_refusals)
+{
+	struct conf *c = load_text(ha_ike_conf);
+	struct ipsecdb *db = build_ok(c);
+	char err[160];
+	struct ipsecdb_child ch = mnha_child(0x7001);
+	/* mn3 is manually keyed; ::999 is nobody's. */
+	struct in6_addr mn3 = A("2001:db8:1::300"), nobody = A("2001:db8:1::999"), mn1 = A("2001:db8:1::100");
+	ck_assert_int_eq(ipsecdb_mnha_child_install(db, &mn3, IPSECDB_MNHA_BU_BA, &ch, NOW_MS, err, sizeof(err)),
+			 M6E_NOTFOUND);
+	ck_assert_int_eq(ipsecdb_mnha_child_install(db, &nobody, IPSECDB_MNHA_BU_BA, &ch, NOW_MS, err, sizeof(err)),
+			 M6E_NOTFOUND);
+	ck_assert_ptr_nonnull(strstr(err, "2001:db8:1::999"));
+	ck_assert_int_eq(ipsecdb_mnha_child_install(db, &mn1, IPSECDB_MNHA_SLOTS, &ch, NOW_MS, err, sizeof(err)),
+			 M6E_INVAL);
+	struct ipsecdb_child udp = ch;
+	udp.udp_encap = true;
+	udp.local_port = udp.remote_port = 4500;
+	ck_assert_int_eq(ipsecdb_mnha_child_install(db, &mn1, IPSECDB_MNHA_BU_BA, &udp, NOW_MS, err, sizeof(err)),
+			 M6E_UNSUPP);
+	struct ipsecdb_child nokey = ch;
+	nokey.keymat_in = NULL;
+	ck_assert_int_eq(ipsecdb_mnha_child_install(db, &mn1, IPSECDB_MNHA_BU_BA, &nokey, NOW_MS, err, sizeof(err)),
+			 M6E_INVAL);
+	struct ipsecdb_child badlen = ch;
+	badlen.keymat_len = 7;
+	ck_assert_int_eq(ipsecdb_mnha_child_install(db, &mn1, IPSECDB_MNHA_BU_BA, &badlen, NOW_MS, err, sizeof(err)),
+			 M6E_INVAL);
+	/* Manual SPI 0x3001 is taken. */
+	struct ipsecdb_child dup = mnha_child(0x3001);
+	ck_assert_int_eq(ipsecdb_mnha_child_install(db, &mn1, IPSECDB_MNHA_BU_BA, &dup, NOW_MS, err, sizeof(err)),
+			 M6E_EXISTS);
+	ck_assert_uint_eq(sad_count(ipsecdb_sad(db)), 2);
+	assert_entries(db, ha_ike_entries, 12);
+	for (uint32_t i = 0; i < IPSECDB_MNHA_SLOT_PAIRS; i++) {
+		struct ipsecdb_child k = mnha_child(0x7100 + i);
+		mnha_install_ok(db, "2001:db8:1::100", IPSECDB_MNHA_BU_BA, &k);
+	}
+	struct ipsecdb_child more = mnha_child(0x7200);
+	ck_assert_int_eq(ipsecdb_mnha_child_install(db, &mn1, IPSECDB_MNHA_BU_BA, &more, NOW_MS, err, sizeof(err)),
+			 M6E_RANGE);
+	/* Another slot still has room. */
+	mnha_install_ok(db, "2001:db8:1::100", IPSECDB_MNHA_MPS_MPA, &more);
+	ck_assert_str_eq(ipsecdb_mnha_slot_name(IPSECDB_MNHA_HOTI_HOT), "hoti-hot");
+	ipsecdb_free(db);
+	conf_free(c);
+}
+END_TEST
+
+/* Reload: the pairs go to the new db with their sequence numbers (a
+ * re-install from KEYMAT would restart them under the peer's replay
+ * window); a pair whose home address is no longer IKE-keyed stays behind. */
+START_TEST(mnha_ike_children_move)
+{
+	struct conf *c = load_text(ha_ike_conf);
+	struct ipsecdb *old = build_ok(c), *db = build_ok(c);
+	struct ipsecdb_child c1 = mnha_child(0x7001), c2 = mnha_child(0x7002), c3 = mnha_child(0x7003);
+	mnha_install_ok(old, "2001:db8:1::100", IPSECDB_MNHA_BU_BA, &c1);
+	mnha_install_ok(old, "2001:db8:1::100", IPSECDB_MNHA_BU_BA, &c2); /* a rekey in progress */
+	mnha_install_ok(old, "2001:db8:1::200", IPSECDB_MNHA_MPS_MPA, &c3);
+	struct in6_addr hoa1 = A("2001:db8:1::100");
+	struct sa *out2 = ipsecdb_mnha_by_hoa(old, &hoa1)->bu_out;
+	out2->seq = 41; /* as if 41 BAs had left */
+	ck_assert_uint_eq(ipsecdb_children_move(db, old), 3);
+	ck_assert_uint_eq(sad_count(ipsecdb_sad(old)), 2); /* mn3's manual pair only */
+	struct ipsecdb_mnha *m = ipsecdb_mnha_by_hoa(db, &hoa1);
+	ck_assert_ptr_eq(m->bu_out, out2); /* the same SA, the newest pair */
+	ck_assert_uint_eq(m->bu_out->seq, 41);
+	ck_assert_ptr_eq(ba_out_sa(db, "2001:db8:1::100"), out2);
+	enum spd_drop why;
+	struct sa *in1 = sad_lookup(ipsecdb_sad(db), SA_DIR_IN, 0x7001);
+	ck_assert_ptr_nonnull(in1);
+	ck_assert_int_eq(bu_inbound(db, "2001:db8:1::100", in1, &why), 0);
+	ck_assert_int_eq(bu_inbound(db, "2001:db8:1::100", m->bu_in, &why), 0);
+	ck_assert_ptr_eq(ipsecdb_sa_mnha(db, in1, NULL), m);
+	ck_assert_int_eq(ipsecdb_mnha_child_remove(old, 0x7001), M6E_NOTFOUND);
+	ck_assert_int_eq(ipsecdb_mnha_child_remove(db, 0x7001), 0);
+	ck_assert_ptr_eq(m->bu_out, out2);
+	ipsecdb_free(old);
+	/* Into a db without an ike section: nothing moves. */
+	const char *noike = strstr(ha_ike_conf, "ike = {");
+	const char *rest = strstr(ha_ike_conf, "ipsec = {");
+	char text[sizeof(ha_ike_conf)];
+	snprintf(text, sizeof(text), "%.*s%s", (int)(noike - ha_ike_conf), ha_ike_conf, rest);
+	struct conf *c_manual = load_text(text);
+	struct ipsecdb *manual = build_ok(c_manual);
+	ck_assert_uint_eq(ipsecdb_children_move(manual, db), 0);
+	ck_assert_ptr_nonnull(sad_lookup(ipsecdb_sad(db), SA_DIR_IN, 0x7002));
+	ipsecdb_free(manual);
+	conf_free(c_manual);
+	ipsecdb_free(db);
+	conf_free(c);
+}
+END_TEST
+
 static Suite *ipsecdb_suite(void)
 {
 	Suite *s = suite_create("ipsecdb");
@@ -1042,6 +1352,10 @@ static Suite *ipsecdb_suite(void)
 	tcase_add_test(tc, ike_install_into_fresh_db);
 	tcase_add_test(tc, ike_children_move);
 	tcase_add_test(tc, ike_listings);
+	tcase_add_test(tc, mnha_ike_larval_at_build);
+	tcase_add_test(tc, mnha_ike_install_rekey_remove);
+	tcase_add_test(tc, mnha_ike_install_refusals);
+	tcase_add_test(tc, mnha_ike_children_move);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -1025,6 +1025,135 @@ START_TEST(truncated_everywhere)
 }
 END_TEST
 
+/* ---- IKE-keyed MN-HA SAs (RFC 4877) -------------------------------------- */
+
+static const char ike_ha_conf[] =
+	"interfaces = ( { name = \"home0\"; kind = \"home-link\"; } );\n"
+	"home-agent = { home-link = \"home0\"; address = \"" HA "\"; home-prefixes = [ \"2001:db8:1::/64\" ];\n"
+	"  mobile-nodes = ( { identity = \"mn1.lab\"; home-address = \"" HOA1 "\"; },\n"
+	"                   { identity = \"mn2.lab\"; home-address = \"" HOA2 "\"; } ); };\n"
+	"ike = { identity = \"ha.lab\"; auth = \"psk\";\n"
+	"  peers = ( { name = \"mn1\"; identity = \"mn1.lab\"; psk = \"" KEY_UP "\"; } ); };\n";
+static const char ike_mn_conf[] =
+	"mobile-node = { home-address = \"" HOA1 "\"; home-prefix = \"2001:db8:1::/64\"; ha-address = \"" HA "\"; };\n"
+	"ike = { identity = \"mn1.lab\"; auth = \"psk\";\n"
+	"  peers = ( { name = \"ha\"; identity = \"ha.lab\"; address = \"" HA "\"; psk = \"" KEY_UP "\"; } ); };\n";
+
+static void ike_node(struct node *n, const char *text)
+{
+	struct conf_error cerr;
+	char msg[600], err[256];
+	int rc = conf_load_string(text, "ike.conf", &n->conf, &cerr);
+	conf_error_format(&cerr, msg, sizeof(msg));
+	ck_assert_msg(rc == 0, "%s", msg);
+	rc = ipsecdb_build(n->conf, 0, &n->db, err, sizeof(err));
+	ck_assert_msg(rc == 0, "%s", err);
+}
+
+/* One CHILD_SA pair as IKE hands it to both ends: the MN's in is the HA's
+ * out. AES-256-GCM-16 key material, distinct per pair. */
+static void ike_pair(struct world *w, enum ipsecdb_mnha_slot slot, uint32_t spi_mn, uint32_t spi_ha)
+{
+	static uint8_t up[36], down[36];
+	for (size_t i = 0; i < sizeof(up); i++) {
+		up[i] = (uint8_t)(spi_mn + i);
+		down[i] = (uint8_t)(spi_ha + 3 * i);
+	}
+	struct ipsecdb_child mn = { .spi_in = spi_mn, .spi_out = spi_ha, .alg = AEAD_AES256_GCM16,
+				    .keymat_in = down, .keymat_out = up, .keymat_len = sizeof(up),
+				    .local = A(COA), .remote = A(HA) };
+	struct ipsecdb_child ha = mn;
+	ha.spi_in = spi_ha;
+	ha.spi_out = spi_mn;
+	ha.keymat_in = up;
+	ha.keymat_out = down;
+	ha.local = A(HA);
+	ha.remote = A(COA);
+	char err[160];
+	struct in6_addr hoa = A(HOA1);
+	ck_assert_msg(ipsecdb_mnha_child_install(w->mn.db, &hoa, slot, &mn, 0, err, sizeof(err)) == 0, "%s", err);
+	ck_assert_msg(ipsecdb_mnha_child_install(w->ha.db, &hoa, slot, &ha, 0, err, sizeof(err)) == 0, "%s", err);
+}
+
+START_TEST(ike_keyed_bu_ba_and_rekey)
+{
+	struct world w;
+	ike_node(&w.ha, ike_ha_conf);
+	ike_node(&w.mn, ike_mn_conf);
+	sigpath_stats_register();
+	static uint8_t pkt[BUF_SIZE], old[BUF_SIZE];
+	struct sigpath_rx rx;
+	/* Before IKE: no SA to send a BU on (the MN waits), and the HA
+	 * refuses one in the clear (R3776-4.1.c). */
+	struct mip6_tx tx = bu_tx(COA, true, MIP6_PROT_ESP_BU_BA, 7);
+	size_t len = 0;
+	struct in6_addr to;
+	ck_assert_int_eq(sigpath_build_mh(w.mn.db, &tx, pkt, BUF_SIZE, &len, &to), M6E_NOTFOUND);
+	struct mip6_tx clear = bu_tx(COA, true, MIP6_PROT_NONE, 7);
+	len = build_mh(w.mn.db, &clear, pkt);
+	expect_refused(w.ha.db, pkt, len, SIGPATH_DROP, SIGPATH_R_UNPROTECTED, ESP_DROP_NONE);
+
+	ike_pair(&w, IPSECDB_MNHA_BU_BA, 0xc0000001, 0xd0000001);
+	len = build_mh(w.mn.db, &tx, pkt);
+	check_esp(pkt, 64, 0xd0000001, 1);
+	ck_assert_int_eq(receive(w.ha.db, pkt, len, &rx), 0);
+	ck_assert_int_eq(rx.kind, SIGPATH_MH);
+	ck_assert(rx.mh.esp && rx.mh.sa_id == 0xd0000001);
+	ck_assert(rx.mnha && rx.mnha->ike_keyed && addr_is(&rx.mnha->home_address, HOA1));
+	ck_assert(sigpath_spi_is_mnha(w.ha.db, 0xd0000001));
+	/* The BA back over the HA's out SA, opened by the MN. */
+	struct mip6_tx ba = ba_tx(COA, true, MIP6_PROT_ESP_BU_BA);
+	len = build_mh(w.ha.db, &ba, pkt);
+	ck_assert_int_eq(receive(w.mn.db, pkt, len, &rx), 0);
+	ck_assert(rx.kind == SIGPATH_MH && rx.mh.msg.type == MH_TYPE_BA && rx.mh.sa_id == 0xc0000001);
+
+	/* A BU sealed with the first pair, delivered after the rekey. */
+	tx.msg.u.bu.seq = 8;
+	size_t old_len = build_mh(w.mn.db, &tx, old);
+	ike_pair(&w, IPSECDB_MNHA_BU_BA, 0xc0000002, 0xd0000002);
+	tx.msg.u.bu.seq = 9;
+	len = build_mh(w.mn.db, &tx, pkt);
+	check_esp(pkt, 64, 0xd0000002, 1); /* the new pair sends at once */
+	ck_assert_int_eq(receive(w.ha.db, pkt, len, &rx), 0);
+	ck_assert_uint_eq(rx.mh.sa_id, 0xd0000002);
+	/* Make-before-break: the old inbound SA still opens its packets and
+	 * passes the R3776-4.2.k check. */
+	ck_assert_int_eq(receive(w.ha.db, old, old_len, &rx), 0);
+	ck_assert(rx.kind == SIGPATH_MH && rx.mh.sa_id == 0xd0000001 && rx.mnha->ike_keyed);
+	/* Once IKE deleted the old pair, its packets are unknown. */
+	tx.msg.u.bu.seq = 10;
+	ipsecdb_mnha_child_remove(w.mn.db, 0xc0000002);
+	ck_assert_int_eq(ipsecdb_mnha_child_remove(w.ha.db, 0xd0000001), 0);
+	expect_refused(w.ha.db, old, old_len, SIGPATH_DROP, SIGPATH_R_ESP, ESP_DROP_UNKNOWN_SPI);
+	ck_assert(!sigpath_spi_is_mnha(w.ha.db, 0xd0000001));
+	world_fini(&w);
+}
+END_TEST
+
+START_TEST(ike_keyed_payload_tunnel)
+{
+	struct world w;
+	ike_node(&w.ha, ike_ha_conf);
+	ike_node(&w.mn, ike_mn_conf);
+	sigpath_stats_register();
+	ike_pair(&w, IPSECDB_MNHA_PAYLOAD, 0xc0000011, 0xd0000011);
+	static uint8_t buf[BUF_SIZE];
+	size_t il = put_inner(buf, HOA1, CN, -1);
+	size_t off = 0, len = 0;
+	struct in6_addr coa = A(COA), ha = A(HA);
+	ck_assert_int_eq(sigpath_encap(w.mn.db, pair(w.mn.db), &coa, &ha, buf, BUF_SIZE, SIGPATH_HEADROOM, il, &off, &len), 0);
+	check_esp(buf + off, 40, 0xd0000011, 1);
+	struct sigpath_rx rx;
+	ck_assert_int_eq(receive(w.ha.db, buf + off, len, &rx), 0);
+	ck_assert_int_eq(rx.kind, SIGPATH_TUNNEL);
+	ck_assert_uint_eq(rx.sa_id, 0xd0000011);
+	/* The BU/BA pair does not carry tunnelled traffic (R3776-4.2.c). */
+	ike_pair(&w, IPSECDB_MNHA_BU_BA, 0xc0000012, 0xd0000012);
+	ck_assert(rx.mnha->payload_in && rx.mnha->bu_in);
+	world_fini(&w);
+}
+END_TEST
+
 static Suite *sigpath_suite(void)
 {
 	Suite *s = suite_create("sigpath");
@@ -1042,6 +1171,8 @@ static Suite *sigpath_suite(void)
 	tcase_add_test(tc, refusals);
 	tcase_add_test(tc, replay);
 	tcase_add_test(tc, truncated_everywhere);
+	tcase_add_test(tc, ike_keyed_bu_ba_and_rekey);
+	tcase_add_test(tc, ike_keyed_payload_tunnel);
 	suite_add_tcase(s, tc);
 	return s;
 }
