@@ -192,6 +192,7 @@ void ike_show_status(void *arg, struct ctl_view *view)
 		json_u64(j, "children_installed", c->child_installed);
 		json_u64(j, "children_install_failed", c->child_install_failed);
 		json_u64(j, "path_changes", c->path_changes);
+		json_u64(j, "mip6_ts_refused", c->mip6_ts_refused);
 		json_u64(j, "keepalives_sent", c->keepalive_tx);
 		json_u64(j, "keepalives_received", c->keepalive_rx);
 		json_obj_begin(j, "drops");
@@ -207,8 +208,9 @@ void ike_show_status(void *arg, struct ctl_view *view)
 		     " accepted, %" PRIu64 " cookies sent\n",
 		  c->rx, c->tx, c->tx_fail, c->accepted, cookies);
 	ctl_textf(w, "  SAs up %" PRIu64 ", down %" PRIu64 " (%" PRIu64 " dead peers); CHILD_SAs installed %" PRIu64
-		     " (%" PRIu64 " failed); path changes %" PRIu64 "\n",
-		  c->ike_up, c->ike_down, c->dpd_dead, c->child_installed, c->child_install_failed, c->path_changes);
+		     " (%" PRIu64 " failed); path changes %" PRIu64 "; home addresses refused %" PRIu64 "\n",
+		  c->ike_up, c->ike_down, c->dpd_dead, c->child_installed, c->child_install_failed, c->path_changes,
+		  c->mip6_ts_refused);
 	ctl_textf(w, "  drops:");
 	for (unsigned d = 0; d < IKEIO_DROP_COUNT; d++)
 		ctl_textf(w, " %s=%" PRIu64, ikeio_drop_name((enum ikeio_drop)d), c->drop[d]);

@@ -32,6 +32,8 @@ all_refused() {
 	[ "$(grep -c "CHILD_SA refused: peer mn2: TS_UNACCEPTABLE" "$LAB_TMP/ha/daemon.log")" -ge 2 ]
 }
 lab_wait 10 "every CHILD_SA of mn2 refused" all_refused
+refused=$(lab_json ha status "d['ike']['mip6_ts_refused']")
+[ "${refused:-0}" -ge 2 ] || lab_fail "HA status: ike.mip6_ts_refused is ${refused:-none}, want >= 2"
 sleep 0.5
 grep -q "refused our CHILD_SA (notify 38)" "$LAB_TMP/mn/daemon.log" || lab_fail "impostor: no TS_UNACCEPTABLE notify"
 "$LAB_PY" - <<EOP || lab_fail "HA IKE state: $(lab_ctl ha ike)"
