@@ -397,15 +397,15 @@ charon_initiates 10 aes256gcm16-prfsha256-ecp256 aes256gcm16 AES_GCM_16 --cookie
 tail -n "+$mark" "$tmp/charon.log" | grep -q "parsed IKE_SA_INIT response 0 \[ N(COOKIE) \]" ||
 	fail "case 10: charon did not receive our COOKIE"
 
-# ==== rekeying (RFC 7296 1.3.2, 1.3.3, 2.8): cases 11-14 =============
-#  21 charon rekeys the CHILD_SA (swanctl --rekey), without and with PFS;
+# ==== rekeying (RFC 7296 1.3.2, 1.3.3, 2.8): cases 11-14 ====================
+#  11 charon rekeys the CHILD_SA (swanctl --rekey), without and with PFS;
 #     the probe answers and charon's Delete of the old pair removes it; 11i
 #     charon rekeys the IKE SA, the CHILD_SA moves to the new one
-#  22 the probe rekeys the CHILD_SA, then the IKE SA (--rekey-child-after,
+#  12 the probe rekeys the CHILD_SA, then the IKE SA (--rekey-child-after,
 #     --rekey-ike-after), as initiator and as responder, without and with PFS
-#  23 both rekey the CHILD_SA at once (--rekey-collision): one CHILD_SA
+#  13 both rekey the CHILD_SA at once (--rekey-collision): one CHILD_SA
 #     survives on both sides
-#  24 the engine's own lifetimes (--child-lifetime, --rekey-margin)
+#  14 the engine's own lifetimes (--child-lifetime, --rekey-margin)
 # Each ends with the probe's "final" line (its current IKE SA and children)
 # against `swanctl --list-sas --raw`: the same single IKE SA and CHILD_SA on
 # both sides, and none of the replaced SPIs left in charon.
@@ -473,21 +473,21 @@ charon_rekeys 11p initiator aes256gcm16-ecp256
 # 11i: charon rekeys the IKE SA (swanctl --rekey --ike); the probe answers,
 # takes over the new IKE SA with the CHILD_SA unchanged, and charon's Delete
 # of the old IKE SA ends it "rekeyed".
-swan_conf aes256gcm16-prfsha256-ecp256 aes256gcm16 "$PSK" || fail "case 21i: swanctl --load-all"
+swan_conf aes256gcm16-prfsha256-ecp256 aes256gcm16 "$PSK" || fail "case 11i: swanctl --load-all"
 mark=$(logmark)
-run_probe initiator "$tmp/p21i" "$PSK" aes256gcm16-prfsha256-ecp256 aes256gcm16 --linger 2000 &
+run_probe initiator "$tmp/p11i" "$PSK" aes256gcm16-prfsha256-ecp256 aes256gcm16 --linger 2000 &
 ppid=$!
-wait_for "$tmp/p21i" '^child_up ' 50 || fail "case 21i: no CHILD_SA"
-swc --rekey --ike probe >"$tmp/rekey11i.log" 2>&1 || fail "case 21i: swanctl --rekey --ike: $(cat "$tmp/rekey11i.log")"
-wait "$ppid" || fail "case 21i: probe exit $? ($(cat "$tmp/p21i" "$tmp/p21i.err"))"
-cat "$tmp/p21i"
+wait_for "$tmp/p11i" '^child_up ' 50 || fail "case 11i: no CHILD_SA"
+swc --rekey --ike probe >"$tmp/rekey11i.log" 2>&1 || fail "case 11i: swanctl --rekey --ike: $(cat "$tmp/rekey11i.log")"
+wait "$ppid" || fail "case 11i: probe exit $? ($(cat "$tmp/p11i" "$tmp/p11i.err"))"
+cat "$tmp/p11i"
 log=$(tail -n "+$mark" "$charon_log")
-if grep -q '^ike_rekeyed ' "$tmp/p21i" && grep -q '^ike_down reason=rekeyed' "$tmp/p21i" &&
-	! grep -q '^child_down' "$tmp/p21i" && grep -q "final .* children=$(field "$tmp/p21i" spi_in)/" "$tmp/p21i" &&
-	rekey_final 11i "$tmp/p21i"; then
-	ok "case 21i: charon rekeyed the IKE SA ($(grep -o 'CREATE_CHILD_SA request [0-9]* \[[^]]*\]' <<<"$log" | head -n1)), the CHILD_SA moved along"
+if grep -q '^ike_rekeyed ' "$tmp/p11i" && grep -q '^ike_down reason=rekeyed' "$tmp/p11i" &&
+	! grep -q '^child_down' "$tmp/p11i" && grep -q "final .* children=$(field "$tmp/p11i" spi_in)/" "$tmp/p11i" &&
+	rekey_final 11i "$tmp/p11i"; then
+	ok "case 11i: charon rekeyed the IKE SA ($(grep -o 'CREATE_CHILD_SA request [0-9]* \[[^]]*\]' <<<"$log" | head -n1)), the CHILD_SA moved along"
 else
-	fail "case 21i: charon's IKE SA rekey: $(cat "$tmp/p21i") / $(cat "$tmp/sas.11i" 2>/dev/null)"
+	fail "case 11i: charon's IKE SA rekey: $(cat "$tmp/p11i") / $(cat "$tmp/sas.11i" 2>/dev/null)"
 fi
 terminate_all
 
@@ -525,36 +525,35 @@ probe_rekeys 12p initiator aes256gcm16-ecp256 --pfs
 # (--rekey-collision) and the probe's answer to charon is lost, so charon
 # meets our request while its own is outstanding and its retransmission (1 s)
 # is answered from our cache: each side sees the other's rekey in flight.
-swan_conf aes256gcm16-prfsha256-ecp256 aes256gcm16 "$PSK" || fail "case 23: swanctl --load-all"
+swan_conf aes256gcm16-prfsha256-ecp256 aes256gcm16 "$PSK" || fail "case 13: swanctl --load-all"
 mark=$(logmark)
-run_probe initiator "$tmp/p23" "$PSK" aes256gcm16-prfsha256-ecp256 aes256gcm16 --linger 3500 --rekey-collision &
+run_probe initiator "$tmp/p13" "$PSK" aes256gcm16-prfsha256-ecp256 aes256gcm16 --linger 3500 --rekey-collision &
 ppid=$!
-wait_for "$tmp/p23" '^child_up ' 50 || fail "case 23: no CHILD_SA"
-swc --rekey --child net >"$tmp/rekey13.log" 2>&1 || fail "case 23: swanctl --rekey"
-wait "$ppid" || fail "case 23: probe exit $? ($(cat "$tmp/p23" "$tmp/p23.err"))"
-cat "$tmp/p23"
+wait_for "$tmp/p13" '^child_up ' 50 || fail "case 13: no CHILD_SA"
+swc --rekey --child net >"$tmp/rekey13.log" 2>&1 || fail "case 13: swanctl --rekey"
+wait "$ppid" || fail "case 13: probe exit $? ($(cat "$tmp/p13" "$tmp/p13.err"))"
+cat "$tmp/p13"
 log13=$(tail -n "+$mark" "$charon_log")
-if [ "$(grep -c '^child_rekeyed ' "$tmp/p23")" -eq 2 ] && [ "$(field "$tmp/p23" cache_answers)" -ge 1 ] &&
-	rekey_final 13 "$tmp/p23"; then
-	ok "case 23: rekey collision, one CHILD_SA left on both sides ($(grep '^final' "$tmp/p23"))"
+if [ "$(grep -c '^child_rekeyed ' "$tmp/p13")" -eq 2 ] && [ "$(field "$tmp/p13" cache_answers)" -ge 1 ] &&
+	rekey_final 13 "$tmp/p13"; then
+	ok "case 13: rekey collision, one CHILD_SA left on both sides ($(grep '^final' "$tmp/p13"))"
 else
-	fail "case 23: rekey collision: $(cat "$tmp/p23") / $(cat "$tmp/sas.13" 2>/dev/null)"
+	fail "case 13: rekey collision: $(cat "$tmp/p13") / $(cat "$tmp/sas.13" 2>/dev/null)"
 fi
-grep -E "CREATE_CHILD_SA|INFORMATIONAL|collision|redundant|lowest|NO_CHILD|TEMP" <<<"$log13" | sed 's/^/  case 23 charon: /' | head -n 16
+grep -E "CREATE_CHILD_SA|INFORMATIONAL|collision|redundant|lowest|NO_CHILD|TEMP" <<<"$log13" | sed 's/^/  case 13 charon: /' | head -n 16
 terminate_all
 
 # 14: the engine's own lifetime: CHILD_SA rekeyed between 1.5 and 2 s.
-swan_conf aes256gcm16-prfsha256-ecp256 aes256gcm16 "$PSK" || fail "case 24: swanctl --load-all"
-run_probe initiator "$tmp/p24" "$PSK" aes256gcm16-prfsha256-ecp256 aes256gcm16 --linger 2500 \
-	--child-lifetime 3000 --rekey-margin 1000 || fail "case 24: probe exit $? ($(cat "$tmp/p24" "$tmp/p24.err"))"
-cat "$tmp/p24"
-if grep -q '^child_rekeyed ' "$tmp/p24" && rekey_final 14 "$tmp/p24"; then
-	ok "case 24: the engine rekeyed its CHILD_SA by its own lifetime; charon agrees"
+swan_conf aes256gcm16-prfsha256-ecp256 aes256gcm16 "$PSK" || fail "case 14: swanctl --load-all"
+run_probe initiator "$tmp/p14" "$PSK" aes256gcm16-prfsha256-ecp256 aes256gcm16 --linger 2500 \
+	--child-lifetime 3000 --rekey-margin 1000 || fail "case 14: probe exit $? ($(cat "$tmp/p14" "$tmp/p14.err"))"
+cat "$tmp/p14"
+if grep -q '^child_rekeyed ' "$tmp/p14" && rekey_final 14 "$tmp/p14"; then
+	ok "case 14: the engine rekeyed its CHILD_SA by its own lifetime; charon agrees"
 else
-	fail "case 24: lifetime rekey: $(cat "$tmp/p24")"
+	fail "case 14: lifetime rekey: $(cat "$tmp/p14")"
 fi
 terminate_all
-=======
 # ==== certificates and fragmentation (RFC 7296 3.6-3.8, RFC 7427, RFC 7383) ====
 #  21 RSA-3072 chains (root -> intermediate -> end entity) both directions
 #  22 ECDSA (probe P-256, charon P-384) both directions
