@@ -677,6 +677,7 @@ void ikesa_free(struct ikesa *sa)
 	ikesa_dh_free(sa->pc.kex);
 	ikesa_cx_free(sa->cx);
 	frag_rx_release(&sa->frx);
+	child_table_release(&sa->children);
 	/* Nonces and the IKE_SA_INIT messages feed AUTH: wipe like keys. */
 	drop_copy(&sa->init_req, &sa->init_req_len);
 	drop_copy(&sa->init_resp, &sa->init_resp_len);
@@ -1029,9 +1030,14 @@ static struct child_sa *child_install(struct ikesa *sa, const struct ikesa_cx *c
 	struct ikesa_child ch;
 	memset(&ch, 0, sizeof(ch));
 	struct child_sa *c = child_slot(&sa->children);
-	if (c == NULL || child_keys(&ch, cx, esp, we_init, gir, gir_len, ni, ni_len, nr, nr_len) != 0) {
+	if (c == NULL || child_keep_ts(c, tsi, tsr) != 0 ||
+	    child_keys(&ch, cx, esp, we_init, gir, gir_len, ni, ni_len, nr, nr_len) != 0) {
 		LOG_ERR(LOG_SUB_IKE, "IKE SA %016llx: CHILD_SA %08x not installed (%s)",
 			(unsigned long long)be64(sa->spi_i), spi_in, c == NULL ? "table full" : "no keys");
+		if (c != NULL) {
+			free(c->ts);
+			c->ts = NULL;
+		}
 		memset(&ch, 0, sizeof(ch));
 		return NULL;
 	}
@@ -1041,8 +1047,6 @@ static struct child_sa *child_install(struct ikesa *sa, const struct ikesa_cx *c
 	c->suite.dh = pfs_group;
 	c->transport = transport;
 	c->we_init = we_init;
-	c->tsi = *tsi;
-	c->tsr = *tsr;
 	c->created_ms = sa->now_ms;
 	child_timers(sa->now_ms, sa->p.child_lifetime_ms, sa->p.rekey_margin_ms, random_u16(sa), &c->rekey_at,
 		     &c->expire_at);
@@ -1710,8 +1714,10 @@ static int rekey_child_start(struct ikesa *sa, struct child_sa *c, uint64_t now_
 	sa->pc.new_spi_in = new_child_spi(sa);
 	/* R7296-2.8.a: same selectors and mode as the pair it replaces; TSi
 	 * is always the side of the exchange's initiator (RFC 7296 2.9). */
-	sa->pc.tsi = c->we_init ? c->tsi : c->tsr;
-	sa->pc.tsr = c->we_init ? c->tsr : c->tsi;
+	if (c->we_init)
+		child_ts_lists(c, &sa->pc.tsi, &sa->pc.tsr);
+	else
+		child_ts_lists(c, &sa->pc.tsr, &sa->pc.tsi);
 	sa->pc.transport = c->transport;
 	sa->pc.dh = pfs_group(sa, sa->p.pfs || c->suite.dh != 0);
 	int rc = create_request(sa, now_ms);
@@ -2568,5 +2574,7 @@ unsigned ikesa_peer_auth_fail(const struct ikesa *sa) { return sa->auth_fail; }
 size_t ikesa_heap_bytes(const struct ikesa *sa)
 {
 	size_t bufs = sa->buf_cap != 0 ? 4 * sa->buf_cap : sa->resp_len;
+	for (unsigned i = 0; i < IKESA_CHILD_MAX; i++)
+		bufs += ((size_t)sa->children.c[i].n_tsi + sa->children.c[i].n_tsr) * sizeof(struct ike_ts);
 	return sizeof(*sa) + bufs + sa->init_req_len + sa->init_resp_len + frag_rx_bytes(&sa->frx);
 }
