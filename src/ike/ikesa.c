@@ -33,7 +33,9 @@ struct pending_create {
 	uint32_t old_spi_in;           /* REKEY_CHILD: the pair being replaced */
 	uint32_t new_spi_in;           /* child: our SPI of the new pair */
 	uint8_t new_spi_ike[IKE_SPI_LEN]; /* REKEY_IKE: our SPI of the new IKE SA */
-	struct ike_ts_list tsi, tsr;
+	/* Child kinds: TSi, TSr we ask for; on the heap while the exchange
+	 * runs (2 x 612 bytes an idle SA does not need), see pc_begin. */
+	struct ike_ts_list *ts;
 	bool transport;
 	uint16_t dh;                   /* group of our KE, 0: none */
 	struct ikesa_dh *kex;
@@ -238,6 +240,12 @@ static void ikesa_set_state(struct ikesa *sa, enum ikesa_state next)
 }
 
 static int buffers_work(struct ikesa *sa);
+
+static void pc_release_ts(struct pending_create *pc)
+{
+	free(pc->ts);
+	pc->ts = NULL;
+}
 
 static void go_down(struct ikesa *sa, enum ikesa_down why)
 {
@@ -675,6 +683,7 @@ void ikesa_free(struct ikesa *sa)
 	if (sa == NULL)
 		return;
 	ikesa_dh_free(sa->pc.kex);
+	pc_release_ts(&sa->pc);
 	ikesa_cx_free(sa->cx);
 	frag_rx_release(&sa->frx);
 	child_table_release(&sa->children);
@@ -1657,8 +1666,8 @@ static int create_request(struct ikesa *sa, uint64_t now_ms)
 	if (pc->dh != 0)
 		ike_build_ke(&b, pc->dh, pub, pub_len);
 	if (pc->kind != CREATE_REKEY_IKE) {
-		ike_build_ts(&b, IKE_PL_TSI, &pc->tsi);
-		ike_build_ts(&b, IKE_PL_TSR, &pc->tsr);
+		ike_build_ts(&b, IKE_PL_TSI, &pc->ts[0]);
+		ike_build_ts(&b, IKE_PL_TSR, &pc->ts[1]);
 	}
 	int rc = ike_build_inner_end(&b, &first, &plain_len);
 	if (rc == 0)
@@ -1677,11 +1686,18 @@ static uint16_t pfs_group(const struct ikesa *sa, bool want)
 	return want ? sa->suite.dh : 0;
 }
 
-static void pc_begin(struct ikesa *sa, enum create_kind kind)
+static int pc_begin(struct ikesa *sa, enum create_kind kind)
 {
 	ikesa_dh_free(sa->pc.kex);
+	pc_release_ts(&sa->pc);
 	memset(&sa->pc, 0, sizeof(sa->pc));
 	sa->pc.kind = kind;
+	if (kind != CREATE_REKEY_IKE) {
+		sa->pc.ts = calloc(2, sizeof(*sa->pc.ts));
+		if (sa->pc.ts == NULL)
+			return M6E_NOMEM;
+	}
+	return 0;
 }
 
 int ikesa_create_child(struct ikesa *sa, const struct ikesa_child_req *req, uint64_t now_ms)
@@ -1696,10 +1712,11 @@ int ikesa_create_child(struct ikesa *sa, const struct ikesa_child_req *req, uint
 		return M6E_INVAL;
 	if (child_count(&sa->children) >= IKESA_CHILD_MAX)
 		return M6E_NOSPACE;
-	pc_begin(sa, CREATE_NEW_CHILD);
+	if (pc_begin(sa, CREATE_NEW_CHILD) != 0)
+		return M6E_NOMEM;
 	sa->pc.new_spi_in = new_child_spi(sa);
-	sa->pc.tsi = req->tsi;
-	sa->pc.tsr = req->tsr;
+	sa->pc.ts[0] = req->tsi;
+	sa->pc.ts[1] = req->tsr;
 	sa->pc.transport = req->transport;
 	sa->pc.dh = pfs_group(sa, req->pfs);
 	return create_request(sa, now_ms);
@@ -1709,15 +1726,16 @@ static int rekey_child_start(struct ikesa *sa, struct child_sa *c, uint64_t now_
 {
 	if (child_count(&sa->children) >= IKESA_CHILD_MAX)
 		return M6E_NOSPACE; /* the new pair needs a slot before the old one goes */
-	pc_begin(sa, CREATE_REKEY_CHILD);
+	if (pc_begin(sa, CREATE_REKEY_CHILD) != 0)
+		return M6E_NOMEM;
 	sa->pc.old_spi_in = c->spi_in;
 	sa->pc.new_spi_in = new_child_spi(sa);
 	/* R7296-2.8.a: same selectors and mode as the pair it replaces; TSi
 	 * is always the side of the exchange's initiator (RFC 7296 2.9). */
 	if (c->we_init)
-		child_ts_lists(c, &sa->pc.tsi, &sa->pc.tsr);
+		child_ts_lists(c, &sa->pc.ts[0], &sa->pc.ts[1]);
 	else
-		child_ts_lists(c, &sa->pc.tsr, &sa->pc.tsi);
+		child_ts_lists(c, &sa->pc.ts[1], &sa->pc.ts[0]);
 	sa->pc.transport = c->transport;
 	sa->pc.dh = pfs_group(sa, sa->p.pfs || c->suite.dh != 0);
 	int rc = create_request(sa, now_ms);
@@ -1750,7 +1768,7 @@ int ikesa_rekey_ike(struct ikesa *sa, uint64_t now_ms)
 	int rc = create_allowed(sa);
 	if (rc != 0)
 		return rc;
-	pc_begin(sa, CREATE_REKEY_IKE);
+	pc_begin(sa, CREATE_REKEY_IKE); /* allocates nothing */
 	new_spi64(sa->ops, sa->arg, sa->pc.new_spi_ike);
 	sa->pc.dh = sa->suite.dh; /* R7296-2.18.a: always a new DH */
 	return create_request(sa, now_ms);
@@ -2104,7 +2122,8 @@ static uint16_t create_child_done(struct ikesa *sa, const struct ike_chain *c, c
 	bool transport = has_notify(c, IKE_N_USE_TRANSPORT_MODE);
 	/* R7296-2.9.a: narrowing only; R7296-1.3.1.a: no transport unasked. */
 	if (idx < 0 || child_spi32(&cp->sa.prop[0]) < 256 || child_parse_ts_pair(c, &tsi, &tsr) != 0 ||
-	    !child_ts_subset(&tsi, &pc->tsi) || !child_ts_subset(&tsr, &pc->tsr) || (transport && !pc->transport) ||
+	    pc->ts == NULL || !child_ts_subset(&tsi, &pc->ts[0]) || !child_ts_subset(&tsr, &pc->ts[1]) ||
+	    (transport && !pc->transport) ||
 	    cp->has_ke != (pc->dh != 0) || (cp->has_ke && cp->ke.group != pc->dh))
 		return 0;
 	uint8_t gir[IKESA_DH_SECRET_MAX];
@@ -2226,6 +2245,8 @@ static void buffers_idle(struct ikesa *sa)
 		return;
 	drop_copy(&sa->init_req, &sa->init_req_len);
 	drop_copy(&sa->init_resp, &sa->init_resp_len);
+	if (!sa->req_pending) /* no CREATE_CHILD_SA of ours outstanding */
+		pc_release_ts(&sa->pc);
 	if (sa->buf_cap == 0 || sa->req_pending || sa->resp_frags.n != 0 || sa->resp_len > IKESA_MSG_MAX)
 		return;
 	uint8_t *kept = NULL;
