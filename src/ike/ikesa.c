@@ -59,7 +59,10 @@ struct ikesa {
 	enum ikesa_state state;
 	bool initiator;
 	uint8_t spi_i[IKE_SPI_LEN], spi_r[IKE_SPI_LEN];
-	uint8_t ni[IKE_NONCE_MAX], nr[IKE_NONCE_MAX];
+	/* IKE_NONCE_MAX each, one heap block: SKEYSEED, AUTH and the first
+	 * CHILD_SA's KEYMAT read them; released once established (rekeys
+	 * bring fresh nonces, R7296-2.17/2.18). */
+	uint8_t *ni, *nr;
 	size_t ni_len, nr_len;
 	uint16_t dh_group;             /* of our KE */
 	struct ikesa_prop suite;       /* negotiated IKE suite */
@@ -240,6 +243,16 @@ static void ikesa_set_state(struct ikesa *sa, enum ikesa_state next)
 }
 
 static int buffers_work(struct ikesa *sa);
+
+static void nonces_release(struct ikesa *sa)
+{
+	if (sa->ni == NULL)
+		return;
+	crypto_wipe(sa->ni, 2 * IKE_NONCE_MAX);
+	free(sa->ni);
+	sa->ni = sa->nr = NULL;
+	sa->ni_len = sa->nr_len = 0;
+}
 
 static void pc_release_ts(struct pending_create *pc)
 {
@@ -643,11 +656,14 @@ static struct ikesa *sa_alloc(const struct ikesa_params *p, const struct ikesa_o
 		return NULL;
 	sa->buf_cap = p->cred != NULL ? IKESA_MSG_BIG : IKESA_MSG_MAX;
 	sa->req = malloc(4 * sa->buf_cap);
-	if (sa->req == NULL || ikesa_cx_new(&sa->cx) != 0) {
+	sa->ni = malloc(2 * IKE_NONCE_MAX);
+	if (sa->req == NULL || sa->ni == NULL || ikesa_cx_new(&sa->cx) != 0) {
+		free(sa->ni);
 		free(sa->req);
 		free(sa);
 		return NULL;
 	}
+	sa->nr = sa->ni + IKE_NONCE_MAX;
 	sa->resp = sa->req + sa->buf_cap;
 	sa->rx = sa->resp + sa->buf_cap;
 	sa->plain = sa->rx + sa->buf_cap;
@@ -690,6 +706,7 @@ void ikesa_free(struct ikesa *sa)
 	/* Nonces and the IKE_SA_INIT messages feed AUTH: wipe like keys. */
 	drop_copy(&sa->init_req, &sa->init_req_len);
 	drop_copy(&sa->init_resp, &sa->init_resp_len);
+	nonces_release(sa);
 	if (sa->buf_cap != 0) {
 		crypto_wipe(sa->req, 4 * sa->buf_cap);
 		free(sa->req);
@@ -2245,6 +2262,7 @@ static void buffers_idle(struct ikesa *sa)
 		return;
 	drop_copy(&sa->init_req, &sa->init_req_len);
 	drop_copy(&sa->init_resp, &sa->init_resp_len);
+	nonces_release(sa);
 	if (!sa->req_pending) /* no CREATE_CHILD_SA of ours outstanding */
 		pc_release_ts(&sa->pc);
 	if (sa->buf_cap == 0 || sa->req_pending || sa->resp_frags.n != 0 || sa->resp_len > IKESA_MSG_MAX)
@@ -2597,5 +2615,7 @@ size_t ikesa_heap_bytes(const struct ikesa *sa)
 	size_t bufs = sa->buf_cap != 0 ? 4 * sa->buf_cap : sa->resp_len;
 	for (unsigned i = 0; i < IKESA_CHILD_MAX; i++)
 		bufs += ((size_t)sa->children.c[i].n_tsi + sa->children.c[i].n_tsr) * sizeof(struct ike_ts);
+	if (sa->ni != NULL)
+		bufs += 2 * IKE_NONCE_MAX;
 	return sizeof(*sa) + bufs + sa->init_req_len + sa->init_resp_len + frag_rx_bytes(&sa->frx);
 }
