@@ -6,7 +6,10 @@
 #    sides, the responder installed 40 children and removed all their SAs.
 # 2. 20 childless setups without Delete: the responder keeps 20 IKE SAs and
 #    no ESP SA.
-# 3. ike_mem brings 20 IKE SAs with two CHILD_SAs each up in process.
+# 3. ike_mem brings 20 IKE SAs with two CHILD_SAs each up in process, and
+#    an established, idle one holds neither its message buffers nor its
+#    IKE_SA_INIT copies (the engine's own count, part=ikesa, under 6 KB:
+#    either alone would be 8 KB or 4 KB more).
 # shellcheck disable=SC2015,SC2317 # A && B || fail on purpose; cleanup runs from the trap
 set -uo pipefail
 b=${top_builddir:-.}/bench
@@ -74,5 +77,7 @@ r=$(tail -n1 "$tmp/resp.out")
 # 3
 timeout 60 "$b/ike_mem" --count 20 >"$tmp/mem" 2>&1 || fail "case 3: ike_mem exit $?: $(cat "$tmp/mem")"
 [ "$(field "$tmp/mem" up)" = 20 ] && [ "$(field "$tmp/mem" sad)" = 80 ] || fail "case 3: ike_mem: $(cat "$tmp/mem")"
+idle=$(sed -n 's/^ike_mem part=ikesa bytes=\([0-9]*\).*/\1/p' "$tmp/mem")
+[ -n "$idle" ] && [ "$idle" -lt 6144 ] || fail "case 3: an idle IKE SA holds ${idle:-?} bytes: $(cat "$tmp/mem")"
 [ "$fails" = 0 ] && echo "ok: case 3: $(head -n1 "$tmp/mem")"
 exit $((fails != 0))

@@ -41,6 +41,8 @@ DURATION=${DURATION:-8}
 LEVELS=${LEVELS:-1 16 64}
 CHILDLESS_LEVEL=${CHILDLESS_LEVEL-64}
 MEM_COUNTS=${MEM_COUNTS:-1000 10000}
+RESPONDER=${RESPONDER:-engine}
+DAEMON_MEM_COUNT=${DAEMON_MEM_COUNT:-3} # IKE SAs x 2 CHILD_SAs after one more: a tunnel holds 8 pairs
 TABLE_COUNT=${TABLE_COUNT:-2000}
 CHARON_THREADS=${CHARON_THREADS:-16}
 OUT=${OUT:-/tmp/mip6sec-ike.json}
@@ -71,9 +73,10 @@ if [ -n "${IKE_LOAD:-}" ]; then
 	BIN=$(dirname "$IKE_LOAD")
 else
 	B=$(bench_build "${BUILD:-$BENCH_SRC/_build-release}") || bench_die "build failed"
-	make -C "$B" -s bench/ike_load bench/ike_resp bench/ike_mem >&2 || bench_die "bench/ike_* build failed"
+	make -C "$B" -s mip6sec bench/ike_load bench/ike_resp bench/ike_mem >&2 || bench_die "bench/ike_* build failed"
 	BIN=$B/bench
 fi
+M6=${MIP6SEC:-$BIN/../mip6sec}
 PSK=0x$(hexkey 32)
 
 # ---- namespaces ----------------------------------------------------------------
@@ -163,11 +166,58 @@ EOF
 # table and a SAD on sockets); when the daemon's IKE adapter lands
 # (src/ike/ikeio.c) this function starts `mip6sec daemon` with an ike
 # section instead, and the rest of the script stays.
+# RESPONDER=engine (default): bench/ike_resp, the engine behind the same
+# gate, CHILD_SAs into a SAD. RESPONDER=daemon: `mip6sec daemon` with an
+# ike section (one peer, the load generator's identity) and a tunnel keyed
+# by it, so every CHILD_SA goes into the daemon's SAD as in production; its
+# adapter admits 20 new IKE_SA_INIT per second from one address
+# (IKEIO_RATE_PER_S in src/ike/ikeio.h, not configurable) and a tunnel
+# holds 8 CHILD_SA pairs, so from one load address it measures that
+# limiter, not the setup path. The daemon's heap step (below) runs always.
+m6ctl() { nsx "$NS_M" "$M6" "$@" -s "$WORK/m6/control.sock"; }
+heap_bytes() { # the daemon's heap in use (status JSON), empty for ike_resp
+	[ "$RESPONDER" = daemon ] || [ "${1:-}" = daemon ] || return 0
+	m6ctl status --json 2>/dev/null | /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["heap_bytes"])'
+}
 start_mip6sec_responder() {
-	spawn "$NS_M" "$WORK/ike_resp.log" "$BIN/ike_resp" --local "$M_ADDR" --psk "$PSK" --local-id "$R_ID" \
-		--remote-id "$L_ID" --ike "$SUITE" --esp "$ESP_SUITE" --local-ts "$R_TS" --remote-ts "$L_TS"
-	MIP6SEC_PID=$LAST_PID
-	wait_for 5 grep -q '^ike_resp ready' "$WORK/ike_resp.log" || bench_die "ike_resp: $(cat "$WORK/ike_resp.log")"
+	if [ "$RESPONDER" = engine ]; then
+		spawn "$NS_M" "$WORK/ike_resp.log" "$BIN/ike_resp" --local "$M_ADDR" --psk "$PSK" --local-id "$R_ID" \
+			--remote-id "$L_ID" --ike "$SUITE" --esp "$ESP_SUITE" --local-ts "$R_TS" --remote-ts "$L_TS"
+		MIP6SEC_PID=$LAST_PID
+		wait_for 5 grep -q '^ike_resp ready' "$WORK/ike_resp.log" || bench_die "ike_resp: $(cat "$WORK/ike_resp.log")"
+		return
+	fi
+	start_daemon
+}
+start_daemon() {
+	mkdir -p "$WORK/m6"
+	cat >"$WORK/m6/m6.conf" <<EOF
+global = {
+	log-level = "warn";
+	control-socket = "$WORK/m6/control.sock";
+	state-dir = "$WORK/m6/state";
+};
+ike = {
+	identity = "$R_ID";
+	auth = "psk";
+	proposals = [ "${SUITE//x25519/curve25519}" ]; # the daemon names group 31 curve25519 only
+	esp-proposals = [ "$ESP_SUITE" ];
+	peers = (
+		{ name = "load"; identity = "$L_ID"; address = "$LM_ADDR"; auth = "psk";
+		  psk = "${PSK#0x}"; initiate = false; }
+	);
+};
+tunnels = (
+	{ name = "m6load"; local = "$M_ADDR"; remote = "$LM_ADDR";
+	  local-prefixes = [ "$R_TS" ]; remote-prefixes = [ "$L_TS" ];
+	  ike-peer = "load"; }
+);
+EOF
+	"$M6" check-config "$WORK/m6/m6.conf" >/dev/null 2>"$WORK/m6/check.err" ||
+		bench_die "mip6sec config invalid: $(cat "$WORK/m6/check.err")"
+	spawn "$NS_M" "$WORK/m6/daemon.log" "$M6" daemon -f -c "$WORK/m6/m6.conf"
+	wait_for 10 m6ctl status || bench_die "mip6sec daemon: $(cat "$WORK/m6/daemon.log")"
+	MIP6SEC_PID=$(m6ctl status --json | /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["pid"])')
 }
 
 cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
@@ -215,13 +265,19 @@ rss_kb() { awk '/^VmRSS/ { print $2 }' "/proc/$1/status"; }
 table() {
 	local r0 r1 out=$WORK/table-$1.out n
 	r0=$(rss_kb "$2")
+	local h0 h1=
+	h0=$(heap_bytes)
 	nsx "$NS_L" "$BIN/ike_load" --local "$3" --remote "$4" --psk "$PSK" --local-id "$L_ID" --remote-id "$R_ID" \
 		--ike "$SUITE" --esp "$ESP_SUITE" --local-ts "$L_TS" --remote-ts "$R_TS" --concurrency 64 \
 		--count "$TABLE_COUNT" >"$out" 2>"$out.err"
 	sleep 1
 	r1=$(rss_kb "$2")
+	[ "$1" = mip6sec ] && h1=$(heap_bytes)
 	n=$(field "$out" setups)
 	echo "$1 ${n:-0} $r0 $r1 $(awk -v a="$r0" -v b="$r1" -v n="${n:-0}" 'BEGIN { printf "%.0f", (n > 0 ? (b - a) * 1024 / n : 0) }')" >>"$WORK/table-rss"
+	if [ -n "$h1" ] && [ -n "$h0" ]; then
+		echo "${n:-0} $h0 $h1 $(awk -v a="$h0" -v b="$h1" -v n="${n:-0}" 'BEGIN { printf "%.0f", (n > 0 ? (b - a) / n : 0) }')" >"$WORK/table-heap"
+	fi
 	bench_log "table $1: $(head -n1 "$out") rss_kb $r0 -> $r1"
 }
 : >"$WORK/table-rss"
@@ -229,8 +285,41 @@ if [ "$TABLE_COUNT" -gt 0 ]; then
 	table charon "$CHARON_PID" "$LC_ADDR" "$C_ADDR"
 	table mip6sec "$MIP6SEC_PID" "$LM_ADDR" "$M_ADDR"
 fi
+[ "$RESPONDER" = daemon ] && m6ctl status --json >"$WORK/m6/status.json" 2>/dev/null
 stop_pids "$MIP6SEC_PID" "$CHARON_PID"
-resp_final=$(tail -n1 "$WORK/ike_resp.log")
+
+# The daemon's heap per IKE SA with 2 CHILD_SAs: heap_bytes of `mip6sec
+# status` before and after DAEMON_MEM_COUNT setups (the second CHILD_SA by
+# CREATE_CHILD_SA), paced under the daemon's per-address rate limit. One
+# such setup first, unmeasured: the tunnel's first CHILD_SA allocates what
+# every later one shares.
+: >"$WORK/daemon-heap"
+if [ "$DAEMON_MEM_COUNT" -gt 0 ]; then
+	rm -rf "$WORK/m6"
+	start_daemon
+	daemon_load() { # COUNT OUT
+		nsx "$NS_L" "$BIN/ike_load" --local "$LM_ADDR" --remote "$M_ADDR" --psk "$PSK" --local-id "$L_ID" \
+			--remote-id "$R_ID" --ike "$SUITE" --esp "$ESP_SUITE" --local-ts "$L_TS" --remote-ts "$R_TS" \
+			--concurrency 1 --count "$1" --children 2 >"$2" 2>"$2.err"
+	}
+	daemon_load 1 "$WORK/daemon-warm.out"
+	sleep 1
+	dh0=$(heap_bytes daemon)
+	daemon_load "$DAEMON_MEM_COUNT" "$WORK/daemon-mem.out"
+	sleep 1
+	dh1=$(heap_bytes daemon)
+	dn=$(field "$WORK/daemon-mem.out" setups)
+	dchild=$(m6ctl status --json 2>/dev/null | /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["ike"]["children_installed"])')
+	echo "${dn:-0} ${dchild:-0} $dh0 $dh1 $(awk -v a="$dh0" -v b="$dh1" -v n="${dn:-0}" 'BEGIN { printf "%.0f", (n > 0 ? (b - a) / n : 0) }')" \
+		>"$WORK/daemon-heap"
+	bench_log "daemon heap: $(head -n1 "$WORK/daemon-mem.out") heap_bytes $dh0 -> $dh1"
+	stop_pids "$(m6ctl status --json | /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["pid"])')"
+fi
+if [ "$RESPONDER" = engine ]; then
+	resp_final=$(tail -n1 "$WORK/ike_resp.log")
+else
+	resp_final="daemon log: $(grep -c . "$WORK/m6/daemon.log") lines"
+fi
 
 : >"$WORK/mem"
 for n in $MEM_COUNTS; do
@@ -273,10 +362,18 @@ cpu_met=$(awk -v r="$cpu_ratio" 'BEGIN { print (r >= 1.5 ? "met" : "not met") }'
 printf 'headline, per responder CPU-second (with CHILD_SA, lowest over the levels): mip6sec / charon = %s (target >= 1.5: %s)\n' \
 	"$cpu_ratio" "$cpu_met"
 printf 'charon SAs left ESTABLISHED after the run: %s (Delete ran after every setup)\n' "$charon_sas"
-printf 'ike_resp at exit: %s\n' "$resp_final"
+printf 'mip6sec responder (%s) at exit: %s\n' "$RESPONDER" "$resp_final"
 if [ -s "$WORK/table-rss" ]; then
 	printf '\nRSS growth per IKE SA kept (%s setups with CHILD_SA, no Delete, concurrency 64):\n' "$TABLE_COUNT"
 	awk '{ printf "  %-8s %s SAs: VmRSS %s -> %s KiB, %s bytes per IKE SA\n", $1, $2, $3, $4, $5 }' "$WORK/table-rss"
+fi
+if [ -s "$WORK/daemon-heap" ]; then
+	awk '{ printf "\nDaemon heap per IKE SA with 2 CHILD_SAs (mip6sec status heap_bytes, %s SAs after one, %s CHILD_SAs installed in all): %s -> %s, %s bytes per IKE SA (ceiling 4096)\n", $1, $2, $3, $4, $5 }' \
+		"$WORK/daemon-heap"
+fi
+if [ -s "$WORK/table-heap" ]; then
+	awk '{ printf "  daemon heap_bytes (mip6sec status): %s SAs with one CHILD_SA each: %s -> %s, %s bytes per IKE SA\n", $1, $2, $3, $4 }' \
+		"$WORK/table-heap"
 fi
 echo
 printf 'Heap per IKE SA with 2 CHILD_SAs (bench/ike_mem, responder side, ceiling 4096 B):\n'
@@ -284,9 +381,10 @@ cat "$WORK/mem"
 last=$(echo $MEM_COUNTS | awk '{ print $NF }')
 [ -f "$WORK/mem-$last" ] && grep -v '^ike_mem n=' "$WORK/mem-$last"
 
-/usr/bin/python3 - "$WORK/rows" "$WORK/mem" "$OUT" "$ratio" "$DURATION" "$CHARON_THREADS" "$cpu_ratio" "$WORK/table-rss" <<'EOF' || bench_log "JSON not written"
+/usr/bin/python3 - "$WORK/rows" "$WORK/mem" "$OUT" "$ratio" "$DURATION" "$CHARON_THREADS" "$cpu_ratio" "$WORK/table-rss" \
+	"$WORK/daemon-heap" "$RESPONDER" <<'EOF' || bench_log "JSON not written"
 import json, os, sys
-rows, mem, out, ratio, dur, threads, cpu_ratio, table = sys.argv[1:]
+rows, mem, out, ratio, dur, threads, cpu_ratio, table, dheap, responder = sys.argv[1:]
 keys = ["responder", "concurrency", "child", "setups", "rate", "p50_ms", "p99_ms", "failed", "retransmits",
         "responder_cpu_us_per_setup", "initiator_cpu_us_per_setup"]
 def num(x):
@@ -299,7 +397,10 @@ mems = [{k: num(v) for k, v in (kv.split("=", 1) for kv in l.split()[1:])} for l
         if l.startswith("ike_mem n=")]
 rss = [dict(zip(["responder", "sas", "rss_kb_before", "rss_kb_after", "bytes_per_sa"], map(num, l.split())))
        for l in open(table) if l.strip()]
-json.dump({"points": res, "mem": mems, "table_rss": rss, "headline_ratio": float(ratio),
+dh = [dict(zip(["sas", "children_installed", "heap_before", "heap_after", "bytes_per_sa"], map(num, l.split())))
+      for l in open(dheap) if l.strip()]
+json.dump({"points": res, "mem": mems, "table_rss": rss, "daemon_heap": dh, "responder": responder,
+           "headline_ratio": float(ratio),
            "headline_cpu_ratio": float(cpu_ratio), "target_ratio": 1.5, "target_met": float(ratio) >= 1.5,
            "target_met_cpu": float(cpu_ratio) >= 1.5, "duration_s": int(dur), "charon_threads": int(threads),
            "machine": {"cpus": os.cpu_count(), "loadavg": open("/proc/loadavg").read().split()[:3],

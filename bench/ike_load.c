@@ -48,6 +48,8 @@ struct slot {
 	bool floated;            /* this SA moved to 4500 */
 	bool counted;            /* its setup was counted (or failed) */
 	bool child_up, child_failed, down;
+	bool more_asked;         /* CREATE_CHILD_SA for the next child sent */
+	unsigned children;       /* child_up reports */
 	enum ikesa_down why;
 };
 
@@ -57,6 +59,7 @@ struct load {
 	struct in6_addr remote;
 	uint16_t peer_port, peer_natt_port;
 	bool childless, delete_after;
+	unsigned want_children;   /* --children: 2 adds one by CREATE_CHILD_SA */
 	uint64_t count;           /* setups to start (0: until --seconds) */
 	uint64_t stop_start_us;   /* no new setup after this */
 	uint64_t setup_timeout_us;
@@ -103,6 +106,7 @@ static void load_child_up(void *arg, const struct ikesa_child *c)
 {
 	(void)c;
 	((struct slot *)arg)->child_up = true;
+	((struct slot *)arg)->children++;
 }
 
 static void load_child_failed(void *arg, const struct ikesa *sa, uint16_t notify)
@@ -143,7 +147,8 @@ static void slot_start(struct slot *s, uint64_t now_us)
 		return;
 	struct ikesa_path path = { .local = ld->o.local, .remote = ld->remote, .local_port = ld->o.port,
 				   .remote_port = ld->peer_port };
-	s->floated = s->counted = s->child_up = s->child_failed = s->down = false;
+	s->floated = s->counted = s->child_up = s->child_failed = s->down = s->more_asked = false;
+	s->children = 0;
 	s->why = IKESA_DOWN_NONE;
 	if (ikesa_new_initiator(&s->sa, &ld->o.params, &load_ops, s, &path) != 0)
 		die("ikesa_new_initiator failed");
@@ -180,7 +185,19 @@ static void slot_after(struct slot *s, uint64_t now_us)
 	if (s->sa == NULL)
 		return;
 	enum ikesa_state st = ikesa_state(s->sa);
-	if (!s->counted && st == IKESA_ESTABLISHED && (ld->childless || s->child_up || s->child_failed)) {
+	if (!s->counted && st == IKESA_ESTABLISHED && !ld->childless && !s->child_failed && s->child_up &&
+	    s->children < ld->want_children) {
+		if (s->more_asked)
+			return; /* its answer is outstanding */
+		struct ikesa_child_req req = { .tsi = ld->o.params.tsi, .tsr = ld->o.params.tsr };
+		s->more_asked = true;
+		if (ikesa_create_child(s->sa, &req, now_us / 1000u) != 0)
+			s->child_failed = true;
+		else
+			return;
+	}
+	if (!s->counted && st == IKESA_ESTABLISHED &&
+	    (ld->childless || s->child_failed || (s->child_up && s->children >= ld->want_children))) {
 		s->counted = true;
 		if (s->child_failed) {
 			ld->child_failed++;
@@ -298,7 +315,7 @@ static void usage(void)
 {
 	fputs("usage: ike_load --local ADDR --remote ADDR --psk PSK|0xHEX --local-id ID --remote-id ID\n"
 	      "  [--ike aes256gcm16-prfsha256-x25519] [--esp aes256gcm16] [--local-ts PFX/LEN] [--remote-ts PFX/LEN]\n"
-	      "  [--concurrency 16] [--count N | --seconds S (10)] [--delete] [--childless]\n"
+	      "  [--concurrency 16] [--count N | --seconds S (10)] [--delete] [--childless | --children 1|2]\n"
 	      "  [--port 500] [--natt-port 4500] [--peer-port 500] [--peer-natt-port 4500]\n"
 	      "  [--setup-timeout MS (5000)] [--verbose]\n",
 	      stderr);
@@ -313,7 +330,9 @@ int main(int argc, char **argv)
 	ikeb_opts_init(&ld.o, "fd6f:10::/64", "fd6f:20::/64");
 	ld.peer_port = 500;
 	ld.peer_natt_port = 4500;
-	enum { O_REMOTE = IKEB_O_OWN, O_CONC, O_COUNT, O_SECS, O_DELETE, O_CHILDLESS, O_PPORT, O_PNATT, O_TIMEOUT };
+	ld.want_children = 1;
+	enum { O_REMOTE = IKEB_O_OWN, O_CONC, O_COUNT, O_SECS, O_DELETE, O_CHILDLESS, O_PPORT, O_PNATT, O_TIMEOUT,
+	       O_CHILDREN };
 	static const struct option opts[] = {
 		IKEB_LONGOPTS,
 		{ "remote", required_argument, NULL, O_REMOTE },
@@ -325,6 +344,7 @@ int main(int argc, char **argv)
 		{ "peer-port", required_argument, NULL, O_PPORT },
 		{ "peer-natt-port", required_argument, NULL, O_PNATT },
 		{ "setup-timeout", required_argument, NULL, O_TIMEOUT },
+		{ "children", required_argument, NULL, O_CHILDREN },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct ikesa_params *p = &ld.o.params;
@@ -341,6 +361,11 @@ int main(int argc, char **argv)
 			break;
 		case O_CONC:
 			concurrency = (unsigned)strtoul(optarg, NULL, 10);
+			break;
+		case O_CHILDREN:
+			ld.want_children = (unsigned)strtoul(optarg, NULL, 10);
+			if (ld.want_children < 1 || ld.want_children > 2)
+				usage();
 			break;
 		case O_COUNT:
 			ld.count = strtoull(optarg, NULL, 10);

@@ -213,37 +213,28 @@ static void params_init(struct mem *m)
 	ikeb_random(NULL, m->psk, sizeof(m->psk));
 }
 
-/* struct ikesa's fields by the sizes ikesa.h and wire/ike.h give them. */
-static void print_layout(size_t measured)
+/* struct ikesa and what an established, idle SA keeps besides (the
+ * engine's own count, ikesa_heap_bytes(): no chunk headers), and the
+ * public types inside the struct. */
+static void print_layout(size_t struct_bytes, double idle_bytes)
 {
 	struct field {
 		const char *name;
-		size_t bytes;
+		double bytes;
 		const char *note;
 	} f[] = {
-		{ "init_req+init_resp", 2 * IKESA_MSG_MAX, "IKE_SA_INIT copies, read once more for AUTH" },
-		{ "req", IKESA_MSG_MAX, "our outstanding request (retransmission)" },
-		{ "resp", IKESA_MSG_MAX, "response cache (R7296-2.1.a)" },
-		{ "rx+plain", 2 * IKESA_MSG_MAX, "per-message scratch" },
-		{ "params", sizeof(struct ikesa_params), "copy of the configuration" },
-		{ "  of which tsi+tsr", 2 * sizeof(struct ike_ts_list), "IKE_MAX_TS selectors each" },
-		{ "  of which ike[]+esp[]", 2 * IKESA_PROP_MAX * sizeof(struct ikesa_prop), "proposals" },
-		{ "  of which local_id+remote_id", 2 * sizeof(struct ikesa_id), "" },
-		{ "ni+nr", 2 * IKE_NONCE_MAX, "nonces at IKE_NONCE_MAX (we send 32)" },
-		{ "cookie", IKE_COOKIE_MAX, "" },
-		{ "peer_id", sizeof(struct ikesa_id), "" },
-		{ "stats", sizeof(struct ikesa_stats), "" },
-		{ "path", sizeof(struct ikesa_path), "" },
+		{ "struct ikesa", (double)struct_bytes,
+		  "ikesa_heap_bytes() of an initiator not started, minus its 4 buffers and nonces" },
+		{ "  of which params", (double)sizeof(struct ikesa_params), "copy of the configuration" },
+		{ "  of which params.tsi+tsr", 2.0 * (double)sizeof(struct ike_ts_list), "IKE_MAX_TS selectors each" },
+		{ "  of which cookie", IKE_COOKIE_MAX, "" },
+		{ "  of which peer_id", (double)sizeof(struct ikesa_id), "" },
+		{ "  of which stats", (double)sizeof(struct ikesa_stats), "" },
+		{ "held idle besides", idle_bytes - (double)struct_bytes,
+		  "cached response at its size, CHILD_SA selectors (IKE_SA_INIT copies and the 4 buffers are gone)" },
 	};
-	size_t sum = 0;
-	for (size_t i = 0; i < sizeof(f) / sizeof(f[0]); i++) {
-		if (f[i].name[0] != ' ')
-			sum += f[i].bytes;
-		printf("ike_mem layout field=\"%s\" bytes=%zu note=\"%s\"\n", f[i].name, f[i].bytes, f[i].note);
-	}
-	printf("ike_mem layout field=\"rest (SPIs, state, counters, padding)\" bytes=%zd note=\"measured allocation "
-	       "minus the above\"\n",
-	       (ssize_t)measured - (ssize_t)sum);
+	for (size_t i = 0; i < sizeof(f) / sizeof(f[0]); i++)
+		printf("ike_mem layout field=\"%s\" bytes=%.0f note=\"%s\"\n", f[i].name, f[i].bytes, f[i].note);
 }
 
 int main(int argc, char **argv)
@@ -305,6 +296,7 @@ int main(int argc, char **argv)
 		if (ikesa_new_initiator(&probe[i], &m.ip, &mem_ops, &probe_end, &nowhere) != 0)
 			return 2;
 	size_t ikesa_bytes = (heap_in_use() - h0) / MEM_UNITS;
+	size_t struct_bytes = ikesa_heap_bytes(probe[0]) - 4 * IKESA_MSG_MAX - 2 * IKE_NONCE_MAX;
 	for (unsigned i = 0; i < MEM_UNITS; i++)
 		ikesa_free(probe[i]);
 
@@ -331,17 +323,26 @@ int main(int argc, char **argv)
 			up++;
 	}
 	size_t after = heap_in_use();
+	double idle = 0; /* what the engine says each established responder holds */
+	for (size_t i = 0; i < n; i++)
+		if (ends[i].sa != NULL)
+			idle += (double)ikesa_heap_bytes(ends[i].sa);
+	idle = up > 0 ? idle / (double)up : 0;
 	if (after <= before)
 		fputs("ike_mem: mallinfo2() saw no growth (a sanitizer's allocator?): heap numbers unavailable\n", stderr);
 	double per_sa = (double)(after - before) / (double)n;
 	double child = (double)m.child_heap / (double)n;
 	printf("ike_mem n=%zu up=%zu per_sa=%.0f ceiling=%u ratio=%.2f sad=%zu spi_collisions=%u\n", n, up, per_sa,
 	       MEM_CEILING, per_sa / MEM_CEILING, sad_count(m.sad), m.spi_collisions);
-	printf("ike_mem part=ikesa bytes=%zu note=\"struct ikesa + empty struct ikesa_cx (chunk headers included)\"\n",
-	       ikesa_bytes);
+	printf("ike_mem part=ikesa bytes=%.0f note=\"established, idle: struct ikesa and what it keeps "
+	       "(ikesa_heap_bytes)\"\n",
+	       idle);
 	printf("ike_mem part=ike_crypto bytes=%.0f note=\"rest of the IKE SA: ikesa_cx, SK keys and cipher "
-	       "contexts\"\n",
-	       per_sa - child - (double)sizeof(struct mem_end) - (double)ikesa_bytes);
+	       "contexts, chunk headers\"\n",
+	       per_sa - child - (double)sizeof(struct mem_end) - idle);
+	printf("ike_mem unit=new_initiator bytes=%zu note=\"a fresh SA with its 4 message buffers (chunk headers "
+	       "included)\"\n",
+	       ikesa_bytes);
 	printf("ike_mem part=children bytes=%.0f note=\"4 ESP SAs (struct sa + AEAD context) and SAD buckets\"\n",
 	       child);
 	printf("ike_mem part=table_entry bytes=%zu note=\"the adapter's entry per SA\"\n", sizeof(struct mem_end));
@@ -351,7 +352,7 @@ int main(int argc, char **argv)
 	printf("ike_mem unit=struct_ike_keys bytes=%zu note=\"SK_d/pi/pr/ai/ar/ei/er at their maxima, in ikesa_cx\"\n",
 	       sizeof(struct ike_keys));
 	if (layout)
-		print_layout(ikesa_bytes);
+		print_layout(struct_bytes, idle);
 	teardown(&m, ends, n);
 	free(ends);
 	sad_free(m.sad);

@@ -6,6 +6,9 @@
 #include "ctl/ctl.h"
 
 #include <inttypes.h>
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -99,6 +102,18 @@ static const char *ctl_reload_name(enum ctl_reload_result r)
 	return "none";
 }
 
+/* Heap in use by the daemon (glibc: chunks handed out from the arenas), so
+ * a benchmark can measure memory per SA from outside; 0 where unknown. */
+static uint64_t ctl_heap_bytes(void)
+{
+#if defined(__GLIBC__) && (__GLIBC__ > 2 || (__GLIBC__ == 2 && __GLIBC_MINOR__ >= 33))
+	struct mallinfo2 mi = mallinfo2();
+	return mi.uordblks;
+#else
+	return 0;
+#endif
+}
+
 static void ctl_status_json(const struct ctl_status_info *st, const struct ctl *ctl, struct wbuf *w)
 {
 	struct json j;
@@ -118,6 +133,7 @@ static void ctl_status_json(const struct ctl_status_info *st, const struct ctl *
 	ctl_fmt_time(st->started, when, sizeof(when));
 	json_str(&j, "started", when);
 	json_str(&j, "control_socket", st->control_socket);
+	json_u64(&j, "heap_bytes", ctl_heap_bytes());
 
 	json_obj_begin(&j, "config");
 	json_str(&j, "file", st->config_file);

@@ -4,6 +4,7 @@
  */
 #include "ike/child.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "base/err.h"
@@ -46,10 +47,47 @@ void child_set_state(struct child_sa *c, enum child_state next)
 	}
 	LOG_INFO(LOG_SUB_IKE, "CHILD_SA %08x/%08x: %s -> %s", c->spi_in, c->spi_out, child_state_name(c->state),
 		 child_state_name(next));
-	if (next == CHILD_FREE)
+	if (next == CHILD_FREE) {
+		free(c->ts);
 		memset(c, 0, sizeof(*c));
+	}
 	else
 		c->state = next;
+}
+
+int child_keep_ts(struct child_sa *c, const struct ike_ts_list *tsi, const struct ike_ts_list *tsr)
+{
+	size_t n = (size_t)tsi->n + tsr->n;
+	struct ike_ts *ts = malloc((n > 0 ? n : 1) * sizeof(*ts));
+	if (ts == NULL)
+		return M6E_NOMEM;
+	memcpy(ts, tsi->ts, tsi->n * sizeof(*ts));
+	memcpy(ts + tsi->n, tsr->ts, tsr->n * sizeof(*ts));
+	free(c->ts);
+	c->ts = ts;
+	c->n_tsi = tsi->n;
+	c->n_tsr = tsr->n;
+	return 0;
+}
+
+void child_ts_lists(const struct child_sa *c, struct ike_ts_list *tsi, struct ike_ts_list *tsr)
+{
+	memset(tsi, 0, sizeof(*tsi));
+	memset(tsr, 0, sizeof(*tsr));
+	tsi->n = c->n_tsi;
+	tsr->n = c->n_tsr;
+	if (c->ts == NULL)
+		return;
+	memcpy(tsi->ts, c->ts, c->n_tsi * sizeof(*c->ts));
+	memcpy(tsr->ts, c->ts + c->n_tsi, c->n_tsr * sizeof(*c->ts));
+}
+
+void child_table_release(struct child_table *t)
+{
+	for (unsigned i = 0; i < IKESA_CHILD_MAX; i++) {
+		free(t->c[i].ts);
+		t->c[i].ts = NULL;
+	}
 }
 
 struct child_sa *child_slot(struct child_table *t)

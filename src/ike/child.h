@@ -53,7 +53,11 @@ struct child_sa {
 	struct ikesa_prop suite;             /* encr, key_bits, integ; dh the PFS group or 0 */
 	bool transport;
 	bool we_init;                        /* we initiated the exchange that made it */
-	struct ike_ts_list tsi, tsr;         /* as that exchange named them */
+	/* The selectors as that exchange named them, for its rekey (R7296-2.8.a):
+	 * n_tsi then n_tsr entries in one heap block at its size (the table
+	 * holds IKESA_CHILD_MAX slots; full lists would be 1.2 KB each). */
+	struct ike_ts *ts;
+	uint8_t n_tsi, n_tsr;
 	uint64_t created_ms, rekey_at, expire_at; /* IKESA_NEVER: no lifetime */
 };
 
@@ -62,7 +66,13 @@ struct child_table {
 };
 
 const char *child_state_name(enum child_state s);
+/* CHILD_FREE releases the slot's selectors. */
 void child_set_state(struct child_sa *c, enum child_state next);
+/* Record a free slot's selectors (M6E_NOMEM: nothing kept); give them back
+ * as lists; release every slot's (the table's owner goes). */
+int child_keep_ts(struct child_sa *c, const struct ike_ts_list *tsi, const struct ike_ts_list *tsr);
+void child_ts_lists(const struct child_sa *c, struct ike_ts_list *tsi, struct ike_ts_list *tsr);
+void child_table_release(struct child_table *t);
 
 /* A free slot (state still CHILD_FREE), NULL when all IKESA_CHILD_MAX are used. */
 struct child_sa *child_slot(struct child_table *t);

@@ -33,7 +33,9 @@ struct pending_create {
 	uint32_t old_spi_in;           /* REKEY_CHILD: the pair being replaced */
 	uint32_t new_spi_in;           /* child: our SPI of the new pair */
 	uint8_t new_spi_ike[IKE_SPI_LEN]; /* REKEY_IKE: our SPI of the new IKE SA */
-	struct ike_ts_list tsi, tsr;
+	/* Child kinds: TSi, TSr we ask for; on the heap while the exchange
+	 * runs (2 x 612 bytes an idle SA does not need), see pc_begin. */
+	struct ike_ts_list *ts;
 	bool transport;
 	uint16_t dh;                   /* group of our KE, 0: none */
 	struct ikesa_dh *kex;
@@ -57,7 +59,10 @@ struct ikesa {
 	enum ikesa_state state;
 	bool initiator;
 	uint8_t spi_i[IKE_SPI_LEN], spi_r[IKE_SPI_LEN];
-	uint8_t ni[IKE_NONCE_MAX], nr[IKE_NONCE_MAX];
+	/* IKE_NONCE_MAX each, one heap block: SKEYSEED, AUTH and the first
+	 * CHILD_SA's KEYMAT read them; released once established (rekeys
+	 * bring fresh nonces, R7296-2.17/2.18). */
+	uint8_t *ni, *nr;
 	size_t ni_len, nr_len;
 	uint16_t dh_group;             /* of our KE */
 	struct ikesa_prop suite;       /* negotiated IKE suite */
@@ -65,8 +70,10 @@ struct ikesa {
 	uint8_t cookie[IKE_COOKIE_MAX];
 	size_t cookie_len;
 	unsigned init_retries;
-	/* Both IKE_SA_INIT messages: the AUTH payloads sign them (R7296-2.15). */
-	uint8_t init_req[IKESA_MSG_MAX], init_resp[IKESA_MSG_MAX];
+	/* Both IKE_SA_INIT messages: the AUTH payloads sign them (R7296-2.15);
+	 * heap copies at their size, freed once established (nothing after
+	 * IKE_AUTH reads them: no EAP). */
+	uint8_t *init_req, *init_resp;
 	size_t init_req_len, init_resp_len;
 	/* Our outstanding request (window of 1); fragments back to back
 	 * when req_frags.n > 0. */
@@ -87,7 +94,9 @@ struct ikesa {
 	uint32_t peer_next_id;
 	/* Scratch: received message (decrypted in place), inner chain built. */
 	uint8_t *rx, *plain;
-	size_t buf_cap;                /* of req, resp, rx, plain (one allocation) */
+	/* Of req, resp, rx, plain (one allocation); 0 while idle: then only
+	 * resp is held, at resp_len octets (buffers_idle). */
+	size_t buf_cap;
 	struct frag_rx frx;            /* RFC 7383 reassembly */
 	/* Signature AUTH (ikeauth.h): the peer's SIGNATURE_HASH_ALGORITHMS,
 	 * and whether both sides sent one (R7427-3.a). */
@@ -233,6 +242,24 @@ static void ikesa_set_state(struct ikesa *sa, enum ikesa_state next)
 	}
 }
 
+static int buffers_work(struct ikesa *sa);
+
+static void nonces_release(struct ikesa *sa)
+{
+	if (sa->ni == NULL)
+		return;
+	crypto_wipe(sa->ni, 2 * IKE_NONCE_MAX);
+	free(sa->ni);
+	sa->ni = sa->nr = NULL;
+	sa->ni_len = sa->nr_len = 0;
+}
+
+static void pc_release_ts(struct pending_create *pc)
+{
+	free(pc->ts);
+	pc->ts = NULL;
+}
+
 static void go_down(struct ikesa *sa, enum ikesa_down why)
 {
 	if (sa->state == IKESA_CLOSED)
@@ -241,6 +268,31 @@ static void go_down(struct ikesa *sa, enum ikesa_down why)
 	sa->req_pending = false;
 	if (sa->ops->ike_down != NULL)
 		sa->ops->ike_down(sa->arg, sa, why);
+}
+
+/* *dst becomes a heap copy of src[0..len); the old one is wiped (it feeds
+ * AUTH like a key). */
+static int keep_copy(uint8_t **dst, size_t *dst_len, const uint8_t *src, size_t len)
+{
+	uint8_t *copy = malloc(len > 0 ? len : 1);
+	if (copy == NULL)
+		return M6E_NOMEM;
+	memcpy(copy, src, len);
+	if (*dst != NULL)
+		crypto_wipe(*dst, *dst_len);
+	free(*dst);
+	*dst = copy;
+	*dst_len = len;
+	return 0;
+}
+
+static void drop_copy(uint8_t **p, size_t *len)
+{
+	if (*p != NULL)
+		crypto_wipe(*p, *len);
+	free(*p);
+	*p = NULL;
+	*len = 0;
 }
 
 static struct ike_hdr our_hdr(const struct ikesa *sa, uint8_t exch, bool response, uint32_t msg_id)
@@ -545,7 +597,7 @@ static int init_request(struct ikesa *sa, uint64_t now_ms)
 	struct wbuf w;
 	struct ike_builder b;
 	struct ike_hdr h = our_hdr(sa, IKE_EXCH_SA_INIT, false, 0);
-	wbuf_init(&w, sa->req, sizeof(sa->init_req));
+	wbuf_init(&w, sa->req, IKESA_MSG_MAX);
 	ike_build_begin(&b, &w, &h);
 	if (sa->cookie_len > 0) /* R7296-2.6.b: the cookie comes first */
 		ike_build_notify(&b, IKE_PROTO_NONE, NULL, 0, IKE_N_COOKIE, sa->cookie, sa->cookie_len);
@@ -559,8 +611,9 @@ static int init_request(struct ikesa *sa, uint64_t now_ms)
 	if (rc != 0)
 		return rc;
 	sa->req_frags.n = 0;
-	memcpy(sa->init_req, sa->req, sa->req_len);
-	sa->init_req_len = sa->req_len;
+	rc = keep_copy(&sa->init_req, &sa->init_req_len, sa->req, sa->req_len);
+	if (rc != 0)
+		return rc;
 	sa->req_id = 0;
 	sa->next_req_id = 1;
 	sa->req_exch = IKE_EXCH_SA_INIT;
@@ -603,11 +656,14 @@ static struct ikesa *sa_alloc(const struct ikesa_params *p, const struct ikesa_o
 		return NULL;
 	sa->buf_cap = p->cred != NULL ? IKESA_MSG_BIG : IKESA_MSG_MAX;
 	sa->req = malloc(4 * sa->buf_cap);
-	if (sa->req == NULL || ikesa_cx_new(&sa->cx) != 0) {
+	sa->ni = malloc(2 * IKE_NONCE_MAX);
+	if (sa->req == NULL || sa->ni == NULL || ikesa_cx_new(&sa->cx) != 0) {
+		free(sa->ni);
 		free(sa->req);
 		free(sa);
 		return NULL;
 	}
+	sa->nr = sa->ni + IKE_NONCE_MAX;
 	sa->resp = sa->req + sa->buf_cap;
 	sa->rx = sa->resp + sa->buf_cap;
 	sa->plain = sa->rx + sa->buf_cap;
@@ -643,11 +699,20 @@ void ikesa_free(struct ikesa *sa)
 	if (sa == NULL)
 		return;
 	ikesa_dh_free(sa->pc.kex);
+	pc_release_ts(&sa->pc);
 	ikesa_cx_free(sa->cx);
 	frag_rx_release(&sa->frx);
+	child_table_release(&sa->children);
 	/* Nonces and the IKE_SA_INIT messages feed AUTH: wipe like keys. */
-	crypto_wipe(sa->req, 4 * sa->buf_cap);
-	free(sa->req);
+	drop_copy(&sa->init_req, &sa->init_req_len);
+	drop_copy(&sa->init_resp, &sa->init_resp_len);
+	nonces_release(sa);
+	if (sa->buf_cap != 0) {
+		crypto_wipe(sa->req, 4 * sa->buf_cap);
+		free(sa->req);
+	} else {
+		drop_copy(&sa->resp, &sa->resp_len);
+	}
 	crypto_wipe(sa, sizeof(*sa));
 	free(sa);
 }
@@ -782,7 +847,7 @@ static int init_respond(struct ikesa *sa, const struct init_payloads *ip, uint8_
 	struct wbuf w;
 	struct ike_builder b;
 	struct ike_hdr h = our_hdr(sa, IKE_EXCH_SA_INIT, true, 0);
-	wbuf_init(&w, sa->resp, sizeof(sa->init_resp));
+	wbuf_init(&w, sa->resp, IKESA_MSG_MAX);
 	ike_build_begin(&b, &w, &h);
 	ike_build_sa(&b, &sa_pl);
 	ike_build_ke(&b, sa->suite.dh, pub, pub_len);
@@ -793,8 +858,9 @@ static int init_respond(struct ikesa *sa, const struct init_payloads *ip, uint8_
 	rc = ike_build_end(&b, &sa->resp_len);
 	if (rc != 0)
 		return rc;
-	memcpy(sa->init_resp, sa->resp, sa->resp_len);
-	sa->init_resp_len = sa->resp_len;
+	rc = keep_copy(&sa->init_resp, &sa->init_resp_len, sa->resp, sa->resp_len);
+	if (rc != 0)
+		return rc;
 	sa->resp_frags.n = 0;
 	sa->peer_next_id = 1;
 	send_bytes(sa, sa->resp, sa->resp_len, &sa->resp_frags);
@@ -864,9 +930,9 @@ int ikesa_accept(struct ikesa_gate *g, const struct ikesa_params *p, const struc
 	sa->suite = p->ike[idx];
 	sa->ni_len = ip.nonce.len;
 	memcpy(sa->ni, ip.nonce.ptr, ip.nonce.len);
-	memcpy(sa->init_req, msg, len);
-	sa->init_req_len = len;
-	int rc = init_respond(sa, &ip, num, &m.chain);
+	int rc = keep_copy(&sa->init_req, &sa->init_req_len, msg, len);
+	if (rc == 0)
+		rc = init_respond(sa, &ip, num, &m.chain);
 	if (rc != 0) {
 		ikesa_free(sa);
 		return gate_drop(g, IKESA_DROP_KE);
@@ -990,9 +1056,14 @@ static struct child_sa *child_install(struct ikesa *sa, const struct ikesa_cx *c
 	struct ikesa_child ch;
 	memset(&ch, 0, sizeof(ch));
 	struct child_sa *c = child_slot(&sa->children);
-	if (c == NULL || child_keys(&ch, cx, esp, we_init, gir, gir_len, ni, ni_len, nr, nr_len) != 0) {
+	if (c == NULL || child_keep_ts(c, tsi, tsr) != 0 ||
+	    child_keys(&ch, cx, esp, we_init, gir, gir_len, ni, ni_len, nr, nr_len) != 0) {
 		LOG_ERR(LOG_SUB_IKE, "IKE SA %016llx: CHILD_SA %08x not installed (%s)",
 			(unsigned long long)be64(sa->spi_i), spi_in, c == NULL ? "table full" : "no keys");
+		if (c != NULL) {
+			free(c->ts);
+			c->ts = NULL;
+		}
 		memset(&ch, 0, sizeof(ch));
 		return NULL;
 	}
@@ -1002,8 +1073,6 @@ static struct child_sa *child_install(struct ikesa *sa, const struct ikesa_cx *c
 	c->suite.dh = pfs_group;
 	c->transport = transport;
 	c->we_init = we_init;
-	c->tsi = *tsi;
-	c->tsr = *tsr;
 	c->created_ms = sa->now_ms;
 	child_timers(sa->now_ms, sa->p.child_lifetime_ms, sa->p.rekey_margin_ms, random_u16(sa), &c->rekey_at,
 		     &c->expire_at);
@@ -1095,7 +1164,7 @@ static int on_init_response(struct ikesa *sa, const uint8_t *msg, size_t len, co
 {
 	const struct ike_chain *c = &m->chain;
 	struct ike_notify n;
-	if (len > sizeof(sa->init_resp))
+	if (len > IKESA_MSG_MAX)
 		return drop(sa, IKESA_DROP_TOO_BIG, M6E_RANGE);
 	if (ike_chain_find(c, IKE_PL_SA, 0) < 0) {
 		if (++sa->init_retries > IKESA_INIT_RETRIES) {
@@ -1151,8 +1220,8 @@ static int on_init_response(struct ikesa *sa, const uint8_t *msg, size_t len, co
 		return drop(sa, IKESA_DROP_KE, M6E_INVAL);
 	}
 	natd_check(sa, c, sa->spi_r);
-	memcpy(sa->init_resp, msg, len);
-	sa->init_resp_len = len;
+	if (keep_copy(&sa->init_resp, &sa->init_resp_len, msg, len) != 0)
+		return M6E_NOMEM; /* nothing changed: a retransmitted response may do */
 	sa->req_pending = false;
 	sa->last_heard = now_ms;
 	int rc = auth_request(sa, now_ms);
@@ -1495,12 +1564,16 @@ static int info_request(struct ikesa *sa, bool delete_ike, uint64_t now_ms)
 int ikesa_dpd(struct ikesa *sa, uint64_t now_ms)
 {
 	sa->now_ms = now_ms;
+	if (buffers_work(sa) != 0)
+		return M6E_NOMEM;
 	return info_request(sa, false, now_ms);
 }
 
 int ikesa_delete(struct ikesa *sa, uint64_t now_ms)
 {
 	sa->now_ms = now_ms;
+	if (buffers_work(sa) != 0)
+		return M6E_NOMEM;
 	return info_request(sa, true, now_ms);
 }
 
@@ -1533,6 +1606,8 @@ static void kick(struct ikesa *sa, uint64_t now_ms);
 int ikesa_delete_child(struct ikesa *sa, uint32_t spi_in, uint64_t now_ms)
 {
 	sa->now_ms = now_ms;
+	if (buffers_work(sa) != 0)
+		return M6E_NOMEM;
 	if (sa->state != IKESA_ESTABLISHED)
 		return M6E_PROTO;
 	struct child_sa *c = child_by_spi_in(&sa->children, spi_in);
@@ -1608,8 +1683,8 @@ static int create_request(struct ikesa *sa, uint64_t now_ms)
 	if (pc->dh != 0)
 		ike_build_ke(&b, pc->dh, pub, pub_len);
 	if (pc->kind != CREATE_REKEY_IKE) {
-		ike_build_ts(&b, IKE_PL_TSI, &pc->tsi);
-		ike_build_ts(&b, IKE_PL_TSR, &pc->tsr);
+		ike_build_ts(&b, IKE_PL_TSI, &pc->ts[0]);
+		ike_build_ts(&b, IKE_PL_TSR, &pc->ts[1]);
 	}
 	int rc = ike_build_inner_end(&b, &first, &plain_len);
 	if (rc == 0)
@@ -1628,16 +1703,25 @@ static uint16_t pfs_group(const struct ikesa *sa, bool want)
 	return want ? sa->suite.dh : 0;
 }
 
-static void pc_begin(struct ikesa *sa, enum create_kind kind)
+static int pc_begin(struct ikesa *sa, enum create_kind kind)
 {
 	ikesa_dh_free(sa->pc.kex);
+	pc_release_ts(&sa->pc);
 	memset(&sa->pc, 0, sizeof(sa->pc));
 	sa->pc.kind = kind;
+	if (kind != CREATE_REKEY_IKE) {
+		sa->pc.ts = calloc(2, sizeof(*sa->pc.ts));
+		if (sa->pc.ts == NULL)
+			return M6E_NOMEM;
+	}
+	return 0;
 }
 
 int ikesa_create_child(struct ikesa *sa, const struct ikesa_child_req *req, uint64_t now_ms)
 {
 	sa->now_ms = now_ms;
+	if (buffers_work(sa) != 0)
+		return M6E_NOMEM;
 	int rc = create_allowed(sa);
 	if (rc != 0)
 		return rc;
@@ -1645,10 +1729,11 @@ int ikesa_create_child(struct ikesa *sa, const struct ikesa_child_req *req, uint
 		return M6E_INVAL;
 	if (child_count(&sa->children) >= IKESA_CHILD_MAX)
 		return M6E_NOSPACE;
-	pc_begin(sa, CREATE_NEW_CHILD);
+	if (pc_begin(sa, CREATE_NEW_CHILD) != 0)
+		return M6E_NOMEM;
 	sa->pc.new_spi_in = new_child_spi(sa);
-	sa->pc.tsi = req->tsi;
-	sa->pc.tsr = req->tsr;
+	sa->pc.ts[0] = req->tsi;
+	sa->pc.ts[1] = req->tsr;
 	sa->pc.transport = req->transport;
 	sa->pc.dh = pfs_group(sa, req->pfs);
 	return create_request(sa, now_ms);
@@ -1658,13 +1743,16 @@ static int rekey_child_start(struct ikesa *sa, struct child_sa *c, uint64_t now_
 {
 	if (child_count(&sa->children) >= IKESA_CHILD_MAX)
 		return M6E_NOSPACE; /* the new pair needs a slot before the old one goes */
-	pc_begin(sa, CREATE_REKEY_CHILD);
+	if (pc_begin(sa, CREATE_REKEY_CHILD) != 0)
+		return M6E_NOMEM;
 	sa->pc.old_spi_in = c->spi_in;
 	sa->pc.new_spi_in = new_child_spi(sa);
 	/* R7296-2.8.a: same selectors and mode as the pair it replaces; TSi
 	 * is always the side of the exchange's initiator (RFC 7296 2.9). */
-	sa->pc.tsi = c->we_init ? c->tsi : c->tsr;
-	sa->pc.tsr = c->we_init ? c->tsr : c->tsi;
+	if (c->we_init)
+		child_ts_lists(c, &sa->pc.ts[0], &sa->pc.ts[1]);
+	else
+		child_ts_lists(c, &sa->pc.ts[1], &sa->pc.ts[0]);
 	sa->pc.transport = c->transport;
 	sa->pc.dh = pfs_group(sa, sa->p.pfs || c->suite.dh != 0);
 	int rc = create_request(sa, now_ms);
@@ -1676,6 +1764,8 @@ static int rekey_child_start(struct ikesa *sa, struct child_sa *c, uint64_t now_
 int ikesa_rekey_child(struct ikesa *sa, uint32_t spi_in, uint64_t now_ms)
 {
 	sa->now_ms = now_ms;
+	if (buffers_work(sa) != 0)
+		return M6E_NOMEM;
 	int rc = create_allowed(sa);
 	if (rc != 0)
 		return rc;
@@ -1688,12 +1778,14 @@ int ikesa_rekey_child(struct ikesa *sa, uint32_t spi_in, uint64_t now_ms)
 int ikesa_rekey_ike(struct ikesa *sa, uint64_t now_ms)
 {
 	sa->now_ms = now_ms;
+	if (buffers_work(sa) != 0)
+		return M6E_NOMEM;
 	if (sa->ops->ike_rekeyed == NULL)
 		return M6E_UNSUPP;
 	int rc = create_allowed(sa);
 	if (rc != 0)
 		return rc;
-	pc_begin(sa, CREATE_REKEY_IKE);
+	pc_begin(sa, CREATE_REKEY_IKE); /* allocates nothing */
 	new_spi64(sa->ops, sa->arg, sa->pc.new_spi_ike);
 	sa->pc.dh = sa->suite.dh; /* R7296-2.18.a: always a new DH */
 	return create_request(sa, now_ms);
@@ -2047,7 +2139,8 @@ static uint16_t create_child_done(struct ikesa *sa, const struct ike_chain *c, c
 	bool transport = has_notify(c, IKE_N_USE_TRANSPORT_MODE);
 	/* R7296-2.9.a: narrowing only; R7296-1.3.1.a: no transport unasked. */
 	if (idx < 0 || child_spi32(&cp->sa.prop[0]) < 256 || child_parse_ts_pair(c, &tsi, &tsr) != 0 ||
-	    !child_ts_subset(&tsi, &pc->tsi) || !child_ts_subset(&tsr, &pc->tsr) || (transport && !pc->transport) ||
+	    pc->ts == NULL || !child_ts_subset(&tsi, &pc->ts[0]) || !child_ts_subset(&tsr, &pc->ts[1]) ||
+	    (transport && !pc->transport) ||
 	    cp->has_ke != (pc->dh != 0) || (cp->has_ke && cp->ke.group != pc->dh))
 		return 0;
 	uint8_t gir[IKESA_DH_SECRET_MAX];
@@ -2106,7 +2199,7 @@ static bool create_ike_done(struct ikesa *sa, const struct create_payloads *cp, 
 	}
 	children_move(we_lose ? sa->ike_coll.new_sa : n, sa);
 	sa->ops->ike_rekeyed(sa->arg, sa, n);
-	if (we_lose) /* ours is redundant: we created it, we delete it; the peer deletes this one */
+	if (we_lose && buffers_work(n) == 0) /* ours is redundant: we created it, we delete it; the peer deletes this one */
 		info_request(n, true, now_ms);
 	else /* R7296-2.8.a: the Delete of the old IKE SA is its last request */
 		info_request(sa, true, now_ms);
@@ -2157,28 +2250,57 @@ static int on_create_response(struct ikesa *sa, const struct ike_chain *c, uint6
 
 /* ---- input ---- */
 
-/* The certificate-sized buffers (IKESA_MSG_BIG) serve IKE_AUTH only: once
- * established with nothing outstanding and a small response cached (the
- * initiator at once, the responder after the peer's next request), go
- * back to IKESA_MSG_MAX. Allocation failure keeps the big ones. */
-static void buffers_fit(struct ikesa *sa)
+/* Between exchanges an established SA needs none of req, rx and plain,
+ * and its response cache (R7296-2.1.a) only at its size: the block of
+ * 4 * buf_cap (IKESA_MSG_BIG with a certificate: IKE_AUTH only) gives
+ * way to a copy of resp, and the IKE_SA_INIT copies go. buffers_work()
+ * brings the block back (IKESA_MSG_MAX) before anything reads or builds
+ * a message. Allocation failure keeps what is there. */
+static void buffers_idle(struct ikesa *sa)
 {
-	if (sa->buf_cap == IKESA_MSG_MAX || sa->state != IKESA_ESTABLISHED || sa->req_pending ||
-	    sa->resp_len > IKESA_MSG_MAX || sa->resp_frags.n != 0)
+	if (sa->state != IKESA_ESTABLISHED)
 		return;
-	uint8_t *small = malloc(4 * IKESA_MSG_MAX);
-	if (small == NULL)
+	drop_copy(&sa->init_req, &sa->init_req_len);
+	drop_copy(&sa->init_resp, &sa->init_resp_len);
+	nonces_release(sa);
+	if (!sa->req_pending) /* no CREATE_CHILD_SA of ours outstanding */
+		pc_release_ts(&sa->pc);
+	if (sa->buf_cap == 0 || sa->req_pending || sa->resp_frags.n != 0 || sa->resp_len > IKESA_MSG_MAX)
 		return;
-	memcpy(small + IKESA_MSG_MAX, sa->resp, sa->resp_len);
+	uint8_t *kept = NULL;
+	if (sa->resp_len > 0) {
+		kept = malloc(sa->resp_len);
+		if (kept == NULL)
+			return;
+		memcpy(kept, sa->resp, sa->resp_len);
+	}
 	crypto_wipe(sa->req, 4 * sa->buf_cap);
 	free(sa->req);
+	sa->buf_cap = 0;
+	sa->req = sa->rx = sa->plain = NULL;
+	sa->resp = kept;
+	sa->req_len = 0;
+	sa->req_frags.n = 0;
+}
+
+static int buffers_work(struct ikesa *sa)
+{
+	if (sa->buf_cap != 0)
+		return 0;
+	uint8_t *block = malloc(4 * IKESA_MSG_MAX);
+	if (block == NULL)
+		return M6E_NOMEM;
+	if (sa->resp != NULL) {
+		memcpy(block + IKESA_MSG_MAX, sa->resp, sa->resp_len);
+		crypto_wipe(sa->resp, sa->resp_len);
+		free(sa->resp);
+	}
 	sa->buf_cap = IKESA_MSG_MAX;
-	sa->req = small;
+	sa->req = block;
 	sa->resp = sa->req + sa->buf_cap;
 	sa->rx = sa->resp + sa->buf_cap;
 	sa->plain = sa->rx + sa->buf_cap;
-	sa->req_len = 0;
-	sa->req_frags.n = 0;
+	return 0;
 }
 
 static bool spis_match(const struct ikesa *sa, const struct ike_hdr *h)
@@ -2324,6 +2446,8 @@ int ikesa_input(struct ikesa *sa, const uint8_t *msg, size_t len, const struct i
 	sa->now_ms = now_ms;
 	if (sa->state == IKESA_CLOSED || sa->state == IKESA_IDLE)
 		return drop(sa, IKESA_DROP_STATE, M6E_PROTO);
+	if (buffers_work(sa) != 0)
+		return M6E_NOMEM;
 	if (len > sa->buf_cap)
 		return drop(sa, IKESA_DROP_TOO_BIG, M6E_RANGE);
 	/* Decryption works in place: keep the caller's bytes intact. */
@@ -2338,8 +2462,8 @@ int ikesa_input(struct ikesa *sa, const uint8_t *msg, size_t len, const struct i
 	int rc = (m.hdr.flags & IKE_FLAG_R) ? input_response(sa, msg, len, &m, now_ms)
 					     : input_request(sa, &m, len, now_ms);
 	frag_rx_done(&sa->frx); /* a reassembled message was processed: free its buffers */
-	buffers_fit(sa);
 	kick(sa, now_ms); /* queued work may go now that the window is free */
+	buffers_idle(sa);
 	return rc;
 }
 
@@ -2424,7 +2548,10 @@ void ikesa_tick(struct ikesa *sa, uint64_t now_ms)
 	}
 	frag_rx_expire(&sa->frx, now_ms); /* R7383-2.6.b */
 	if (!sa->req_pending) {
-		kick(sa, now_ms);
+		if (work_due(sa) <= now_ms && buffers_work(sa) == 0) {
+			kick(sa, now_ms);
+			buffers_idle(sa);
+		}
 		return;
 	}
 	if (sa->retx_at > now_ms)
@@ -2483,4 +2610,12 @@ const struct frag_stats *ikesa_frag_stats(const struct ikesa *sa) { return &sa->
 uint8_t ikesa_our_auth_method(const struct ikesa *sa) { return sa->our_auth_method; }
 uint8_t ikesa_peer_auth_method(const struct ikesa *sa) { return sa->peer_auth_method; }
 unsigned ikesa_peer_auth_fail(const struct ikesa *sa) { return sa->auth_fail; }
-size_t ikesa_heap_bytes(const struct ikesa *sa) { return sizeof(*sa) + 4 * sa->buf_cap + frag_rx_bytes(&sa->frx); }
+size_t ikesa_heap_bytes(const struct ikesa *sa)
+{
+	size_t bufs = sa->buf_cap != 0 ? 4 * sa->buf_cap : sa->resp_len;
+	for (unsigned i = 0; i < IKESA_CHILD_MAX; i++)
+		bufs += ((size_t)sa->children.c[i].n_tsi + sa->children.c[i].n_tsr) * sizeof(struct ike_ts);
+	if (sa->ni != NULL)
+		bufs += 2 * IKE_NONCE_MAX;
+	return sizeof(*sa) + bufs + sa->init_req_len + sa->init_resp_len + frag_rx_bytes(&sa->frx);
+}
