@@ -76,6 +76,7 @@ struct ikeio_counters {
 	uint64_t drop[IKEIO_DROP_COUNT];
 	uint64_t accepted, cookies_sent, ike_up, ike_down, dpd_dead, child_installed, child_install_failed;
 	uint64_t path_changes;
+	uint64_t ike_rekeyed, child_rekeyed;   /* either side started it */
 };
 
 /* A snapshot of one IKE SA for `mip6sec ike`. */
