@@ -555,6 +555,11 @@ static void op_ike_up(void *arg, const struct ikesa *sa)
 		   e->peer_name[0] ? e->peer_name : "?", addr_fmt(&e->cur.remote, a, sizeof(a)), e->cur.remote_port,
 		   ikesa_is_initiator(sa) ? "initiator" : "responder", s->encr, s->key_bits, s->integ, s->prf, s->dh,
 		   nat[(ikesa_nat_local(sa) ? 1 : 0) + (ikesa_nat_remote(sa) ? 2 : 0)]);
+	const struct frag_stats *fs = ikesa_frag_stats(sa);
+	LOG_INFO(LOG_SUB_IKE, "IKE SA %016llx_i: AUTH method ours %u peer's %u; fragments sent %llu, received %llu "
+		 "(%llu messages reassembled)", (unsigned long long)ikesa_spi_i(sa), ikesa_our_auth_method(sa),
+		 ikesa_peer_auth_method(sa), (unsigned long long)fs->sent, (unsigned long long)fs->stored,
+		 (unsigned long long)fs->completed);
 	dump_ike(e);
 }
 
@@ -628,9 +633,10 @@ static void op_ike_rekeyed(void *arg, struct ikesa *old_sa, struct ikesa *new_sa
 	e->dpd_sent_ms = 0;
 	ikeio_index(io, e);
 	io->cnt.ike_rekeyed++;
-	LOG_NOTICE(LOG_SUB_IKE, "IKE SA %016llx_i %016llx_r with %s rekeyed: now %016llx_i %016llx_r",
+	LOG_NOTICE(LOG_SUB_IKE, "IKE SA %016llx_i %016llx_r with %s rekeyed (%s rekey): now %016llx_i %016llx_r",
 		   (unsigned long long)ikesa_spi_i(old_sa), (unsigned long long)ikesa_spi_r(old_sa),
-		   e->peer_name[0] ? e->peer_name : "?", (unsigned long long)ikesa_spi_i(new_sa),
+		   e->peer_name[0] ? e->peer_name : "?", ikesa_is_initiator(new_sa) ? "our" : "peer's",
+		   (unsigned long long)ikesa_spi_i(new_sa),
 		   (unsigned long long)ikesa_spi_r(new_sa));
 	dump_ike(e);
 }
@@ -671,9 +677,9 @@ static void op_child_up(void *arg, const struct ikesa_child *c)
 	if (child_install(e, ch) == 0) {
 		if (c->rekey_of != 0) {
 			e->io->cnt.child_rekeyed++;
-			LOG_NOTICE(LOG_SUB_IKE, "CHILD_SA in %08x out %08x (%s%s%s) replaces in %08x in tunnel %s",
+			LOG_NOTICE(LOG_SUB_IKE, "CHILD_SA in %08x out %08x (%s%s%s) replaces in %08x in tunnel %s (%s rekey)",
 				   c->spi_in, c->spi_out, aead_alg_name(c->alg), c->udp_encap ? ", ESP in UDP" : "",
-				   c->pfs_group != 0 ? ", PFS" : "", c->rekey_of, ch->tunnel);
+				   c->pfs_group != 0 ? ", PFS" : "", c->rekey_of, ch->tunnel, c->initiator ? "our" : "peer's");
 		} else {
 			LOG_NOTICE(LOG_SUB_IKE, "CHILD_SA in %08x out %08x (%s%s) keys tunnel %s", c->spi_in,
 				   c->spi_out, aead_alg_name(c->alg), c->udp_encap ? ", ESP in UDP" : "", ch->tunnel);
