@@ -624,12 +624,18 @@ static void op_ike_rekeyed(void *arg, struct ikesa *old_sa, struct ikesa *new_sa
 		e->n_old--;
 		io->n_old--;
 	}
-	/* old_sa is e->sa unless a predecessor still closing was rekeyed (then
-	 * the engine would have refused: R7296-1.3.2.a); keep whichever. */
-	e->old[e->n_old++] = old_sa;
 	io->n_old++;
-	if (e->sa == old_sa)
-		e->sa = new_sa;
+	if (e->sa != old_sa) {
+		/* A predecessor still closing was rekeyed (a peer should not,
+		 * R7296-1.3.2.a): keep its offspring among the old ones, without
+		 * children, freed with the entry at the latest. */
+		LOG_WARN(LOG_SUB_IKE, "IKE SA %016llx: a rekeyed SA was rekeyed again",
+			 (unsigned long long)ikesa_spi_i(old_sa));
+		e->old[e->n_old++] = new_sa;
+		return;
+	}
+	e->old[e->n_old++] = old_sa;
+	e->sa = new_sa;
 	e->dpd_sent_ms = 0;
 	ikeio_index(io, e);
 	io->cnt.ike_rekeyed++;

@@ -162,7 +162,8 @@ static const char conf_rekey[] =
 	"  esp-proposals = [ \"aes256gcm16-ecp256\" ];\n"
 	"  child-lifetime = 60; ike-lifetime = 300; rekey-margin = 20;\n"
 	"  fragmentation = false;\n"
-	"  peers = ( { name = \"dn\"; identity = \"C=DE,O=Example,CN=ha\"; identity-type = \"asn1-dn\"; auth = \"pubkey\"; } );\n"
+	"  peers = ( { name = \"dn\"; identity = \"C=DE,O=Example,CN=ha\"; identity-type = \"asn1-dn\";\n"
+	"              auth = \"pubkey\"; } );\n"
 	"};\n";
 
 /* Lifetimes (R7296-2.8), PFS from a DH group in the ESP proposals, our DN
