@@ -1161,7 +1161,10 @@ static uint64_t entry_deadline(const struct ikeio *io, const struct ikeio_sa *e)
 		return 0;
 	uint64_t d = ikesa_next_timeout(e->sa);
 	for (unsigned i = 0; i < e->n_old; i++)
-		d = min64(d, ikesa_state(e->old[i]) == IKESA_CLOSED ? 0 : ikesa_next_timeout(e->old[i]));
+		if (ikesa_state(e->old[i]) != IKESA_CLOSED)
+			d = min64(d, ikesa_next_timeout(e->old[i]));
+	if (e->n_old > 0 && ikesa_state(e->old[0]) == IKESA_CLOSED)
+		d = 0; /* free it now; a closed one behind a live one waits its turn */
 	const struct conf_ike *ike = io_ike(io);
 	if (ike == NULL || ikesa_state(e->sa) != IKESA_ESTABLISHED)
 		return d;
