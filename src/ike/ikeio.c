@@ -24,20 +24,25 @@
 #include "conf/conf.h"
 #include "crypto/crypto.h"
 #include "crypto/xform.h"
+#include "ike/ikeauth.h"
 #include "ike/ikepeer.h"
 #include "io/timer.h"
 #include "io/watch.h"
 #include "ipsec/ipsecdb.h"
+#include "ipsec/sa.h"
+#include "ipsec/sad.h"
 #include "wire/ike.h"
 
 #define IKEIO_HASH 256u
 #define IKEIO_RATE_SLOTS 64u
 #define IKEIO_RX_BURST 32u     /* datagrams read per readable event */
 #define NAT_KEEPALIVE 0xffu    /* RFC 3948 2.3: one octet */
+#define IKEIO_OLD_MAX 4u       /* rekeyed IKE SAs of one entry still closing */
 
 struct ikeio_child {
 	bool used;
 	bool installed;          /* in the current db */
+	bool rekey_asked;        /* the SAD's soft limit made it DYING: rekey requested */
 	char tunnel[CONF_IFNAME_MAX];
 	bool mip6;               /* an MN-HA CHILD_SA: the mip6 ops own its installation */
 	struct ikesa_child c;    /* keys kept to re-install after a reload; wiped on removal */
@@ -45,10 +50,24 @@ struct ikeio_child {
 
 struct ikeio_conn;
 
+/* A certificate credential shared by the SAs created while it was current;
+ * a reload loads a new one and the old one lives until its last SA is freed
+ * (ikesa_params.cred must outlive the SA). */
+struct ikeio_cred {
+	struct ikeauth_cred *cred;
+	unsigned refs;           /* the adapter's own while current + one per SA */
+};
+
 /* One IKE SA and what the adapter knows about it. */
 struct ikeio_sa {
 	struct ikeio *io;
 	struct ikesa *sa;
+	/* Rekeyed predecessors of sa (R7296-1.3.2): their Delete is still under
+	 * way; oldest first, each freed once CLOSED and before its successor.
+	 * Found by their own SPIs through find_old(). */
+	struct ikesa *old[IKEIO_OLD_MAX];
+	unsigned n_old;
+	struct ikeio_cred *cred; /* the credential sa's params point to, or NULL */
 	struct ikeio_sa *next;                     /* io->all */
 	struct ikeio_sa *next_init, *next_own;     /* hash chains */
 	bool in_init, in_own;
@@ -58,6 +77,7 @@ struct ikeio_sa {
 	bool floated;
 	bool dead;               /* CLOSED (or given up): freed from the timer */
 	bool up;                 /* ike_up reported */
+	bool wrong_peer;         /* authenticated, but not as the peer we initiated to */
 	char peer_name[CONF_NAME_MAX];
 	char tunnel[CONF_IFNAME_MAX];
 	struct ikeio_conn *conn; /* the initiate = true connection it serves, or NULL */
@@ -92,6 +112,8 @@ struct ikeio {
 	bool enabled;            /* an ike section with valid parameters */
 	bool shutting_down;
 	struct ikesa_params params;
+	struct ikeio_cred *cred; /* current credential (ike.certificate & co.), or NULL */
+	unsigned n_old;          /* rekeyed IKE SAs still closing, all entries */
 	int fd_ike, fd_natt;
 	struct io_watch *w_ike, *w_natt;
 	struct io_timer *timer;
@@ -111,8 +133,10 @@ struct ikeio {
 	struct ikeio_sa *mip6_sa;
 	size_t mip6_next; /* next mip6_conn.more[] to ask for */
 	uint64_t mip6_pump_at; /* ask for it from the timer at this time (0: nothing to ask) */
-	uint8_t rx[IKE_NON_ESP_MARKER_LEN + IKESA_MSG_MAX + 64];
-	uint8_t tx[IKE_NON_ESP_MARKER_LEN + IKESA_MSG_MAX];
+	/* IKE_AUTH with a certificate chain from a peer that does not
+	 * fragment (RFC 7383 is optional) fits whole. */
+	uint8_t rx[IKE_NON_ESP_MARKER_LEN + IKESA_MSG_BIG + 64];
+	uint8_t tx[IKE_NON_ESP_MARKER_LEN + IKESA_MSG_BIG];
 };
 
 static const char *const drop_names[IKEIO_DROP_COUNT] = {
@@ -209,6 +233,22 @@ static struct ikeio_sa *find_own(struct ikeio *io, uint64_t spi, bool we_initiat
 	for (struct ikeio_sa *e = io->h_own[hash_own(spi)]; e != NULL; e = e->next_own)
 		if (!e->dead && e->key_own == spi && ikesa_is_initiator(e->sa) == we_initiated)
 			return e;
+	return NULL;
+}
+
+/* A rekeyed IKE SA still closing (its Delete, or the peer's): by our SPI. */
+static struct ikeio_sa *find_old(struct ikeio *io, uint64_t spi, bool we_initiated, struct ikesa **sa)
+{
+	if (io->n_old == 0)
+		return NULL;
+	for (struct ikeio_sa *e = io->all; e != NULL; e = e->next)
+		for (unsigned i = 0; i < e->n_old; i++) {
+			bool init = ikesa_is_initiator(e->old[i]);
+			if (init == we_initiated && (init ? ikesa_spi_i(e->old[i]) : ikesa_spi_r(e->old[i])) == spi) {
+				*sa = e->old[i];
+				return e;
+			}
+		}
 	return NULL;
 }
 
@@ -518,6 +558,14 @@ static void op_ike_up(void *arg, const struct ikesa *sa)
 	struct ikeio *io = e->io;
 	const struct ikesa_prop *s = ikesa_suite(sa);
 	const struct conf_ike_peer *p = ikepeer_by_id(io->conf, ikesa_peer_id(sa));
+	if (e->conn != NULL && (p == NULL || strcmp(p->name, e->conn->peer) != 0)) {
+		/* We sent no IDr (a DN peer): the certified identity must still be
+		 * the one this connection is for (R7296-2.15, RFC 4945 3.1). */
+		LOG_NOTICE(LOG_SUB_IKE, "peer %s: the responder authenticated as another identity, deleting",
+			   e->conn->peer);
+		e->wrong_peer = true; /* no CHILD_SA; deleted after the engine call */
+		return;
+	}
 	if (p != NULL)
 		snprintf(e->peer_name, sizeof(e->peer_name), "%s", p->name);
 	e->up = true;
@@ -531,6 +579,11 @@ static void op_ike_up(void *arg, const struct ikesa *sa)
 		   e->peer_name[0] ? e->peer_name : "?", addr_fmt(&e->cur.remote, a, sizeof(a)), e->cur.remote_port,
 		   ikesa_is_initiator(sa) ? "initiator" : "responder", s->encr, s->key_bits, s->integ, s->prf, s->dh,
 		   nat[(ikesa_nat_local(sa) ? 1 : 0) + (ikesa_nat_remote(sa) ? 2 : 0)]);
+	const struct frag_stats *fs = ikesa_frag_stats(sa);
+	LOG_INFO(LOG_SUB_IKE, "IKE SA %016llx_i: AUTH method ours %u peer's %u; fragments sent %llu, received %llu "
+		 "(%llu messages reassembled)", (unsigned long long)ikesa_spi_i(sa), ikesa_our_auth_method(sa),
+		 ikesa_peer_auth_method(sa), (unsigned long long)fs->sent, (unsigned long long)fs->stored,
+		 (unsigned long long)fs->completed);
 	dump_ike(e);
 	if (e->mip6)
 		mip6_ike_up(e);
@@ -569,8 +622,64 @@ static void sa_down(struct ikeio_sa *e, enum ikesa_down reason)
 
 static void op_ike_down(void *arg, const struct ikesa *sa, enum ikesa_down reason)
 {
-	(void)sa;
-	sa_down(arg, reason);
+	struct ikeio_sa *e = arg;
+	if (e->sa != NULL && sa != e->sa) {
+		/* A rekeyed predecessor: its children live on in e->sa
+		 * (IKESA_DOWN_REKEYED, or its Delete went unanswered). */
+		LOG_INFO(LOG_SUB_IKE, "old IKE SA %016llx_i %016llx_r closed: %s", (unsigned long long)ikesa_spi_i(sa),
+			 (unsigned long long)ikesa_spi_r(sa), ikesa_down_name(reason));
+		return;
+	}
+	sa_down(e, reason);
+}
+
+/* R7296-1.3.2.a: the IKE SA was rekeyed. The entry carries on with new_sa
+ * (its CHILD_SAs stay installed: the engine moved them, the SAD keeps the
+ * pairs); old_sa is kept until its Delete closes it. new_sa calls back with
+ * the same arg, so one entry serves both. */
+static void op_ike_rekeyed(void *arg, struct ikesa *old_sa, struct ikesa *new_sa)
+{
+	struct ikeio_sa *e = arg;
+	struct ikeio *io = e->io;
+	if (e->n_old == IKEIO_OLD_MAX) {
+		/* Cannot happen with lifetimes of minutes; the oldest has no
+		 * predecessor pointing at it, so it may go first. */
+		LOG_WARN(LOG_SUB_IKE, "IKE SA %016llx: too many rekeyed SAs closing, dropping the oldest",
+			 (unsigned long long)ikesa_spi_i(old_sa));
+		ikesa_free(e->old[0]);
+		memmove(&e->old[0], &e->old[1], (IKEIO_OLD_MAX - 1) * sizeof(e->old[0]));
+		e->n_old--;
+		io->n_old--;
+	}
+	io->n_old++;
+	if (e->sa != old_sa) {
+		/* A predecessor still closing was rekeyed (a peer should not,
+		 * R7296-1.3.2.a): keep its offspring among the old ones, without
+		 * children, freed with the entry at the latest. */
+		LOG_WARN(LOG_SUB_IKE, "IKE SA %016llx: a rekeyed SA was rekeyed again",
+			 (unsigned long long)ikesa_spi_i(old_sa));
+		e->old[e->n_old++] = new_sa;
+		return;
+	}
+	e->old[e->n_old++] = old_sa;
+	e->sa = new_sa;
+	e->dpd_sent_ms = 0;
+	ikeio_index(io, e);
+	io->cnt.ike_rekeyed++;
+	LOG_NOTICE(LOG_SUB_IKE, "IKE SA %016llx_i %016llx_r with %s rekeyed (%s rekey): now %016llx_i %016llx_r",
+		   (unsigned long long)ikesa_spi_i(old_sa), (unsigned long long)ikesa_spi_r(old_sa),
+		   e->peer_name[0] ? e->peer_name : "?", ikesa_is_initiator(new_sa) ? "our" : "peer's",
+		   (unsigned long long)ikesa_spi_i(new_sa),
+		   (unsigned long long)ikesa_spi_r(new_sa));
+	dump_ike(e);
+}
+
+/* R4303-2.1.a: the inbound SPI of a new CHILD_SA must not name an SA we
+ * already have (another peer's CHILD_SA, a manual SA). */
+static bool op_spi_taken(void *arg, uint32_t spi)
+{
+	struct ikeio_sa *e = arg;
+	return e->io->db != NULL && sad_lookup(ipsecdb_sad(e->io->db), SA_DIR_IN, spi) != NULL;
 }
 
 static void op_child_up(void *arg, const struct ikesa_child *c)
@@ -585,6 +694,8 @@ static void op_child_up(void *arg, const struct ikesa_child *c)
 		if (t != NULL)
 			snprintf(e->tunnel, sizeof(e->tunnel), "%s", t->name);
 	}
+	if (e->wrong_peer)
+		return;
 	struct ikeio_child *ch = NULL;
 	for (unsigned i = 0; i < IKEIO_CHILD_MAX && ch == NULL; i++)
 		if (!e->child[i].used)
@@ -597,9 +708,20 @@ static void op_child_up(void *arg, const struct ikesa_child *c)
 	ch->used = true;
 	ch->c = *c;
 	snprintf(ch->tunnel, sizeof(ch->tunnel), "%s", e->tunnel);
-	if (child_install(e, ch) == 0)
-		LOG_NOTICE(LOG_SUB_IKE, "CHILD_SA in %08x out %08x (%s%s) keys tunnel %s", c->spi_in, c->spi_out,
-			   aead_alg_name(c->alg), c->udp_encap ? ", ESP in UDP" : "", ch->tunnel);
+	/* A rekey (rekey_of != 0) installs the new pair next to the old one:
+	 * OUT moves to it, the old one keeps receiving until its child_down
+	 * (make before break, R7296-2.8.b). */
+	if (child_install(e, ch) == 0) {
+		if (c->rekey_of != 0) {
+			e->io->cnt.child_rekeyed++;
+			LOG_NOTICE(LOG_SUB_IKE, "CHILD_SA in %08x out %08x (%s%s%s) replaces in %08x in tunnel %s (%s rekey)",
+				   c->spi_in, c->spi_out, aead_alg_name(c->alg), c->udp_encap ? ", ESP in UDP" : "",
+				   c->pfs_group != 0 ? ", PFS" : "", c->rekey_of, ch->tunnel, c->initiator ? "our" : "peer's");
+		} else {
+			LOG_NOTICE(LOG_SUB_IKE, "CHILD_SA in %08x out %08x (%s%s) keys tunnel %s", c->spi_in,
+				   c->spi_out, aead_alg_name(c->alg), c->udp_encap ? ", ESP in UDP" : "", ch->tunnel);
+		}
+	}
 	dump_esp(e, c);
 }
 
@@ -634,7 +756,63 @@ static const struct ikesa_ops ikeio_ops = {
 	.child_up = op_child_up,
 	.child_failed = op_child_failed,
 	.child_down = op_child_down,
+	.ike_rekeyed = op_ike_rekeyed,
+	.spi_taken = op_spi_taken,
 };
+
+/* ---- credentials ----------------------------------------------------------- */
+
+static struct ikeio_cred *cred_get(struct ikeio_cred *c)
+{
+	if (c != NULL)
+		c->refs++;
+	return c;
+}
+
+static void cred_put(struct ikeio_cred *c)
+{
+	if (c == NULL || --c->refs != 0)
+		return;
+	ikeauth_cred_free(c->cred);
+	free(c);
+}
+
+static bool conf_uses_certs(const struct conf_ike *ike)
+{
+	if (ike->auth == CONF_IKE_PUBKEY)
+		return true;
+	for (size_t i = 0; i < ike->n_peers; i++)
+		if (ike->peers[i].auth == CONF_IKE_PUBKEY)
+			return true;
+	return false;
+}
+
+/* Load ike.certificate / private-key / ca once per (re)load, shared by the
+ * SAs created from now on. On failure the previous credential stays. */
+static int cred_reload(struct ikeio *io, const struct conf_ike *ike, char *err, size_t errlen)
+{
+	if (!conf_uses_certs(ike)) {
+		cred_put(io->cred);
+		io->cred = NULL;
+		return 0;
+	}
+	bool sign = ike->auth == CONF_IKE_PUBKEY && ike->certificate[0] != '\0';
+	struct ikeio_cred *c = calloc(1, sizeof(*c));
+	if (c == NULL)
+		return M6E_NOMEM;
+	int rc = ikeauth_cred_load(sign ? ike->certificate : NULL, sign ? ike->private_key : NULL,
+				   ike->ca[0] != '\0' ? ike->ca : NULL, &c->cred, err, errlen);
+	if (rc != 0) {
+		free(c);
+		return rc;
+	}
+	c->refs = 1;
+	cred_put(io->cred);
+	io->cred = c;
+	LOG_INFO(LOG_SUB_IKE, "certificate credential loaded: %zu certificate(s) to send, %s",
+		 ikeauth_cred_chain_len(c->cred), ikeauth_cred_has_ca(c->cred) ? "CAs to verify peers" : "no CA");
+	return 0;
+}
 
 /* ---- entries --------------------------------------------------------------- */
 
@@ -671,7 +849,12 @@ static void entry_free(struct ikeio *io, struct ikeio_sa *e)
 	mip6_sa_gone(e);
 	if (e->conn != NULL)
 		e->conn->sa = NULL;
+	/* Predecessors first: each points to its successor (ikesa.h). */
+	for (unsigned i = 0; i < e->n_old; i++)
+		ikesa_free(e->old[i]);
+	io->n_old -= e->n_old;
 	ikesa_free(e->sa);
+	cred_put(e->cred);
 	OPENSSL_cleanse(e, sizeof(*e));
 	free(e);
 }
@@ -727,6 +910,7 @@ static void new_responder(struct ikeio *io, const uint8_t *msg, size_t len, cons
 		return;
 	e->cur = *path;
 	e->floated = natt;
+	io->params.cred = io->cred != NULL ? io->cred->cred : NULL;
 	uint64_t cookies = ikesa_gate_stats(io->gate)->cookie_sent;
 	int rc = ikesa_accept(io->gate, &io->params, &ikeio_ops, e, half_open, msg, len, path, now, &e->sa);
 	io->cnt.cookies_sent += ikesa_gate_stats(io->gate)->cookie_sent - cookies;
@@ -737,6 +921,7 @@ static void new_responder(struct ikeio *io, const uint8_t *msg, size_t len, cons
 		return;
 	}
 	io->cnt.accepted++;
+	e->cred = cred_get(io->cred);
 	entry_link(io, e, now);
 }
 
@@ -785,9 +970,12 @@ static void handle_ike(struct ikeio *io, const uint8_t *msg, size_t len, const s
 	io->cnt.rx++;
 	uint64_t now = clock_mono_ms();
 	struct ikeio_sa *e;
+	struct ikesa *target = NULL; /* a rekeyed predecessor, or NULL: e->sa */
 	if (flags & IKE_FLAG_I) {
 		/* From the original initiator: we are the responder. */
 		e = spi_r == 0 ? find_init(io, spi_i, &path->remote) : find_own(io, spi_r, false);
+		if (e == NULL && spi_r != 0)
+			e = find_old(io, spi_r, false, &target);
 		if (e == NULL) {
 			if (spi_r == 0 && exch == IKE_EXCH_SA_INIT && !(flags & IKE_FLAG_R))
 				new_responder(io, msg, len, path, natt, now);
@@ -796,22 +984,32 @@ static void handle_ike(struct ikeio *io, const uint8_t *msg, size_t len, const s
 			rearm(io);
 			return;
 		}
-	} else if ((e = find_own(io, spi_i, true)) == NULL) {
+	} else if ((e = find_own(io, spi_i, true)) == NULL && (e = find_old(io, spi_i, true, &target)) == NULL) {
 		io->cnt.drop[IKEIO_DROP_NO_SA]++;
+		return;
+	}
+	if (target != NULL) {
+		/* The Delete of a rekeyed SA (or its answer): nothing else moves. */
+		if (ikesa_input(target, msg, len, path, now) != 0)
+			io->cnt.drop[IKEIO_DROP_ENGINE]++;
+		rearm(io);
 		return;
 	}
 	/* The responder floats when the peer does (R7296-2.23). */
 	if (natt && !e->floated)
 		float_to_natt(e, path->remote_port);
-	uint64_t heard = ikesa_last_heard(e->sa);
-	int rc = ikesa_input(e->sa, msg, len, path, now);
+	struct ikesa *sa = e->sa;
+	uint64_t heard = ikesa_last_heard(sa);
+	int rc = ikesa_input(sa, msg, len, path, now);
 	if (rc != 0) {
 		io->cnt.drop[IKEIO_DROP_ENGINE]++;
-	} else if (!e->dead && e->up && ikesa_last_heard(e->sa) != heard &&
+	} else if (!e->dead && e->up && sa == e->sa && ikesa_last_heard(sa) != heard &&
 		   (!addr_eq(&path->remote, &e->cur.remote) || path->remote_port != e->cur.remote_port)) {
 		/* Only a message whose SK verified moves the path (R7296-2.23). */
 		path_moved(io, e, path);
 	}
+	if (e->wrong_peer && !e->dead && ikesa_state(e->sa) == IKESA_ESTABLISHED && ikesa_delete(e->sa, now) != 0)
+		sa_down(e, IKESA_DOWN_AUTH_FAILED);
 	rearm(io);
 }
 
@@ -917,11 +1115,13 @@ static void conn_start(struct ikeio *io, struct ikeio_conn *c, uint64_t now)
 	e->conn = c;
 	snprintf(e->peer_name, sizeof(e->peer_name), "%s", p->name);
 	snprintf(e->tunnel, sizeof(e->tunnel), "%s", t->name);
+	prm.cred = io->cred != NULL ? io->cred->cred : NULL;
 	if (ikesa_new_initiator(&e->sa, &prm, &ikeio_ops, e, &e->cur) != 0) {
 		free(e);
 		schedule_reinit(io, c);
 		return;
 	}
+	e->cred = cred_get(io->cred);
 	c->sa = e;
 	int rc = ikesa_start(e->sa, now);
 	entry_link(io, e, now);
@@ -994,6 +1194,11 @@ static uint64_t entry_deadline(const struct ikeio *io, const struct ikeio_sa *e)
 	if (e->dead)
 		return 0;
 	uint64_t d = ikesa_next_timeout(e->sa);
+	for (unsigned i = 0; i < e->n_old; i++)
+		if (ikesa_state(e->old[i]) != IKESA_CLOSED)
+			d = min64(d, ikesa_next_timeout(e->old[i]));
+	if (e->n_old > 0 && ikesa_state(e->old[0]) == IKESA_CLOSED)
+		d = 0; /* free it now; a closed one behind a live one waits its turn */
 	const struct conf_ike *ike = io_ike(io);
 	if (ike == NULL || ikesa_state(e->sa) != IKESA_ESTABLISHED)
 		return d;
@@ -1059,6 +1264,43 @@ static void entry_liveness(struct ikeio *io, struct ikeio_sa *e, uint64_t now)
 	}
 }
 
+/* Rekeyed predecessors: their retransmissions, and the closed ones freed,
+ * oldest first (each points to its successor, ikesa.h). */
+static void entry_old_tick(struct ikeio *io, struct ikeio_sa *e, uint64_t now)
+{
+	for (unsigned i = 0; i < e->n_old; i++)
+		if (ikesa_state(e->old[i]) != IKESA_CLOSED && ikesa_next_timeout(e->old[i]) <= now)
+			ikesa_tick(e->old[i], now);
+	while (e->n_old > 0 && ikesa_state(e->old[0]) == IKESA_CLOSED) {
+		ikesa_free(e->old[0]);
+		memmove(&e->old[0], &e->old[1], (IKEIO_OLD_MAX - 1) * sizeof(e->old[0]));
+		e->old[--e->n_old] = NULL;
+		io->n_old--;
+	}
+}
+
+/* A pair the SAD made DYING (its soft byte limit, ipsecdb_tick / the data
+ * path) is rekeyed once (R7296-2.8); the engine's own timers handle time. */
+static void entry_soft_limits(struct ikeio *io, struct ikeio_sa *e, uint64_t now)
+{
+	if (e->dead || ikesa_state(e->sa) != IKESA_ESTABLISHED)
+		return;
+	for (unsigned i = 0; i < IKEIO_CHILD_MAX; i++) {
+		struct ikeio_child *ch = &e->child[i];
+		struct sa *in = NULL, *out = NULL;
+		if (!ch->used || !ch->installed || ch->rekey_asked ||
+		    ipsecdb_child_get(io->db, ch->c.spi_in, &in, &out, NULL) != 0)
+			continue;
+		if ((in != NULL && in->state == SA_STATE_DYING) || (out != NULL && out->state == SA_STATE_DYING)) {
+			int rc = ikesa_rekey_child(e->sa, ch->c.spi_in, now);
+			if (rc != M6E_AGAIN)
+				ch->rekey_asked = true; /* done, or the engine refuses for good */
+			LOG_INFO(LOG_SUB_IKE, "CHILD_SA in %08x reached its soft limit: rekey %s", ch->c.spi_in,
+				 rc == 0 ? "started" : err_str(rc));
+		}
+	}
+}
+
 static void on_timer(void *arg)
 {
 	struct ikeio *io = arg;
@@ -1069,6 +1311,8 @@ static void on_timer(void *arg)
 		next = e->next;
 		if (!e->dead && ikesa_next_timeout(e->sa) <= now)
 			ikesa_tick(e->sa, now);
+		entry_old_tick(io, e, now);
+		entry_soft_limits(io, e, now);
 		entry_liveness(io, e, now);
 		if (e->dead || ikesa_state(e->sa) == IKESA_CLOSED)
 			entry_free(io, e); /* outside every engine call */
@@ -1091,6 +1335,12 @@ static void apply_conf(struct ikeio *io)
 	const struct conf_ike *ike = io_ike(io);
 	struct ikesa_params p;
 	io->enabled = ike != NULL && ikepeer_params(io->conf, &p, err, sizeof(err)) == 0;
+	if (io->enabled && cred_reload(io, ike, err, sizeof(err)) != 0) {
+		if (io->cred == NULL)
+			io->enabled = false;
+		else
+			LOG_WARN(LOG_SUB_IKE, "%s: keeping the certificate credential loaded before", err);
+	}
 	if (ike != NULL && !io->enabled)
 		LOG_WARN(LOG_SUB_IKE, "IKE disabled: %s", err);
 	if (io->enabled)
@@ -1254,6 +1504,7 @@ void ikeio_free(struct ikeio *io)
 		free(c);
 	}
 	free(io->spare);
+	cred_put(io->cred);
 	ikesa_gate_free(io->gate);
 	io_timer_free(io->timer);
 	io_watch_free(io->w_ike);

@@ -31,8 +31,16 @@
  *                   to IKEIO_REINIT_MAX_MS after each failure
  *   gate secret     IKEIO_GATE_ROTATE_MS (cookie secret, R7296-2.6.c)
  *
- * Ownership: the adapter owns every struct ikesa; an SA that reached CLOSED
- * is freed from the timer, never inside an engine callback.
+ * Rekeying (R7296-2.8): lifetimes and PFS from the configuration; a
+ * rekeyed CHILD_SA is installed next to the old pair (make before break)
+ * and the old one removed at its child_down; a rekeyed IKE SA replaces the
+ * entry's SA in place (children stay in the SAD) while the old one closes.
+ * Certificates: ike.certificate / private-key / ca loaded at start and on
+ * reload, shared by reference with the SAs created from them.
+ *
+ * Ownership: the adapter owns every struct ikesa (rekeyed predecessors
+ * included); an SA that reached CLOSED is freed from the timer, never
+ * inside an engine callback.
  */
 #ifndef M6_IKE_IKEIO_H
 #define M6_IKE_IKEIO_H
@@ -77,6 +85,8 @@ struct ikeio_counters {
 	uint64_t accepted, cookies_sent, ike_up, ike_down, dpd_dead, child_installed, child_install_failed;
 	uint64_t path_changes;
 	uint64_t mip6_ts_refused; /* CHILD_SAs the mobility policy refused (TS_UNACCEPTABLE) */
+
+	uint64_t ike_rekeyed, child_rekeyed;   /* either side started it */
 };
 
 /* A snapshot of one IKE SA for `mip6sec ike`. */

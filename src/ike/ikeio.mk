@@ -13,3 +13,10 @@ tests_unit_test_ikepeer_LDADD = $(TEST_LDADD)
 libm6_a_SOURCES += src/ctl/ike_show.c src/ctl/ike_show.h
 
 include $(srcdir)/tests/interop/ike-daemon.mk
+
+# The engine's spi_taken hook the adapter uses (R4303-2.1.a).
+check_PROGRAMS += tests/unit/test_ikespi
+TESTS += tests/unit/test_ikespi
+tests_unit_test_ikespi_SOURCES = tests/unit/test_ikespi.c tests/unit/ikesa_pair.h tests/unit/testutil.c tests/unit/testutil.h
+tests_unit_test_ikespi_CFLAGS = $(TEST_CFLAGS)
+tests_unit_test_ikespi_LDADD = $(TEST_LDADD)

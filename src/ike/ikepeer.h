@@ -8,7 +8,9 @@
 #ifndef M6_IKE_IKEPEER_H
 #define M6_IKE_IKEPEER_H
 
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "base/addr.h"
 #include "conf/conf.h"
@@ -17,6 +19,14 @@
 /* Our identity or a peer's as the engine carries it. M6E_INVAL for a type
  * PSK authentication cannot use here (ASN.1 DN) or a malformed address. */
 int ikepeer_id(enum conf_id_type type, const char *text, struct ikesa_id *out);
+/* Whether a received identity is the configured one: byte-equal for FQDN,
+ * RFC822 and IPv6; for a DN (type dn), the DER name rendered by
+ * ikepeer_dn_text() equals text, blanks around ',' and '=' ignored. */
+bool ikepeer_id_matches(enum conf_id_type type, const char *text, const struct ikesa_id *id);
+/* An ID_DER_ASN1_DN as "C=DE, O=Example, CN=ha" (attributes C, ST, L, O,
+ * OU, CN in their DER order). 0; M6E_INVAL (not a Name), M6E_UNSUPP (another
+ * attribute), M6E_NOSPACE. */
+int ikepeer_dn_text(const uint8_t *der, size_t len, char *out, size_t cap);
 /* The ike.peers entry whose identity equals id, or NULL. */
 const struct conf_ike_peer *ikepeer_by_id(const struct conf *c, const struct ikesa_id *id);
 const struct conf_ike_peer *ikepeer_by_name(const struct conf *c, const char *name);

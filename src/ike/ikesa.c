@@ -642,7 +642,8 @@ static uint32_t new_child_spi(struct ikesa *sa)
 	do { /* R4303-2.1.a: 1..255 are reserved */
 		random_bytes(sa->ops, sa->arg, b, sizeof(b));
 		v = (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3];
-	} while (v < 256 || child_spi_taken(&sa->children, v));
+	} while (v < 256 || child_spi_taken(&sa->children, v) ||
+		 (sa->ops->spi_taken != NULL && sa->ops->spi_taken(sa->arg, v)));
 	return v;
 }
 

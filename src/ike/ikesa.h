@@ -330,6 +330,10 @@ struct ikesa_ops {
 	 * inherits old_sa's ops and arg. May be NULL: then no IKE rekey is
 	 * started and a peer's is refused with NO_ADDITIONAL_SAS. */
 	void (*ike_rekeyed)(void *arg, struct ikesa *old_sa, struct ikesa *new_sa);
+	/* true when spi is already an inbound SPI of the adapter's SAD (another
+	 * IKE SA's or a manual SA's): the engine draws another one for a new
+	 * CHILD_SA (R4303-2.1.a). May be NULL. */
+	bool (*spi_taken)(void *arg, uint32_t spi);
 };
 
 /* Responder's stateless front: cookie secrets and the counters of what it

@@ -33,6 +33,19 @@
 #   d also: charon restarted, the initiate = true connection comes back
 #   i  charon's 4500 appears behind R as port 31000, then 31001: mip6sec
 #      follows the authenticated move and moves the ESP-in-UDP SAs
+#   j  CHILD_SA rekey under a 20 MB TCP transfer: charon rekeys (swanctl
+#      --rekey --child, 3 times), then mip6sec by its own child-lifetime;
+#      no stall (time within 2x + 5 s of a run without rekey), rekeys
+#      counted on both sides, the old SPIs gone from both afterwards
+#   k  IKE SA rekey by charon under traffic (swanctl --rekey --ike): the
+#      CHILD_SA survives, `mip6sec ike` shows charon's new IKE SPIs; then
+#      mip6sec rekeys by its own ike-lifetime (0-100 s wait) under a ping
+#   l  certificate AUTH (ike.auth = "pubkey"), test PKI made here: RSA and
+#      ECDSA, each direction, FQDN and asn1-dn identities; a wrong CA is
+#      refused by mip6sec and by charon
+#   m  RSA-4096 chain with two intermediates both ways: IKE_AUTH is
+#      fragmented both ways (RFC 7383), charon splits and reassembles, our
+#      log counts fragments sent and received
 # Root only; exits 77 without root, charon-systemd, swanctl or nft.
 # KEEP_TMP=1 keeps the logs.
 set -uo pipefail
@@ -45,11 +58,12 @@ M6=${MIP6SEC:-$PWD/mip6sec}
 [ -x "$M6" ] || { echo "FAIL: mip6sec not built ($M6)"; exit 1; }
 PY=/usr/bin/python3
 [ -x "$PY" ] || PY=python3
-ONLY=${IKE_CASES:-abcdefghi}
+ONLY=${IKE_CASES:-abcdefghijklm}
 
 id=$$$RANDOM
 NS_A=ikdA$id NS_D=ikdD$id NS_R=ikdR$id NS_C=ikdC$id NS_B=ikdB$id
 tmp=$(mktemp -d /tmp/ike-daemon.XXXXXX)
+pki=$tmp/pki
 charon_pid= m6_pid= m6_wrap= cap_pid=
 cleanup() {
 	[ -n "$m6_pid" ] && kill -KILL "$m6_pid" 2>/dev/null
@@ -104,7 +118,7 @@ for n in $NS_D $NS_R $NS_C; do nsx "$n" sysctl -qw net.ipv6.conf.all.forwarding=
 cat >"$tmp/strongswan.conf" <<EOF
 charon-systemd {
 	load_modular = no
-	load = random nonce openssl aes sha2 hmac gcm kdf pem pkcs1 x509 pubkey kernel-libipsec kernel-netlink socket-default vici
+	load = random nonce openssl aes sha2 hmac gcm kdf pem pkcs1 pkcs8 x509 pubkey constraints kernel-libipsec kernel-netlink socket-default vici
 	filelog { log { path = $tmp/charon.log
 		time_format = %T
 		flush_line = yes
@@ -127,7 +141,15 @@ charon_start() {
 	echo "FAIL: charon did not start"; cat "$tmp/charon.stdout"; exit 1
 }
 # swan_conf IKE-PROPOSAL ESP-PROPOSAL REMOTE-ADDRS [DPD-DELAY]
+# Certificates when SW_SET is set (cases l, m): SW_SET's charon chain,
+# trusting SW_CA's root; SW_LID / SW_RID override the identities.
 swan_conf() {
+	local auth=psk lcert= rca= auths=
+	if [ -n "${SW_SET:-}" ]; then
+		auth=pubkey lcert="certs = $pki/$SW_SET-c.crt" rca="cacerts = $pki/${SW_CA:-$SW_SET}-root.crt"
+		for f in "$pki/$SW_SET"-ca?.crt; do [ -f "$f" ] && auths+="ca${f: -5:1} { cacert = $f }"$'\n'; done
+		rm -rf "$tmp/private" && mkdir -p "$tmp/private" && cp "$pki/$SW_SET-c.key" "$tmp/private/"
+	fi
 	cat >"$tmp/swanctl.conf" <<EOF
 connections { m6 {
 	version = 2
@@ -135,10 +157,13 @@ connections { m6 {
 	remote_addrs = $3
 	proposals = $1
 	dpd_delay = ${4:-0s}
-	local { auth = psk
-		id = $C_ID }
-	remote { auth = psk
-		id = $D_ID }
+	fragmentation = yes
+	local { auth = $auth
+		id = "${SW_LID:-$C_ID}"
+		$lcert }
+	remote { auth = $auth
+		id = "${SW_RID:-$D_ID}"
+		$rca }
 	children { net {
 		local_ts = $B_PFX
 		remote_ts = $A_PFX
@@ -146,6 +171,8 @@ connections { m6 {
 		esp_proposals = $2
 	} }
 } }
+authorities {
+$auths}
 secrets { ike-m6 {
 	id-a = $C_ID
 	id-b = $D_ID
@@ -161,8 +188,18 @@ charon_no_sas() { # terminate whatever charon still holds
 
 # ---- mip6sec ----------------------------------------------------------------
 # m6_conf IKE-PROPOSAL ESP-PROPOSAL INITIATE [extra ike lines]
+# Certificates when M6_SET is set: its mip6sec chain and key, trusting
+# M6_CA's root; M6_IDTYPE=asn1-dn makes both identities DNs.
 m6_conf() {
+	local auth=psk creds= psk="psk = \"$PSK_HEX\";" idt= id=$D_ID pid=$C_ID
 	mkdir -p "$tmp/m6"
+	if [ -n "${M6_SET:-}" ]; then
+		auth=pubkey psk=
+		creds="certificate = \"$pki/$M6_SET-d.chain\"; private-key = \"$pki/$M6_SET-d.key\"; ca = \"$pki/${M6_CA:-$M6_SET}-root.crt\";"
+	fi
+	if [ "${M6_IDTYPE:-}" = asn1-dn ]; then
+		idt='identity-type = "asn1-dn";' id="O=mip6sec test, CN=$D_ID" pid="O=mip6sec test, CN=$C_ID"
+	fi
 	cat >"$tmp/m6/m6.conf" <<EOF
 global = {
 	log-level = "info";
@@ -170,15 +207,15 @@ global = {
 	state-dir = "$tmp/m6/state";
 };
 ike = {
-	identity = "$D_ID";
-	auth = "psk";
+	identity = "$id"; $idt
+	auth = "$auth"; $creds
 	proposals = [ "$1" ];
 	esp-proposals = [ "$2" ];
 	key-dump = "$tmp/m6/keys";
 	${4:-}
 	peers = (
-		{ name = "charon"; identity = "$C_ID"; address = "$C_OUT"; auth = "psk";
-		  psk = "$PSK_HEX"; initiate = $3; }
+		{ name = "charon"; identity = "$pid"; $idt address = "$C_OUT"; auth = "$auth";
+		  $psk initiate = $3; }
 	);
 };
 tunnels = (
@@ -551,6 +588,233 @@ if want i; then
 	fi
 	case_reset
 	nsx "$NS_R" nft delete table ip6 ikd_map
+fi
+
+# ---- j: CHILD_SA rekey under traffic ------------------------------------------
+# tcp_timed CASE: tcp_20mb, its duration in ms in $tcp_ms.
+tcp_timed() {
+	local t0=$(date +%s%N)
+	tcp_20mb "$1"
+	tcp_ms=$((($(date +%s%N) - t0) / 1000000))
+}
+swan_count() { grep -c "$1" "$tmp/charon.log"; }
+m6_count() { grep -c "$1" "$tmp/m6/daemon.log"; }
+# one_child: each side holds exactly one pair, and (if given) not SPI $1.
+one_child() {
+	local raw
+	raw=$(swc --list-sas --raw 2>&1)
+	[ "$(grep -o 'state=INSTALLED' <<<"$raw" | wc -l)" = 1 ] && ! grep -qE 'state=(REKEYED|REKEYING|DELETING)' <<<"$raw" &&
+		[ "$(m6json ike 'sum(len(s["children"]) for s in d)')" = 1 ] &&
+		[ "$(m6json sas 'sum(1 for s in d if s.get("tunnel")=="m6ike")')" = 2 ] &&
+		{ [ -z "${1:-}" ] || ! grep -q "$1" <<<"$raw"; }
+}
+if want j; then
+	swan_conf aes256gcm16-prfsha256-ecp256 aes256gcm16-ecp256 %any
+	m6_conf aes256gcm16-prfsha256-ecp256 aes256gcm16-ecp256 true
+	m6_start
+	if wait_for 15 m6_established; then
+		tcp_timed j-base
+		base_ms=$tcp_ms
+		first_in=$(m6json ike 'd[0]["children"][0]["spi_in"]')
+		c0=$(swan_count "activating CHILD_REKEY task") m0=$(m6_count "(peer's rekey)")
+		# charon rekeys the CHILD_SA three times while 20 MB flow.
+		( for _ in 1 2 3; do sleep 0.7; swc --rekey --child net >/dev/null 2>&1; done ) &
+		rk=$!
+		tcp_timed j-charon
+		wait $rk
+		c1=$(swan_count "activating CHILD_REKEY task") m1=$(m6_count "(peer's rekey)")
+		limit=$((2 * base_ms + 5000))
+		[ "$tcp_ms" -le "$limit" ] || fail "case j: transfer under charon's rekeys took $tcp_ms ms (without: $base_ms ms)"
+		[ $((c1 - c0)) -ge 1 ] && [ $((m1 - m0)) -ge 1 ] ||
+			fail "case j: charon's rekeys not seen (charon started $((c1 - c0)), mip6sec installed $((m1 - m0)))"
+		wait_for 5 one_child "$first_in" && check_both j-charon AES_GCM_16 &&
+			ok "case j: charon rekeyed the CHILD_SA under 20 MB TCP ($tcp_ms ms, $base_ms ms without): we installed $((m1 - m0)) pairs of its rekeys (PFS), old SPIs gone both sides" ||
+			fail "case j: after charon's rekeys the old pair is not gone: $(m6ctl ike 2>&1) $(swc --list-sas --raw 2>&1)"
+	else
+		fail "case j: no IKE SA with a CHILD_SA: $(m6ctl ike 2>&1)"
+	fi
+	case_reset
+	# mip6sec rekeys by its own child-lifetime: 60 s, margin 48 s -> every 0-12 s.
+	m6_conf aes256gcm16-prfsha256-ecp256 aes256gcm16-ecp256 true 'child-lifetime = 60; rekey-margin = 48;'
+	m6_start
+	if wait_for 15 m6_established; then
+		first_in=$(m6json ike 'd[0]["children"][0]["spi_in"]')
+		c0=$(swan_count "CHILD_SA net{[0-9]*} established") m0=$(m6_count "(our rekey)")
+		# Our next rekey is at most 12 s away: transfers until one ran across it.
+		t_end=$(($(date +%s) + 20)) try=0
+		while [ "$(date +%s)" -lt "$t_end" ]; do
+			try=$((try + 1))
+			tcp_timed "j-ours-$try"
+			[ "$(m6_count "(our rekey)")" -gt "$m0" ] && break
+		done
+		m1=$(m6_count "(our rekey)") c1=$(swan_count "CHILD_SA net{[0-9]*} established")
+		[ "$tcp_ms" -le $((2 * ${base_ms:-5000} + 5000)) ] || fail "case j: transfer under our rekeys took $tcp_ms ms"
+		if [ $((m1 - m0)) -ge 1 ] && [ $((c1 - c0)) -ge 1 ]; then
+			wait_for 5 one_child "$first_in" &&
+				ok "case j: mip6sec rekeyed the CHILD_SA $((m1 - m0)) times under TCP (charon installed $((c1 - c0))), old SPIs gone both sides" ||
+				fail "case j: after our rekeys: $(m6ctl ike 2>&1) $(swc --list-sas --raw 2>&1)"
+			ping_both j-ours
+		else
+			fail "case j: no rekey of ours seen (ours $((m1 - m0)), charon $((c1 - c0)))"
+		fi
+	else
+		fail "case j: no IKE SA with a CHILD_SA: $(m6ctl ike 2>&1)"
+	fi
+	case_reset
+fi
+
+# ---- k: IKE SA rekey under traffic --------------------------------------------
+# m6_up_initiating ESP-PROPOSAL [extra ike lines]: mip6sec initiates to
+# charon with ecp256 IKE, true once the CHILD_SA is up.
+m6_up_initiating() {
+	swan_conf aes256gcm16-prfsha256-ecp256 "$1" %any
+	m6_conf aes256gcm16-prfsha256-ecp256 "$1" true "${2:-}"
+	m6_start
+	wait_for 15 m6_established
+}
+if want k; then
+	if m6_up_initiating aes256gcm16; then
+		old_ike=$(m6json ike 'd[0]["spi_i"]') child=$(m6json ike 'd[0]["children"][0]["spi_in"]')
+		( sleep 1; swc --rekey --ike m6 >/dev/null 2>&1; sleep 1; swc --rekey --ike m6 >/dev/null 2>&1 ) &
+		rk=$!
+		tcp_timed k
+		wait $rk
+		new_ike=$(m6json ike 'd[0]["spi_i"]')
+		n=$(m6_count "(peer's rekey): now")
+		if [ "$n" -ge 2 ] && [ "$new_ike" != "$old_ike" ] && wait_for 5 one_child &&
+		   [ "$(m6json ike 'd[0]["children"][0]["spi_in"]')" = "$child" ] && [ "$(m6json ike 'len(d)')" = 1 ]; then
+			check_both k AES_GCM_16 && ping_both k &&
+				ok "case k: charon rekeyed the IKE SA $n times under TCP ($tcp_ms ms): new SPIs $new_ike shown, CHILD_SA $child kept"
+		else
+			fail "case k: IKE rekey: $n seen, spi_i $old_ike -> $new_ike: $(m6ctl ike 2>&1)"
+		fi
+	else
+		fail "case k: no IKE SA with a CHILD_SA: $(m6ctl ike 2>&1)"
+	fi
+	case_reset
+fi
+
+# k also: mip6sec rekeys the IKE SA by its own ike-lifetime. 300 s is the
+# least the config takes; margin 200 s puts our rekey 0-100 s after the SA
+# came up (margin/2 of jitter). A ping runs all along; one TCP transfer after.
+if want k; then
+	if m6_up_initiating aes256gcm16 'ike-lifetime = 300; rekey-margin = 200;'; then
+		old_ike=$(m6json ike 'd[0]["spi_i"]') child=$(m6json ike 'd[0]["children"][0]["spi_in"]')
+		t0=$(date +%s)
+		ip netns exec "$NS_A" timeout 110 ping -6 -i 0.2 -W 1 $HB >"$tmp/ping.k2" 2>&1 &
+		pp=$!
+		# sent = highest icmp_seq, lost = sent - replies (ping dies without its summary)
+		ping_lost() { local n r; n=$(grep -oE 'icmp_seq=[0-9]+' "$tmp/ping.k2" | tail -1 | cut -d= -f2)
+			r=$(grep -c 'bytes from' "$tmp/ping.k2"); echo "$((${n:-0} - r)) of ${n:-0}"; }
+		if wait_for 105 grep -q "(our rekey): now" "$tmp/m6/daemon.log"; then
+			dt=$(($(date +%s) - t0))
+			sleep 1
+			kill -TERM $pp 2>/dev/null; wait $pp
+			loss=$(ping_lost)
+			new_ike=$(m6json ike 'd[0]["spi_i"]')
+			if [ "$new_ike" != "$old_ike" ] && wait_for 5 one_child && [ "$(m6json ike 'len(d)')" = 1 ] &&
+			   [ "$(m6json ike 'd[0]["children"][0]["spi_in"]')" = "$child" ] && check_both k-ours AES_GCM_16; then
+				# An IKE rekey touches no ESP SA: at most one echo in flight may go.
+				[ "${loss%% *}" -le 1 ] && [ "${loss##* }" -ge 5 ] || fail "case k: ping across our IKE rekey: $loss lost"
+				tcp_timed k-ours
+				ok "case k: mip6sec rekeyed the IKE SA after $dt s ($old_ike -> $new_ike), CHILD_SA $child kept, ping lost $loss"
+			else
+				fail "case k: after our IKE rekey: $(m6ctl ike 2>&1)"
+			fi
+		else
+			kill -TERM $pp 2>/dev/null; wait $pp
+			fail "case k: mip6sec did not rekey its IKE SA within 105 s"
+		fi
+	else
+		fail "case k: no IKE SA with a CHILD_SA: $(m6ctl ike 2>&1)"
+	fi
+	case_reset
+fi
+
+# ---- l, m: certificates ---------------------------------------------------------
+pki_ok=0
+if want l || want m; then
+	. "$(dirname "$0")/ike-daemon-pki.sh"
+	pki_ok=1
+	for set in "rsa rsa2048 1" "ec p256 0" "evil p256 0" "big rsa4096 2"; do
+		set -- $set
+		case $1 in big) want m || continue ;; *) want l || continue ;; esac
+		pki_chain "$pki" "$1" "$2" "$3" && pki_leaf "$pki" "$1" d "$2" "$D_ID" "DNS:$D_ID" &&
+			pki_leaf "$pki" "$1" c "$2" "$C_ID" "DNS:$C_ID" || { fail "cases l/m: PKI $1 not made"; pki_ok=0; break; }
+	done
+fi
+# cert_run CASE SET INITIATOR(m6|charon) [IDTYPE]: both sides certificates
+# of SET, up with a CHILD_SA, ping.
+cert_run() {
+	local c=$1
+	SW_SET=$2 M6_SET=$2 M6_IDTYPE=${4:-}
+	SW_LID= SW_RID=
+	[ "${4:-}" = asn1-dn ] && SW_LID="O=mip6sec test, CN=$C_ID" SW_RID="O=mip6sec test, CN=$D_ID"
+	if [ "$3" = m6 ]; then
+		swan_conf aes256gcm16-prfsha256-ecp256 aes256gcm16 %any
+		m6_conf aes256gcm16-prfsha256-ecp256 aes256gcm16 true
+		m6_start
+	else
+		swan_conf aes256gcm16-prfsha256-ecp256 aes256gcm16 $D_OUT
+		m6_conf aes256gcm16-prfsha256-ecp256 aes256gcm16 false
+		m6_start
+		swc --initiate --child net --timeout 15 >"$tmp/initiate.$c" 2>&1
+	fi
+	unset SW_SET M6_SET M6_IDTYPE SW_LID SW_RID
+	wait_for 15 m6_established || { fail "case $c: no IKE SA with a CHILD_SA: $(grep -iE 'auth|cert' "$tmp/m6/daemon.log" | tail -5)"; return 1; }
+	grep -qE "AUTH method ours (1|9|10|14) peer's (1|9|10|14);" "$tmp/m6/daemon.log" ||
+		{ fail "case $c: not signature AUTH both ways: $(grep 'AUTH method' "$tmp/m6/daemon.log")"; return 1; }
+	check_both "$c" AES_GCM_16 && ping_both "$c"
+}
+if want l && [ $pki_ok = 1 ]; then
+	for r in "l-rsa-ours rsa m6" "l-rsa-charon rsa charon asn1-dn" "l-ec-ours ec m6 asn1-dn" "l-ec-charon ec charon"; do
+		set -- $r
+		cert_run "$@" && ok "case $1: certificate AUTH ($2, ${4:-fqdn} identities, $3 initiating): $(grep -oE "AUTH method ours [0-9]+ peer's [0-9]+" "$tmp/m6/daemon.log" | head -1)"
+		case_reset
+	done
+	# mip6sec trusts another root: it refuses charon's certificate.
+	SW_SET=ec; swan_conf aes256gcm16-prfsha256-ecp256 aes256gcm16 $D_OUT; unset SW_SET
+	M6_SET=ec M6_CA=evil; m6_conf aes256gcm16-prfsha256-ecp256 aes256gcm16 false; unset M6_SET M6_CA
+	m6_start
+	from=$(wc -l <"$tmp/charon.log")
+	swc --initiate --child net --timeout 10 >"$tmp/initiate.l-ca" 2>&1 &&
+		fail "case l: charon got an SA although mip6sec does not trust its CA"
+	sleep 0.5
+	if ! m6_established && grep -q "peer authentication failed" "$tmp/m6/daemon.log" &&
+	   tail -n +$((from + 1)) "$tmp/charon.log" | grep -q "AUTHENTICATION_FAILED"; then
+		ok "case l: a certificate from an unknown CA is refused by mip6sec (charon got AUTHENTICATION_FAILED)"
+	else
+		fail "case l: unknown CA at mip6sec not refused: $(tail -3 "$tmp/m6/daemon.log")"
+	fi
+	case_reset
+	# charon trusts another root: it refuses ours.
+	SW_SET=ec SW_CA=evil; swan_conf aes256gcm16-prfsha256-ecp256 aes256gcm16 %any; unset SW_SET SW_CA
+	M6_SET=ec; m6_conf aes256gcm16-prfsha256-ecp256 aes256gcm16 true; unset M6_SET
+	from=$(wc -l <"$tmp/charon.log")
+	m6_start
+	if wait_for 10 grep -q "peer refused our authentication" "$tmp/m6/daemon.log" && ! m6_established; then
+		ok "case l: charon refuses our certificate from a CA it does not trust ($(tail -n +$((from + 1)) "$tmp/charon.log" | grep -m1 -oE 'no trusted [A-Z]+ public key found|constraint check failed|certificate status is not available|no issuer certificate found' || echo "AUTHENTICATION_FAILED"))"
+	else
+		fail "case l: unknown CA at charon not refused: $(tail -3 "$tmp/m6/daemon.log")"
+	fi
+	case_reset
+fi
+if want m && [ $pki_ok = 1 ]; then
+	for who in m6 charon; do
+		from=$(wc -l <"$tmp/charon.log")
+		if cert_run "m-$who" big "$who"; then
+			fr=$(grep -oE "fragments sent [0-9]+, received [0-9]+" "$tmp/m6/daemon.log" | head -1)
+			read -r sent recv <<<"$(sed -E 's/fragments sent ([0-9]+), received ([0-9]+)/\1 \2/' <<<"$fr")"
+			log=$(tail -n +$((from + 1)) "$tmp/charon.log")
+			if [ "${sent:-0}" -ge 2 ] && [ "${recv:-0}" -ge 2 ] && grep -q "splitting IKE message" <<<"$log" &&
+			   grep -q "received fragment" <<<"$log"; then
+				ok "case m-$who: RSA-4096 + 2 intermediates, IKE_AUTH fragmented both ways ($fr; charon split and reassembled)"
+			else
+				fail "case m-$who: no fragmentation both ways: '$fr' / $(grep -E 'splitting|fragment' <<<"$log" | head -3)"
+			fi
+		fi
+		case_reset
+	done
 fi
 
 if [ $fails -ne 0 ]; then

@@ -6,7 +6,10 @@
  * configuration.
  */
 #include <arpa/inet.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "base/err.h"
 #include "conf/conf.h"
@@ -151,6 +154,98 @@ START_TEST(t_narrow)
 }
 END_TEST
 
+static const char conf_rekey[] =
+	"global = { control-socket = \"/tmp/x.sock\"; };\n"
+	"ike = {\n"
+	"  identity = \"C=DE, O=Example, CN=gw\"; identity-type = \"asn1-dn\"; auth = \"pubkey\";\n"
+	"  certificate = \"/dev/null\"; private-key = \"%s\";\n"
+	"  esp-proposals = [ \"aes256gcm16-ecp256\" ];\n"
+	"  child-lifetime = 60; ike-lifetime = 300; rekey-margin = 20;\n"
+	"  fragmentation = false;\n"
+	"  peers = ( { name = \"dn\"; identity = \"C=DE,O=Example,CN=ha\"; identity-type = \"asn1-dn\";\n"
+	"              auth = \"pubkey\"; } );\n"
+	"};\n";
+
+/* Lifetimes (R7296-2.8), PFS from a DH group in the ESP proposals, our DN
+ * from the certificate, fragment size off; the defaults map ike.fragment-size
+ * (an IP datagram) to the IKE message size. */
+START_TEST(t_rekey_params)
+{
+	struct conf *c = NULL;
+	struct conf_error cerr;
+	/* The schema opens the key file (0600, regular); its content is the
+	 * adapter's business, not ikepeer's. */
+	char key[] = "/tmp/test_ikepeer.XXXXXX";
+	int fd = mkstemp(key);
+	ck_assert_int_ge(fd, 0);
+	close(fd);
+	char text[sizeof(conf_rekey) + 64];
+	snprintf(text, sizeof(text), conf_rekey, key);
+	int rc = conf_load_string(text, "r.conf", &c, &cerr);
+	unlink(key);
+	if (rc != 0) {
+		char buf[512];
+		conf_error_format(&cerr, buf, sizeof(buf));
+		ck_abort_msg("config: %s", buf);
+	}
+	struct ikesa_params p;
+	char err[256];
+	ck_assert_int_eq(ikepeer_params(c, &p, err, sizeof(err)), 0);
+	ck_assert_uint_eq(p.child_lifetime_ms, 60000);
+	ck_assert_uint_eq(p.ike_lifetime_ms, 300000);
+	ck_assert_uint_eq(p.rekey_margin_ms, 20000);
+	ck_assert(p.pfs);
+	ck_assert_uint_eq(p.esp[0].dh, 0); /* never a KE in IKE_AUTH */
+	ck_assert_uint_eq(p.local_id.type, 0); /* the certificate's subject */
+	ck_assert_uint_gt(p.fragment_size, IKESA_MSG_BIG);
+	/* A DN peer: no IDr sent, matched on its certified DER name. */
+	const struct conf_ike_peer *peer = ikepeer_by_name(c, "dn");
+	struct conf_tunnel t = { .n_local_prefixes = 0 };
+	ck_assert_int_eq(ikepeer_initiator_params(c, peer, &t, &p, err, sizeof(err)), 0);
+	ck_assert_uint_eq(p.remote_id.type, 0);
+	conf_free(c);
+
+	c = load();
+	ck_assert_int_eq(ikepeer_params(c, &p, err, sizeof(err)), 0);
+	ck_assert(!p.pfs);
+	ck_assert_uint_eq(p.fragment_size, 1280 - 40 - 8 - 4);
+	ck_assert_uint_eq(p.child_lifetime_ms, 28800000);
+	conf_free(c);
+}
+END_TEST
+
+/* An ID_DER_ASN1_DN rendered and compared with the configured text. */
+START_TEST(t_dn)
+{
+	static const uint8_t ha[] = {
+		0x30, 0x2c, 0x31, 0x0b, 0x30, 0x09, 0x06, 0x03, 0x55, 0x04, 0x06, 0x13, 0x02, 'D',  'E',
+		0x31, 0x10, 0x30, 0x0e, 0x06, 0x03, 0x55, 0x04, 0x0a, 0x0c, 0x07, 'E',  'x',  'a',  'm',
+		'p',  'l',  'e',  0x31, 0x0b, 0x30, 0x09, 0x06, 0x03, 0x55, 0x04, 0x03, 0x0c, 0x02, 'h',  'a',
+	};
+	char text[128];
+	ck_assert_int_eq(ikepeer_dn_text(ha, sizeof(ha), text, sizeof(text)), 0);
+	ck_assert_str_eq(text, "C=DE, O=Example, CN=ha");
+	struct ikesa_id id = { .type = IKE_ID_DER_ASN1_DN, .len = sizeof(ha) };
+	memcpy(id.data, ha, sizeof(ha));
+	ck_assert(ikepeer_id_matches(CONF_ID_DN, "C=DE,O=Example,CN=ha", &id));
+	ck_assert(ikepeer_id_matches(CONF_ID_DN, "C = DE , O=Example, CN=ha", &id));
+	ck_assert(!ikepeer_id_matches(CONF_ID_DN, "C=DE, O=Example, CN=h", &id));
+	ck_assert(!ikepeer_id_matches(CONF_ID_DN, "C=DE, O=Exam ple, CN=ha", &id));
+	ck_assert(!ikepeer_id_matches(CONF_ID_FQDN, "ha", &id));
+	/* The same name as an FQDN ID is not a DN. */
+	id.type = IKE_ID_FQDN;
+	ck_assert(!ikepeer_id_matches(CONF_ID_DN, "C=DE, O=Example, CN=ha", &id));
+	/* Truncated or lying lengths are refused, never read past the end. */
+	for (size_t n = 0; n < sizeof(ha); n++)
+		ck_assert_int_ne(ikepeer_dn_text(ha, n, text, sizeof(text)), 0);
+	uint8_t bad[sizeof(ha)];
+	memcpy(bad, ha, sizeof(ha));
+	bad[3] = 0x7f;
+	ck_assert_int_ne(ikepeer_dn_text(bad, sizeof(bad), text, sizeof(text)), 0);
+	ck_assert_int_eq(ikepeer_dn_text(ha, sizeof(ha), text, 10), M6E_NOSPACE);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("ikepeer");
@@ -158,6 +253,8 @@ int main(void)
 	tcase_add_test(tc, t_lookup);
 	tcase_add_test(tc, t_params);
 	tcase_add_test(tc, t_narrow);
+	tcase_add_test(tc, t_rekey_params);
+	tcase_add_test(tc, t_dn);
 	suite_add_tcase(s, tc);
 	return tu_run_suite(s);
 }
