@@ -6,7 +6,7 @@
 #
 #   responder C: charon-systemd            load L: bench/ike_load
 #   fd6b:e1::1 cv ----------------------- lc fd6b:e1::2
-#   responder M: bench/ike_resp
+#   responder M: mip6sec daemon (RESPONDER=engine: bench/ike_resp)
 #   fd6b:e2::1 mv ----------------------- lm fd6b:e2::2
 #   (the local TS fd6f:20::/64 of both responders has fd6f:20::1 on lo:
 #    kernel-libipsec installs a route per CHILD_SA from an address inside it)
@@ -28,8 +28,13 @@
 # Then bench/ike_mem (in process, no network): heap per IKE SA with two
 # CHILD_SAs for 1000 and 10000 SAs against the 4 KiB ceiling.
 #
-# Environment: DURATION (8 s per point), LEVELS ("1 16 64"), CHILDLESS_LEVEL
-# (64; empty: skip), TABLE_COUNT (2000; 0: skip), MEM_COUNTS ("1000 10000"),
+# RESPONDER=daemon (default): the daemon keys every CHILD_SA into one tunnel,
+# which holds 8 CHILD_SA pairs, so with CHILD_SAs only CHILD_LEVELS (at most
+# 8 in flight) run; LEVELS run childless against both responders alike.
+#
+# Environment: DURATION (8 s per point), LEVELS ("1 16 64"; childless for
+# the daemon), CHILD_LEVELS (daemon: "1 4"), CHILDLESS_LEVEL
+# (engine: 64; empty: skip), TABLE_COUNT (2000; 0: skip), MEM_COUNTS ("1000 10000"),
 # SUITE (aes256gcm16-prfsha256-x25519; e.g. ...-ecp256), ESP_SUITE
 # (aes256gcm16), CHARON_THREADS (16),
 # BUILD (an optimised build dir, default _build-release), OUT (JSON,
@@ -40,8 +45,9 @@
 DURATION=${DURATION:-8}
 LEVELS=${LEVELS:-1 16 64}
 CHILDLESS_LEVEL=${CHILDLESS_LEVEL-64}
+CHILD_LEVELS=${CHILD_LEVELS:-1 4}
 MEM_COUNTS=${MEM_COUNTS:-1000 10000}
-RESPONDER=${RESPONDER:-engine}
+RESPONDER=${RESPONDER:-daemon}
 DAEMON_MEM_COUNT=${DAEMON_MEM_COUNT:-3} # IKE SAs x 2 CHILD_SAs after one more: a tunnel holds 8 pairs
 TABLE_COUNT=${TABLE_COUNT:-2000}
 CHARON_THREADS=${CHARON_THREADS:-16}
@@ -162,18 +168,14 @@ EOF
 		bench_die "swanctl --load-all failed: $(cat "$d/swanctl.log")"
 }
 
-# The mip6sec responder. Today bench/ike_resp (the engine, the gate, an SA
-# table and a SAD on sockets); when the daemon's IKE adapter lands
-# (src/ike/ikeio.c) this function starts `mip6sec daemon` with an ike
-# section instead, and the rest of the script stays.
-# RESPONDER=engine (default): bench/ike_resp, the engine behind the same
-# gate, CHILD_SAs into a SAD. RESPONDER=daemon: `mip6sec daemon` with an
-# ike section (one peer, the load generator's identity) and a tunnel keyed
-# by it, so every CHILD_SA goes into the daemon's SAD as in production; its
-# adapter admits 20 new IKE_SA_INIT per second from one address
-# (IKEIO_RATE_PER_S in src/ike/ikeio.h, not configurable) and a tunnel
-# holds 8 CHILD_SA pairs, so from one load address it measures that
-# limiter, not the setup path. The daemon's heap step (below) runs always.
+# The mip6sec responder.
+# RESPONDER=daemon (default): `mip6sec daemon` with an ike section (one
+# peer, the load generator's identity) and a tunnel keyed by it, so every
+# CHILD_SA goes into the daemon's SAD as in production. All load comes from
+# one address, so ike.init-rate-limit = 0 (the production default admits
+# 20/s per address) and half-open/cookie bounds out of reach, as charon's
+# are below. RESPONDER=engine: bench/ike_resp, the engine behind the same
+# gate, CHILD_SAs into a SAD. The daemon's heap step (below) runs always.
 m6ctl() { nsx "$NS_M" "$M6" "$@" -s "$WORK/m6/control.sock"; }
 heap_bytes() { # the daemon's heap in use (status JSON), empty for ike_resp
 	[ "$RESPONDER" = daemon ] || [ "${1:-}" = daemon ] || return 0
@@ -202,6 +204,8 @@ ike = {
 	auth = "psk";
 	proposals = [ "${SUITE//x25519/curve25519}" ]; # the daemon names group 31 curve25519 only
 	esp-proposals = [ "$ESP_SUITE" ];
+	init-rate-limit = 0; # one load address: measure setups, not the limiter
+	half-open-limit = 1000000; cookie-threshold = 1000000;
 	peers = (
 		{ name = "load"; identity = "$L_ID"; address = "$LM_ADDR"; auth = "psk";
 		  psk = "${PSK#0x}"; initiate = false; }
@@ -249,11 +253,24 @@ point() {
 start_charon
 start_mip6sec_responder
 : >"$WORK/rows"
-for c in $LEVELS; do
-	point charon "$CHARON_PID" "$LC_ADDR" "$C_ADDR" "$c"
-	point mip6sec "$MIP6SEC_PID" "$LM_ADDR" "$M_ADDR" "$c"
-done
-if [ -n "$CHILDLESS_LEVEL" ]; then
+if [ "$RESPONDER" = daemon ]; then
+	# A tunnel holds 8 CHILD_SA pairs: with CHILD_SAs at most CHILD_LEVELS
+	# in flight; the concurrency levels childless, the same for charon.
+	for c in $CHILD_LEVELS; do
+		point charon "$CHARON_PID" "$LC_ADDR" "$C_ADDR" "$c"
+		point mip6sec "$MIP6SEC_PID" "$LM_ADDR" "$M_ADDR" "$c"
+	done
+	for c in $LEVELS; do
+		point charon "$CHARON_PID" "$LC_ADDR" "$C_ADDR" "$c" --childless
+		point mip6sec "$MIP6SEC_PID" "$LM_ADDR" "$M_ADDR" "$c" --childless
+	done
+else
+	for c in $LEVELS; do
+		point charon "$CHARON_PID" "$LC_ADDR" "$C_ADDR" "$c"
+		point mip6sec "$MIP6SEC_PID" "$LM_ADDR" "$M_ADDR" "$c"
+	done
+fi
+if [ "$RESPONDER" = engine ] && [ -n "$CHILDLESS_LEVEL" ]; then
 	point charon "$CHARON_PID" "$LC_ADDR" "$C_ADDR" "$CHILDLESS_LEVEL" --childless
 	point mip6sec "$MIP6SEC_PID" "$LM_ADDR" "$M_ADDR" "$CHILDLESS_LEVEL" --childless
 fi
@@ -269,7 +286,7 @@ table() {
 	h0=$(heap_bytes)
 	nsx "$NS_L" "$BIN/ike_load" --local "$3" --remote "$4" --psk "$PSK" --local-id "$L_ID" --remote-id "$R_ID" \
 		--ike "$SUITE" --esp "$ESP_SUITE" --local-ts "$L_TS" --remote-ts "$R_TS" --concurrency 64 \
-		--count "$TABLE_COUNT" >"$out" 2>"$out.err"
+		--count "$TABLE_COUNT" $TABLE_ARGS >"$out" 2>"$out.err"
 	sleep 1
 	r1=$(rss_kb "$2")
 	[ "$1" = mip6sec ] && h1=$(heap_bytes)
@@ -281,6 +298,8 @@ table() {
 	bench_log "table $1: $(head -n1 "$out") rss_kb $r0 -> $r1"
 }
 : >"$WORK/table-rss"
+TABLE_ARGS= # the daemon's tunnel holds 8 CHILD_SA pairs: its table is IKE SAs alone, charon's too
+[ "$RESPONDER" = daemon ] && TABLE_ARGS=--childless
 if [ "$TABLE_COUNT" -gt 0 ]; then
 	table charon "$CHARON_PID" "$LC_ADDR" "$C_ADDR"
 	table mip6sec "$MIP6SEC_PID" "$LM_ADDR" "$M_ADDR"
@@ -349,7 +368,7 @@ END {
 			v["charon", k, 8], v["mip6sec", k, 8]
 	}
 }' "$WORK/rows" | tee "$WORK/table"
-best() { awk -v w="$1" '$1 == w && $3 == 1 && $5 > b { b = $5 } END { print b + 0 }' "$WORK/rows"; }
+best() { awk -v w="$1" -v c="${2:-1}" '$1 == w && $3 == c && $5 > b { b = $5 } END { print b + 0 }' "$WORK/rows"; }
 cb=$(best charon) mb=$(best mip6sec)
 ratio=$(awk -v a="$mb" -v b="$cb" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }')
 met=$(awk -v r="$ratio" 'BEGIN { print (r >= 1.5 ? "met" : "not met") }')
@@ -359,12 +378,16 @@ printf '\nheadline, wall clock (with CHILD_SA, best level of each): mip6sec %s/s
 cpu_ratio=$(awk '$3 == 1 { c[$2, $1] = $10; l[$2] = 1 }
 	END { m = 0; for (k in l) if (c[k, "mip6sec"] > 0 && c[k, "charon"] > 0) { r = c[k, "charon"] / c[k, "mip6sec"]; if (m == 0 || r < m) m = r }; printf "%.2f", m }' "$WORK/rows")
 cpu_met=$(awk -v r="$cpu_ratio" 'BEGIN { print (r >= 1.5 ? "met" : "not met") }')
+clb=$(best charon 0) mlb=$(best mip6sec 0)
+[ "$clb" != 0 ] && printf 'headline, wall clock (childless, best level of each): mip6sec %s/s, charon %s/s: mip6sec / charon = %s\n' \
+	"$mlb" "$clb" "$(awk -v a="$mlb" -v b="$clb" 'BEGIN { printf "%.2f", a / b }')"
 printf 'headline, per responder CPU-second (with CHILD_SA, lowest over the levels): mip6sec / charon = %s (target >= 1.5: %s)\n' \
 	"$cpu_ratio" "$cpu_met"
 printf 'charon SAs left ESTABLISHED after the run: %s (Delete ran after every setup)\n' "$charon_sas"
 printf 'mip6sec responder (%s) at exit: %s\n' "$RESPONDER" "$resp_final"
 if [ -s "$WORK/table-rss" ]; then
-	printf '\nRSS growth per IKE SA kept (%s setups with CHILD_SA, no Delete, concurrency 64):\n' "$TABLE_COUNT"
+	printf '\nRSS growth per IKE SA kept (%s setups %s, no Delete, concurrency 64):\n' "$TABLE_COUNT" \
+		"$([ -n "$TABLE_ARGS" ] && echo childless || echo 'with CHILD_SA')"
 	awk '{ printf "  %-8s %s SAs: VmRSS %s -> %s KiB, %s bytes per IKE SA\n", $1, $2, $3, $4, $5 }' "$WORK/table-rss"
 fi
 if [ -s "$WORK/daemon-heap" ]; then
@@ -372,7 +395,8 @@ if [ -s "$WORK/daemon-heap" ]; then
 		"$WORK/daemon-heap"
 fi
 if [ -s "$WORK/table-heap" ]; then
-	awk '{ printf "  daemon heap_bytes (mip6sec status): %s SAs with one CHILD_SA each: %s -> %s, %s bytes per IKE SA\n", $1, $2, $3, $4 }' \
+	awk -v w="$([ -n "$TABLE_ARGS" ] && echo 'childless' || echo 'with one CHILD_SA each')" \
+		'{ printf "  daemon heap_bytes (mip6sec status): %s SAs %s: %s -> %s, %s bytes per IKE SA\n", $1, w, $2, $3, $4 }' \
 		"$WORK/table-heap"
 fi
 echo

@@ -223,6 +223,7 @@ struct conf_ike {
 	unsigned nat_keepalive; /* seconds, 0 = off */
 	unsigned half_open_limit;
 	unsigned cookie_threshold;
+	unsigned init_rate_limit; /* new IKE_SA_INIT per second per address, 0 = unlimited */
 	unsigned retransmit_tries;
 	unsigned retransmit_timeout_ms;
 	bool request_home_address; /* MN: CP INTERNAL_IP6_ADDRESS (RFC 4877 9) */

@@ -273,6 +273,9 @@ const struct conf_schema_row conf_schema[] = {
 	       "most half-open IKE SAs kept"),
 	R_UINT("ike.cookie-threshold", struct conf_ike, cookie_threshold, "64", 0, 1000000, 0,
 	       "half-open SAs before COOKIEs are demanded (RFC 7296 2.6); at most half-open-limit"),
+	R_UINT("ike.init-rate-limit", struct conf_ike, init_rate_limit, "20", 0, 100000, 0,
+	       "new IKE_SA_INIT requests accepted per second from one address, bursts of twice that; "
+	       "0 = no per-address limit (half-open-limit and cookies still apply)"),
 	R_UINT("ike.retransmit-tries", struct conf_ike, retransmit_tries, "5", 1, 20, 0,
 	       "retransmissions before giving up"),
 	R_UINT("ike.retransmit-timeout-ms", struct conf_ike, retransmit_timeout_ms, "1000", 100, 60000, 0,

@@ -102,7 +102,7 @@ struct ikeio_conn {
 struct ikeio_rate {
 	struct in6_addr addr;
 	uint64_t last_ms;
-	uint32_t milli_tokens;
+	uint64_t milli_tokens;
 };
 
 struct ikeio {
@@ -859,9 +859,14 @@ static void entry_free(struct ikeio *io, struct ikeio_sa *e)
 	free(e);
 }
 
-/* Token bucket per peer address for new IKE_SA_INIT requests. */
-static bool rate_ok(struct ikeio *io, const struct in6_addr *peer, uint64_t now)
+/* Token bucket per peer address for new IKE_SA_INIT requests: rate_per_s
+ * (ike.init-rate-limit), burst IKEIO_RATE_BURST_FACTOR times that; 0 lets
+ * every request through to the half-open bound and cookies. */
+static bool rate_ok(struct ikeio *io, const struct in6_addr *peer, unsigned rate_per_s, uint64_t now)
 {
+	if (rate_per_s == 0)
+		return true;
+	const uint64_t burst_milli = (uint64_t)rate_per_s * IKEIO_RATE_BURST_FACTOR * 1000u;
 	struct ikeio_rate *slot = NULL, *oldest = &io->rate[0];
 	for (unsigned i = 0; i < IKEIO_RATE_SLOTS; i++) {
 		if (io->rate[i].last_ms != 0 && addr_eq(&io->rate[i].addr, peer)) {
@@ -874,12 +879,12 @@ static bool rate_ok(struct ikeio *io, const struct in6_addr *peer, uint64_t now)
 	if (slot == NULL) {
 		slot = oldest;
 		slot->addr = *peer;
-		slot->milli_tokens = IKEIO_RATE_BURST * 1000u;
+		slot->milli_tokens = burst_milli;
 		slot->last_ms = now;
 	}
-	uint64_t add = (now - slot->last_ms) * IKEIO_RATE_PER_S;
-	uint64_t t = slot->milli_tokens + add;
-	slot->milli_tokens = (uint32_t)(t > IKEIO_RATE_BURST * 1000u ? IKEIO_RATE_BURST * 1000u : t);
+	/* milliseconds x tokens per second = milli-tokens */
+	uint64_t t = slot->milli_tokens + (now - slot->last_ms) * rate_per_s;
+	slot->milli_tokens = t > burst_milli ? burst_milli : t;
 	slot->last_ms = now > 0 ? now : 1;
 	if (slot->milli_tokens < 1000u)
 		return false;
@@ -895,7 +900,7 @@ static void new_responder(struct ikeio *io, const uint8_t *msg, size_t len, cons
 		io->cnt.drop[IKEIO_DROP_NO_IKE]++;
 		return;
 	}
-	if (!rate_ok(io, &path->remote, now)) {
+	if (!rate_ok(io, &path->remote, ike->init_rate_limit, now)) {
 		io->cnt.drop[IKEIO_DROP_RATE]++;
 		return;
 	}

@@ -58,8 +58,7 @@
 #define IKEIO_REINIT_MIN_MS 1000u
 #define IKEIO_REINIT_MAX_MS 60000u
 #define IKEIO_GATE_ROTATE_MS 120000u
-#define IKEIO_RATE_PER_S 20u        /* new IKE_SA_INIT per peer address and second */
-#define IKEIO_RATE_BURST 40u
+#define IKEIO_RATE_BURST_FACTOR 2u  /* burst = ike.init-rate-limit (per second) x this */
 #define IKEIO_SHUTDOWN_WAIT_MS 200u
 
 struct conf;

@@ -89,7 +89,31 @@ START_TEST(test_empty_config_defaults)
 	ck_assert_uint_eq(ike->esp[1].encr, 20);
 	ck_assert_uint_eq(ike->esp[1].encr_keybits, 128);
 	ck_assert_uint_eq(ike->esp[1].integ, 0);
+	ck_assert_uint_eq(ike->init_rate_limit, 20); /* the adapter's historic IKEIO_RATE_PER_S */
 	conf_free(c);
+}
+END_TEST
+
+/* ike.init-rate-limit: 0 (no per-address limit) and the top of the range
+ * load; one above is rejected. */
+START_TEST(test_ike_init_rate_limit)
+{
+	struct conf_error e;
+	struct conf *c = load("ike = { identity = \"a.example\"; auth = \"psk\"; init-rate-limit = 0; };", &e);
+	ck_assert_msg(c != NULL, "%s: %s", e.key, e.msg);
+	ck_assert_uint_eq(conf_ike(c)->init_rate_limit, 0);
+	conf_free(c);
+	c = load("ike = { identity = \"a.example\"; auth = \"psk\"; init-rate-limit = 100000; };", &e);
+	ck_assert_msg(c != NULL, "%s: %s", e.key, e.msg);
+	ck_assert_uint_eq(conf_ike(c)->init_rate_limit, 100000);
+	conf_free(c);
+	c = load("ike = { identity = \"a.example\"; auth = \"psk\"; init-rate-limit = 100001; };", &e);
+	ck_assert_ptr_null(c);
+	ck_assert_str_eq(e.key, "ike.init-rate-limit");
+	ck_assert_msg(strstr(e.msg, "out of range") != NULL, "%s", e.msg);
+	c = load("ike = { identity = \"a.example\"; auth = \"psk\"; init-rate-limit = -1; };", &e);
+	ck_assert_ptr_null(c);
+	ck_assert_str_eq(e.key, "ike.init-rate-limit");
 }
 END_TEST
 
@@ -890,6 +914,7 @@ static Suite *conf_suite(void)
 	TCase *tc = tcase_create("conf");
 	tcase_set_timeout(tc, 30);
 	tcase_add_test(tc, test_empty_config_defaults);
+	tcase_add_test(tc, test_ike_init_rate_limit);
 	tcase_add_test(tc, test_schema_defaults_parse);
 	tcase_add_test(tc, test_schema_info);
 	tcase_add_test(tc, test_man_page_lists_every_key);
