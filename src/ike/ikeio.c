@@ -1756,12 +1756,15 @@ int ikeio_mip6_connect(struct ikeio *io, const struct ikeio_mip6_conn *conn)
 				      .remote_port = IKEIO_PORT };
 	e->mip6 = true;
 	snprintf(e->peer_name, sizeof(e->peer_name), "%s", p->name);
+	/* ike.auth = "pubkey": the MN signs with our certificate (as conn_start). */
+	prm.cred = io->cred != NULL ? io->cred->cred : NULL;
 	rc = ikesa_new_initiator(&e->sa, &prm, &ikeio_ops, e, &e->cur);
 	OPENSSL_cleanse(&prm, sizeof(prm));
 	if (rc != 0) {
 		free(e);
 		return rc;
 	}
+	e->cred = cred_get(io->cred);
 	io->mip6_conn = *conn;
 	io->mip6_next = 0;
 	io->mip6_pump_at = 0;

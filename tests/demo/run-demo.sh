@@ -13,9 +13,12 @@
 # the HA's binding cache at each step, and checks that the TCP stream
 # arrived byte for byte. The MN-HA SAs come from IKEv2 (RFC 4877,
 # etc/examples/lab/*-ike.conf): the MN runs IKE from each care-of address
-# before its BU; DEMO_KEYING=manual runs the manual-key configurations
-# instead. It uses etc/examples/lab/ as they are (EXAMPLE ONLY keys; the
-# tests draw fresh keys per run) and cleans up after itself.
+# before its BU, both ends authenticated by X.509 certificates of a lab CA
+# made for this run with the openssl CLI (tests/mobility/lab.sh, lab_pki;
+# LAB_IKE_AUTH=psk: a pre-shared key instead); DEMO_KEYING=manual runs the
+# manual-key configurations instead. It uses etc/examples/lab/ as they are
+# (EXAMPLE ONLY keys; the tests draw fresh keys per run) and cleans up
+# after itself.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$top"
@@ -56,7 +59,7 @@ t=$(lab_ms)
 lab_attach a
 lab_wait 10 "registration at $COA_A" lab_is_registered $COA_A
 say "MN on link a: registered care-of address $COA_A ($(($(lab_ms) - t)) ms after link a came up, status polled)"
-[ "${LAB_KEYING:-}" != ike ] || say "MN-HA SAs keyed by IKEv2 from $COA_A (the HA's IKE SA and its CHILD_SAs):"
+[ "${LAB_KEYING:-}" != ike ] || say "MN-HA SAs keyed by IKEv2 from $COA_A, AUTH methods (ours, peer's) $(lab_ike_auth ha mn1) (the HA's IKE SA and its CHILD_SAs):"
 ike_sas
 bindings
 

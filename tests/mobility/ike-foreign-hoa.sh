@@ -3,7 +3,8 @@
 # LAB_KEYING=ike): mn1 registers at a with IKE-keyed SAs and is then
 # killed (SIGKILL: no deregistration, its binding and IKE SA stay). In its
 # place a mobile node authenticating as mn2.lab (a valid identity with a
-# valid key) asks for CHILD_SAs on mn1's home address:
+# valid certificate from the lab CA, subjectAltName mn2.lab; with
+# LAB_IKE_AUTH=psk a valid key) asks for CHILD_SAs on mn1's home address:
 #  - the IKE SA comes up (authentication is fine) but every CHILD_SA
 #    request is refused with TS_UNACCEPTABLE: the HA logs the refusal, the
 #    impostor logs the notify (38), the HA's IKE SA with mn2.lab has no
@@ -23,7 +24,7 @@ seq1=$(lab_bce sequence)
 bu_rx=$(lab_json ha status "d['home-agent']['bu-received']")
 lab_stop mn KILL
 # The impostor: mn2's identity, mn1's home address, in mn1's place.
-lab_conf mn --set 'ike.identity="mn2.lab"'
+lab_conf mn $(lab_pki_as mn2.lab)
 lab_start mn
 is_refused() { grep -q "CHILD_SA refused: peer mn2: TS_UNACCEPTABLE" "$LAB_TMP/ha/daemon.log"; }
 lab_wait 10 "TS_UNACCEPTABLE for mn2" is_refused
@@ -32,6 +33,11 @@ all_refused() {
 	[ "$(grep -c "CHILD_SA refused: peer mn2: TS_UNACCEPTABLE" "$LAB_TMP/ha/daemon.log")" -ge 2 ]
 }
 lab_wait 10 "every CHILD_SA of mn2 refused" all_refused
+# Authentication itself succeeded, by the impostor's valid certificate.
+want_auth=cert
+[ "${LAB_IKE_AUTH:-pubkey}" = psk ] && want_auth=psk
+lab_ike_auth_is ha mn2 $want_auth || lab_fail "HA: IKE SA with mn2 not by $want_auth AUTH: '$(lab_ike_auth ha mn2)'"
+lab_ike_auth_is mn ha $want_auth || lab_fail "impostor: IKE SA with ha not by $want_auth AUTH: '$(lab_ike_auth mn ha)'"
 refused=$(lab_json ha status "d['ike']['mip6_ts_refused']")
 [ "${refused:-0}" -ge 2 ] || lab_fail "HA status: ike.mip6_ts_refused is ${refused:-none}, want >= 2"
 sleep 0.5

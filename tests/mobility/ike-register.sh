@@ -6,6 +6,9 @@
 #    the care-of address, HA responder, mn1.lab / ha.lab) whose CHILD_SAs
 #    fill the MN-HA slots (BU/BA first, in IKE_AUTH, R4877-7.3.c), and the
 #    two sides list the same SPI pairs mirrored;
+#  - both ends authenticated by certificates (the lab's per-run PKI;
+#    LAB_IKE_AUTH=psk: by the pre-shared key): the AUTH methods each logs
+#    at ike_up are signatures, ours and the peer's;
 #  - `mip6sec sas` on both shows those SAs installed, BU/BA in transport
 #    mode between the home address and the HA (R4877-4.3.d);
 #  - the HA's binding for the home address was accepted over the IKE BU/BA
@@ -64,6 +67,11 @@ print(bu[0], bu[1])
 EOP
 ) || lab_fail "IKE / SA listings: $spis"
 read -r bu_in_ha bu_out_ha <<<"$spis"
+want_auth=cert
+[ "${LAB_IKE_AUTH:-pubkey}" = psk ] && want_auth=psk
+lab_ike_auth_is ha mn1 $want_auth || lab_fail "HA: IKE SA with mn1 not by $want_auth AUTH (ours/peer's: '$(lab_ike_auth ha mn1)')"
+lab_ike_auth_is mn ha $want_auth || lab_fail "MN: IKE SA with ha not by $want_auth AUTH (ours/peer's: '$(lab_ike_auth mn ha)')"
+echo "AUTH methods (ours, peer's): HA $(lab_ike_auth ha mn1), MN $(lab_ike_auth mn ha) ($want_auth)"
 echo "HA's BU/BA CHILD_SA: in 0x$bu_in_ha out 0x$bu_out_ha"
 [ "$(lab_bce sa)" = mnha0-bu-ba-ike-in ] || lab_fail "binding accepted over '$(lab_bce sa)', want the IKE BU/BA SA"
 [ "$(lab_json ha status "d['home-agent']['bindings']")" = 1 ] || lab_fail "HA status bindings != 1"

@@ -20,7 +20,9 @@
 # MN sees carrier loss) and removes the default route.
 #
 # Callers: source, optionally set LAB_PAYLOAD=esp or LAB_KEYING=ike (the
-# *-ike.conf templates: MN-HA SAs from IKEv2), call lab_init, lab_up,
+# *-ike.conf templates: MN-HA SAs from IKEv2 authenticated by certificates
+# of a PKI made per run, lab_pki; with LAB_IKE_AUTH=psk the *-ike-psk.conf
+# ones, a pre-shared key), call lab_init, lab_up,
 # then lab_conf / lab_start for "ha" and "mn".
 set -u
 
@@ -303,14 +305,78 @@ route replace default via $8 dev $6"
 
 lab_ns() { [ "$1" = ha ] && echo "$NS_HA" || echo "$NS_MN"; }
 
+# lab_pki: this run's throw-away PKI in $LAB_TMP/pki (made once, removed
+# with $LAB_TMP; no key is committed), by tests/interop/ike-daemon-pki.sh: a
+# lab CA (ca.crt) and an end entity per identity of the *-ike.conf
+# templates, WHO.{chain,key} with subjectAltName dNSName WHO. The templates
+# name $LAB_TMP/ROLE/pki/..., a link to it. P-256 keys: quick to make.
+LAB_PKI_IDS="ha.lab mn1.lab mn2.lab"
+lab_pki() {
+	local d=$LAB_TMP/pki who
+	[ -f "$d/done" ] && return 0
+	lab_need openssl
+	. "$LAB_SRC/tests/interop/ike-daemon-pki.sh"
+	pki_chain "$d" lab "${LAB_PKI_ALG:-p256}" 0 || lab_fail "lab PKI: CA not made"
+	cp "$d/lab-root.crt" "$d/ca.crt"
+	# Renamed, not linked: the daemon opens key files with O_NOFOLLOW.
+	for who in $LAB_PKI_IDS; do
+		pki_leaf "$d" lab "$who" "${LAB_PKI_ALG:-p256}" "$who" "DNS:$who" || lab_fail "lab PKI: $who not made"
+		mv "$d/lab-$who.chain" "$d/$who.chain" && mv "$d/lab-$who.key" "$d/$who.key"
+	done
+	: >"$d/done"
+}
+
+# lab_pki_as WHO: lab_conf options making the mobile node present WHO's
+# identity and certificate (another valid end entity of the lab CA; with
+# LAB_IKE_AUTH=psk the identity only).
+lab_pki_as() {
+	[ "${LAB_IKE_AUTH:-pubkey}" = psk ] && { echo "--set=ike.identity=\"$1\""; return; }
+	echo "--set=ike.identity=\"$1\" --set=ike.certificate=\"$LAB_TMP/mn/pki/$1.chain\" --set=ike.private-key=\"$LAB_TMP/mn/pki/$1.key\""
+}
+
+# lab_ike_auth ROLE PEER: "OURS PEERS", the AUTH methods (RFC 7296 3.8)
+# of ROLE's latest IKE SA up with the peer entry PEER, from the ike_up
+# lines of its log; empty when none came up.
+lab_ike_auth() {
+	awk -v peer="$2" '
+		$0 ~ "IKE SA [0-9a-f]+_i [0-9a-f]+_r with " peer " \\[" { for (i = 1; i < NF; i++) if ($i == "SA") spi = $(i + 1) }
+		spi != "" && index($0, "IKE SA " spi ": AUTH method ours ") {
+			sub(/.*AUTH method ours /, ""); sub(/ peer.s /, " "); sub(/;.*/, ""); got = $0; spi = ""
+		}
+		END { print got }' "$LAB_TMP/$1/daemon.log"
+}
+
+# lab_ike_auth_is ROLE PEER psk|cert: both AUTH methods of that IKE SA are
+# the shared key (2) or signatures (1 RSA, 9/10/11 ECDSA, 14 RFC 7427).
+lab_ike_auth_is() {
+	local m ours theirs
+	m=$(lab_ike_auth "$1" "$2")
+	read -r ours theirs <<<"$m"
+	for m in "$ours" "$theirs"; do
+		case $3:$m in
+		psk:2 | cert:1 | cert:9 | cert:10 | cert:11 | cert:14) ;;
+		*) return 1 ;;
+		esac
+	done
+}
+
 # lab_conf ROLE [lab_conf.py options...]: ROLE's configuration from
 # etc/examples/lab/ with this run's keys, paths and the given changes.
 lab_conf() {
 	local r=$1 tpl
 	shift
 	[ "$r" = ha ] && tpl=home-agent || tpl=mobile-node
-	# LAB_KEYING=ike: the MN-HA SAs come from IKEv2 (RFC 4877), not manual keys.
-	[ "${LAB_KEYING:-}" = ike ] && tpl=$tpl-ike
+	# LAB_KEYING=ike: the MN-HA SAs come from IKEv2 (RFC 4877), not manual
+	# keys; authenticated by certificates unless LAB_IKE_AUTH=psk.
+	if [ "${LAB_KEYING:-}" = ike ]; then
+		tpl=$tpl-ike
+		if [ "${LAB_IKE_AUTH:-pubkey}" = psk ]; then
+			tpl=$tpl-psk
+		else
+			lab_pki
+			ln -sfn ../pki "$LAB_TMP/$r/pki"
+		fi
+	fi
 	tpl=$tpl.conf
 	local extra=()
 	[ "${LAB_PAYLOAD:-}" = esp ] && extra+=(--payload)

@@ -39,4 +39,6 @@ EXTRA_DIST += $(MOBILITY_TESTS) \
 	etc/examples/lab/mobile-node.conf \
 	etc/examples/lab/home-agent-ike.conf \
 	etc/examples/lab/mobile-node-ike.conf \
+	etc/examples/lab/home-agent-ike-psk.conf \
+	etc/examples/lab/mobile-node-ike-psk.conf \
 	bench/handover.sh
