@@ -28,7 +28,10 @@ reach "$NS_CN" $CN_ADDR $HOA && lab_fail "home address reachable with the MN det
 
 # Configurations: the examples as shipped and as the lab writes them are
 # valid, keys fresh, and the mirrored SAs share keys.
+# The certificate templates name key files of the per-run lab PKI
+# (/run/mip6sec-lab/ROLE/pki); the ike-*.sh tests start daemons on them.
 for f in "$LAB_SRC"/etc/examples/lab/*.conf; do
+	grep -q '/run/mip6sec-lab/' "$f" && continue
 	"$MIP6SEC" check-config "$f" >/dev/null 2>&1 || lab_fail "$f: $("$MIP6SEC" check-config "$f" 2>&1)"
 done
 lab_conf ha
