@@ -292,9 +292,7 @@ int ikepeer_initiator_params(const struct conf *c, const struct conf_ike_peer *p
 	return 0;
 }
 
-/* Intersection of two IPv6 range selectors; false when empty or when
- * either is another type or their protocols differ. */
-static bool ts_intersect(const struct ike_ts *a, const struct ike_ts *b, struct ike_ts *out)
+bool ikepeer_ts_intersect(const struct ike_ts *a, const struct ike_ts *b, struct ike_ts *out)
 {
 	if (a->type != IKE_TS_IPV6_ADDR_RANGE || b->type != IKE_TS_IPV6_ADDR_RANGE)
 		return false;
@@ -317,7 +315,7 @@ int ikepeer_narrow(const struct ike_ts_list *proposed, const struct prefix6 *pfx
 		struct ike_ts ours;
 		ikepeer_ts_from_prefix(&pfx[k], &ours);
 		for (unsigned i = 0; i < proposed->n && out->n < IKE_MAX_TS; i++)
-			if (ts_intersect(&proposed->ts[i], &ours, &out->ts[out->n]))
+			if (ikepeer_ts_intersect(&proposed->ts[i], &ours, &out->ts[out->n]))
 				out->n++;
 	}
 	return out->n > 0 ? 0 : M6E_PERM;

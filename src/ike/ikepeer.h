@@ -47,6 +47,9 @@ int ikepeer_initiator_params(const struct conf *c, const struct conf_ike_peer *p
 
 /* One IPv6 range selector for a prefix, any protocol and port. */
 void ikepeer_ts_from_prefix(const struct prefix6 *pfx, struct ike_ts *ts);
+/* Intersection of two IPv6 range selectors (R7296-2.9.a: within both);
+ * false when empty, when either is another type or their protocols differ. */
+bool ikepeer_ts_intersect(const struct ike_ts *a, const struct ike_ts *b, struct ike_ts *out);
 /*
  * Narrow the proposed list to the configured prefixes (R7296-2.9.a: the
  * answer is a subset of what was proposed): out gets each non-empty

@@ -49,6 +49,7 @@
 #include "crypto/crypto.h"
 #include "crypto/xform.h"
 #include "ike/ikeauth.h"
+#include "ike/ikepeer.h"
 #include "ike/ikesa.h"
 #include "wire/ike.h"
 
@@ -231,28 +232,11 @@ static const uint8_t *probe_psk_for(void *arg, const struct ikesa_id *id, size_t
 	return pr->psk;
 }
 
-/* Intersection of two IPv6 range selectors (R7296-2.9.a: a subset of what
- * was proposed); false when empty or of another type. */
-static bool ts_intersect(const struct ike_ts *a, const struct ike_ts *b, struct ike_ts *out)
-{
-	if (a->type != IKE_TS_IPV6_ADDR_RANGE || b->type != IKE_TS_IPV6_ADDR_RANGE)
-		return false;
-	if (a->ip_proto != 0 && b->ip_proto != 0 && a->ip_proto != b->ip_proto)
-		return false;
-	*out = *a;
-	out->ip_proto = a->ip_proto != 0 ? a->ip_proto : b->ip_proto;
-	out->start_port = a->start_port > b->start_port ? a->start_port : b->start_port;
-	out->end_port = a->end_port < b->end_port ? a->end_port : b->end_port;
-	memcpy(out->start, memcmp(a->start, b->start, 16) > 0 ? a->start : b->start, 16);
-	memcpy(out->end, memcmp(a->end, b->end, 16) < 0 ? a->end : b->end, 16);
-	return out->start_port <= out->end_port && memcmp(out->start, out->end, 16) <= 0;
-}
-
 static bool narrow(const struct ike_ts_list *in, const struct ike_ts *ours, struct ike_ts_list *out)
 {
 	memset(out, 0, sizeof(*out));
 	for (unsigned i = 0; i < in->n; i++)
-		if (ts_intersect(&in->ts[i], ours, &out->ts[0])) {
+		if (ikepeer_ts_intersect(&in->ts[i], ours, &out->ts[0])) {
 			out->n = 1;
 			return true;
 		}
