@@ -24,8 +24,15 @@ make -s -j"$jobs" >/dev/null
 rc=0
 make -j"$jobs" check || rc=$?
 if [ $rc -ne 0 ]; then
-	for f in $(find . -name '*.log' ! -name config.log ! -name test-suite.log); do
-		grep -q '^FAIL\|^ERROR' "${f%.log}.trs" 2>/dev/null && { echo "---- $f"; tail -n 60 "$f"; }
+	# The .trs files say ":test-result: FAIL"; print each failing test's log
+	# tail last, so a CI page that keeps only the end shows why it failed.
+	for f in $(find . -name '*.trs'); do
+		grep -q '^:test-result: \(FAIL\|ERROR\)' "$f" && {
+			echo "---- ${f%.trs}.log: its FAIL lines, then its end"
+			grep -a '^FAIL' "${f%.trs}.log" | head -n 40
+			echo "----"
+			tail -n 60 "${f%.trs}.log"
+		}
 	done
 	exit $rc
 fi

@@ -802,6 +802,8 @@ int main(int argc, char **argv)
 
 	pr.fd_ike = udp_bind(&pr.local, pr.port);
 	pr.fd_natt = udp_bind(&pr.local, pr.natt_port);
+	/* Tests wait for this line before a peer may send to us. */
+	fprintf(stderr, "ike_probe: listening on ports %u and %u\n", pr.port, pr.natt_port);
 	if (pr.initiator) {
 		struct ikesa_path path = { .local = pr.local, .remote = pr.remote, .local_port = pr.port,
 					   .remote_port = pr.peer_port };
