@@ -40,8 +40,8 @@ lab_ike_auth_is ha mn2 $want_auth || lab_fail "HA: IKE SA with mn2 not by $want_
 lab_ike_auth_is mn ha $want_auth || lab_fail "impostor: IKE SA with ha not by $want_auth AUTH: '$(lab_ike_auth mn ha)'"
 refused=$(lab_json ha status "d['ike']['mip6_ts_refused']")
 [ "${refused:-0}" -ge 2 ] || lab_fail "HA status: ike.mip6_ts_refused is ${refused:-none}, want >= 2"
-sleep 0.5
-grep -q "refused our CHILD_SA (notify 38)" "$LAB_TMP/mn/daemon.log" || lab_fail "impostor: no TS_UNACCEPTABLE notify"
+mn_told_refused() { grep -q "refused our CHILD_SA (notify 38)" "$LAB_TMP/mn/daemon.log"; }
+lab_wait 5 "impostor: TS_UNACCEPTABLE notify logged" mn_told_refused
 "$LAB_PY" - <<EOP || lab_fail "HA IKE state: $(lab_ctl ha ike)"
 import json
 d = json.loads('''$(lab_ctl ha ike --json)''')
