@@ -258,6 +258,11 @@ int ike_x509_subject(const struct ike_x509 *c, uint8_t *out, size_t cap, size_t 
  * the subject. Any other type: false.
  */
 bool ike_x509_has_id(const struct ike_x509 *c, unsigned id_type, const uint8_t *id, size_t id_len);
+/* false if the certificate has a keyUsage extension that allows neither
+ * digitalSignature nor nonRepudiation, or one that does not parse (RFC 4945
+ * 5.1.3.2: an IKE peer's end-entity certificate signs AUTH); true without
+ * the extension. */
+bool ike_x509_may_sign(const struct ike_x509 *c);
 /* SHA-1 of the DER SubjectPublicKeyInfo: how CERTREQ names a trust anchor
  * (RFC 7296 3.7). */
 int ike_x509_spki_sha1(const struct ike_x509 *c, uint8_t out[IKE_NATD_LEN]);

@@ -588,6 +588,13 @@ bool ike_x509_has_id(const struct ike_x509 *c, unsigned id_type, const uint8_t *
 	}
 }
 
+bool ike_x509_may_sign(const struct ike_x509 *c)
+{
+	/* UINT32_MAX: no keyUsage; 0 as well when the extensions do not parse. */
+	uint32_t ku = c != NULL ? X509_get_key_usage(c->x) : 0;
+	return ku == UINT32_MAX || (ku & (KU_DIGITAL_SIGNATURE | KU_NON_REPUDIATION)) != 0;
+}
+
 static int spki_sha1(X509 *x, uint8_t out[IKE_NATD_LEN])
 {
 	uint8_t *der = NULL;

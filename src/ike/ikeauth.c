@@ -38,6 +38,7 @@ static const char *const fail_names[IKEAUTH_FAIL_COUNT] = {
 	[IKEAUTH_ID] = "identity not in the certificate",
 	[IKEAUTH_METHOD] = "AUTH method does not fit",
 	[IKEAUTH_SIGNATURE] = "signature does not verify",
+	[IKEAUTH_KEY_USAGE] = "certificate keyUsage allows neither digitalSignature nor nonRepudiation",
 };
 
 const char *ikeauth_fail_name(enum ikeauth_fail f)
@@ -410,6 +411,13 @@ int ikeauth_verify_peer(const struct ikeauth_cred *cred, const struct ike_chain 
 	if (ike_x509_verify_chain(cred->cas, certs[0], (const struct ike_x509 *const *)&certs[1], n - 1,
 				  cred->verify_time, reason, reason_cap) != 0) {
 		f = IKEAUTH_CHAIN;
+		goto out;
+	}
+	/* RFC 4945 5.1.3.2 (no requirement ID of its own; R7296-1.2.a: this
+	 * certificate's key is the one that signed AUTH): a keyUsage present in
+	 * the end entity must allow digitalSignature or nonRepudiation. */
+	if (!ike_x509_may_sign(certs[0])) {
+		f = IKEAUTH_KEY_USAGE;
 		goto out;
 	}
 	/* R7296-1.2.a, R7296-3.5.a: the ID must be one the certificate states. */

@@ -1,7 +1,7 @@
 /*
  * ikeauth: certificate credentials and the signature half of IKE_AUTH
  * (RFC 7296 1.2, 2.15, 3.6-3.8; RFC 7427; RFC 8247 3). The IKE SA engine
- * (ikesa.c) calls it from our_auth()/peer_auth_ok() and the IKE_AUTH
+ * (ikesa_auth.c) calls it from our_auth()/peer_auth_ok() and the IKE_AUTH
  * builders; every OpenSSL call is behind crypto/ike_crypto.h.
  *
  * A struct ikeauth_cred is loaded once (the daemon: conf ike.certificate,
@@ -27,7 +27,9 @@
  * What we accept from the peer (ikeauth_verify_peer): methods 1 (SHA-1),
  * 9, 10 and 14 (SHA2 only), the key of the first CERT payload, a chain that
  * X509_verify_cert() accepts against our CAs (times checked, any purpose),
- * and the peer's ID payload stated in that certificate (ID_FQDN and
+ * an end-entity certificate whose keyUsage, if it has one, allows
+ * digitalSignature or nonRepudiation (RFC 4945 5.1.3.2; no keyUsage: any
+ * use), and the peer's ID payload stated in that certificate (ID_FQDN and
  * ID_RFC822_ADDR as subjectAltName dNSName / rfc822Name, ID_IPV6_ADDR /
  * ID_IPV4_ADDR as iPAddress, ID_DER_ASN1_DN as the subject).
  */
@@ -116,6 +118,7 @@ enum ikeauth_fail {
 	IKEAUTH_ID,             /* the ID payload is not in the certificate */
 	IKEAUTH_METHOD,         /* AUTH method not a signature, or not the key's */
 	IKEAUTH_SIGNATURE,      /* the signature does not verify */
+	IKEAUTH_KEY_USAGE,      /* the end entity's keyUsage allows no signatures (RFC 4945 5.1.3.2) */
 	IKEAUTH_FAIL_COUNT
 };
 const char *ikeauth_fail_name(enum ikeauth_fail f);

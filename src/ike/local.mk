@@ -1,6 +1,8 @@
-# src/ike: the IKEv2 engines (docs/IKE.md). ikesa: one IKE SA, pure.
-libm6_a_SOURCES += src/ike/ikesa.c src/ike/ikesa.h src/ike/ikesa_crypto.c src/ike/ikesa_crypto.h \
-	src/ike/child.c src/ike/child.h
+# src/ike: the IKEv2 engines (docs/IKE.md). ikesa: one IKE SA, pure, in one
+# file per exchange (ikesa_init/auth/create/info.c) around ikesa.c.
+libm6_a_SOURCES += src/ike/ikesa.c src/ike/ikesa.h src/ike/ikesa_int.h src/ike/ikesa_init.c \
+	src/ike/ikesa_auth.c src/ike/ikesa_create.c src/ike/ikesa_info.c src/ike/ikesa_crypto.c \
+	src/ike/ikesa_crypto.h src/ike/child.c src/ike/child.h
 
 check_PROGRAMS += tests/unit/test_ikesa
 TESTS += tests/unit/test_ikesa

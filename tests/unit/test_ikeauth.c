@@ -20,6 +20,17 @@ static void assert_up(uint8_t method)
 	ck_assert_uint_eq(ikesa_peer_auth_method(ha()->sa), method);
 }
 
+/* The HA refused the MN's AUTH for why and said so (AUTHENTICATION_FAILED,
+ * R7296-2.21.a): both SAs closed, neither ever up. */
+static void assert_ha_refused(enum ikeauth_fail why)
+{
+	ck_assert_int_eq(ikesa_state(ha()->sa), IKESA_CLOSED);
+	ck_assert_int_eq(ha()->down, IKESA_DOWN_AUTH_FAILED);
+	ck_assert_uint_eq(ikesa_peer_auth_fail(ha()->sa), why);
+	ck_assert_int_eq(mn()->down, IKESA_DOWN_PEER_AUTH_FAILED);
+	ck_assert_uint_eq(mn()->n_ike_up + ha()->n_ike_up, 0);
+}
+
 /* ---- credentials ---- */
 
 START_TEST(cred_load)
@@ -101,6 +112,21 @@ static void test_octets(struct ike_signed_octets *so, const char *id)
 						octets_nonce, sizeof(octets_nonce), skp, sizeof(skp), body,
 						4 + strlen(id)),
 			 0);
+}
+
+/* What verifier makes of signer's certificates, the ID mn1@example.net and
+ * signer's AUTH (its classic method) over test octets: ikeauth_verify_peer(). */
+static int verify_signed_by(const struct ikeauth_cred *verifier, const struct ikeauth_cred *signer,
+			    enum ikeauth_fail *why, char *reason, size_t reason_cap)
+{
+	struct ike_signed_octets so;
+	uint8_t auth[IKEAUTH_SIG_MAX], method = 0;
+	size_t auth_len = 0;
+	static struct peer_msg pm;
+	test_octets(&so, "mn1@example.net");
+	ck_assert_int_eq(ikeauth_sign(signer, false, 0, &so, &method, auth, sizeof(auth), &auth_len), 0);
+	build_peer_msg(&pm, signer, IKE_ID_RFC822_ADDR, "mn1@example.net", method, auth, auth_len);
+	return ikeauth_verify_peer(verifier, &pm.c, &pm.id, &pm.a, &so, why, reason, reason_cap);
 }
 
 static const struct {
@@ -191,10 +217,7 @@ START_TEST(verify_refusals)
 	char reason[128];
 
 	/* Another root: the chain is not trusted. */
-	ck_assert_int_eq(ikeauth_sign(signer, false, 0, &so, &method, auth, sizeof(auth), &auth_len), 0);
-	build_peer_msg(&pm, signer, IKE_ID_RFC822_ADDR, "mn1@example.net", method, auth, auth_len);
-	ck_assert_int_eq(ikeauth_verify_peer(verifier, &pm.c, &pm.id, &pm.a, &so, &why, reason, sizeof(reason)),
-			 M6E_AUTH);
+	ck_assert_int_eq(verify_signed_by(verifier, signer, &why, reason, sizeof(reason)), M6E_AUTH);
 	ck_assert_int_eq(why, IKEAUTH_CHAIN);
 	ck_assert_ptr_nonnull(strstr(reason, "issuer"));
 
@@ -313,11 +336,7 @@ START_TEST(engines_id_not_in_cert)
 	pair_id(&cp_ctx.params[PAIR_MN].local_id, IKE_ID_FQDN, "other.example.net");
 	ck_assert_int_eq(pair_start(&cp_ctx), 0);
 	cp_run(&cp_ctx, 5000);
-	ck_assert_int_eq(ikesa_state(ha()->sa), IKESA_CLOSED);
-	ck_assert_int_eq(ha()->down, IKESA_DOWN_AUTH_FAILED);
-	ck_assert_uint_eq(ikesa_peer_auth_fail(ha()->sa), IKEAUTH_ID);
-	ck_assert_int_eq(mn()->down, IKESA_DOWN_PEER_AUTH_FAILED);
-	ck_assert_uint_eq(mn()->n_ike_up + ha()->n_ike_up, 0);
+	assert_ha_refused(IKEAUTH_ID);
 }
 END_TEST
 
@@ -482,12 +501,101 @@ START_TEST(engines_method_mismatch)
 }
 END_TEST
 
+/* ---- the end entity's keyUsage (RFC 4945 5.1.3.2) ---- */
+
+/* MN end entities straight under p256-ha's root, differing only in
+ * keyUsage (NULL: no extension): cg_cert's certificate with its keyUsage
+ * replaced, then signed again. */
+static const struct {
+	const char *chain, *key_usage;
+	bool accepted;
+} ku_cases[] = {
+	{ "ku-enc-mn", "critical,keyEncipherment", false },
+	{ "ku-sig-mn", "critical,digitalSignature", true },
+	{ "ku-nr-mn", "critical,nonRepudiation", true },
+	{ "ku-none-mn", NULL, true },
+};
+
+static int ku_chain(const char *name, const char *key_usage)
+{
+	FILE *f = fopen(cp_path("p256-ha", "-ca.crt"), "r");
+	X509 *root = f != NULL ? PEM_read_X509(f, NULL, NULL, NULL) : NULL;
+	if (f != NULL)
+		fclose(f);
+	f = fopen(cp_path("p256-ha", "-ca.key"), "r");
+	EVP_PKEY *root_key = f != NULL ? PEM_read_PrivateKey(f, NULL, NULL, NULL) : NULL;
+	if (f != NULL)
+		fclose(f);
+	EVP_PKEY *key = cg_key(CG_P256);
+	X509 *x = root != NULL && root_key != NULL && key != NULL
+			  ? cg_cert(key, "mn1.example.net", root, root_key, false, -CG_DAY, 365 * CG_DAY, CP_MN_SAN)
+			  : NULL;
+	int rc = x != NULL ? 0 : -1;
+	int at = rc == 0 ? X509_get_ext_by_NID(x, NID_key_usage, -1) : -1;
+	if (at >= 0)
+		X509_EXTENSION_free(X509_delete_ext(x, at));
+	else
+		rc = -1;
+	if (rc == 0 && key_usage != NULL)
+		rc = cg_ext(x, root, NID_key_usage, key_usage);
+	if (rc == 0 && X509_sign(x, root_key, EVP_sha256()) <= 0)
+		rc = -1;
+	if (rc == 0)
+		rc = cg_write_certs(cp_path(name, ".crt"), &x, 1);
+	if (rc == 0)
+		rc = cg_write_key(cp_path(name, ".key"), key);
+	X509_free(x);
+	X509_free(root);
+	EVP_PKEY_free(key);
+	EVP_PKEY_free(root_key);
+	return rc;
+}
+
+/* For tcase_add_unchecked_fixture(), after cp_make_pki_or_abort. */
+static void ku_make_or_abort(void)
+{
+	for (size_t i = 0; i < sizeof(ku_cases) / sizeof(ku_cases[0]); i++)
+		if (ku_chain(ku_cases[i].chain, ku_cases[i].key_usage) != 0)
+			ck_abort_msg("keyUsage certificate %s not made", ku_cases[i].chain);
+}
+
+/* The signature step: a chain the CA trusts, an ID it states, a signature
+ * that verifies, and still refused when keyUsage forbids signing. */
+START_TEST(verify_key_usage)
+{
+	struct ikeauth_cred *signer = cp_cred(ku_cases[_i].chain, "p256-ha");
+	struct ikeauth_cred *verifier = cp_cred("p256-ha", "p256-ha");
+	ck_assert(signer != NULL && verifier != NULL);
+	enum ikeauth_fail why = IKEAUTH_FAIL_COUNT;
+	ck_assert_int_eq(verify_signed_by(verifier, signer, &why, NULL, 0), ku_cases[_i].accepted ? 0 : M6E_AUTH);
+	ck_assert_int_eq(why, ku_cases[_i].accepted ? IKEAUTH_OK : IKEAUTH_KEY_USAGE);
+	ikeauth_cred_free(signer);
+	ikeauth_cred_free(verifier);
+}
+END_TEST
+
+/* Two engines: the HA answers an MN whose certificate may not sign with
+ * AUTHENTICATION_FAILED (R7296-2.21.a) and both SAs go; the others come up. */
+START_TEST(engines_key_usage)
+{
+	cp_use_creds(ku_cases[_i].chain, "p256-ha", "p256-ha", "p256-ha");
+	ck_assert_int_eq(pair_start(&cp_ctx), 0);
+	cp_run(&cp_ctx, 5000);
+	if (ku_cases[_i].accepted) {
+		assert_up(IKE_AUTH_DIGITAL_SIG);
+		return;
+	}
+	assert_ha_refused(IKEAUTH_KEY_USAGE);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("ikeauth");
 	TCase *tc = tcase_create("core");
 	tcase_set_timeout(tc, 60);
 	tcase_add_unchecked_fixture(tc, cp_make_pki_or_abort, cp_remove_pki);
+	tcase_add_unchecked_fixture(tc, ku_make_or_abort, NULL);
 	tcase_add_checked_fixture(tc, cp_setup, cp_teardown);
 	tcase_add_test(tc, cred_load);
 	tcase_add_loop_test(tc, sign_and_verify, 0, (int)(sizeof(sign_cases) / sizeof(sign_cases[0])));
@@ -503,6 +611,8 @@ static Suite *suite(void)
 	tcase_add_test(tc, engines_frag_not_negotiated);
 	tcase_add_test(tc, engines_psk_wins);
 	tcase_add_test(tc, engines_method_mismatch);
+	tcase_add_loop_test(tc, verify_key_usage, 0, (int)(sizeof(ku_cases) / sizeof(ku_cases[0])));
+	tcase_add_loop_test(tc, engines_key_usage, 0, (int)(sizeof(ku_cases) / sizeof(ku_cases[0])));
 	suite_add_tcase(s, tc);
 	return s;
 }
