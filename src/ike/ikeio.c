@@ -39,13 +39,25 @@
 #define NAT_KEEPALIVE 0xffu    /* RFC 3948 2.3: one octet */
 #define IKEIO_OLD_MAX 4u       /* rekeyed IKE SAs of one entry still closing */
 
+/*
+ * What the adapter keeps of one CHILD_SA. Once a pair is in the SAD the SAD
+ * holds its keys, and a reload moves them (ipsecdb_children_move) with the
+ * sequence numbers; the adapter needs only the SPIs, the encapsulation and
+ * the tunnel (listing, soft limits, the NAT path update, deletes). The whole
+ * negotiated record (KEYMAT, selectors: ~1.7 KB) stays on the heap only
+ * while it may still be installed from it: a pair whose install failed
+ * (tried again on reload and on a path change), and an MN-HA pair, which the
+ * mip6 ops classify by its selectors when a reload did not move it.
+ */
 struct ikeio_child {
 	bool used;
 	bool installed;          /* in the current db */
 	bool rekey_asked;        /* the SAD's soft limit made it DYING: rekey requested */
-	char tunnel[CONF_IFNAME_MAX];
 	bool mip6;               /* an MN-HA CHILD_SA: the mip6 ops own its installation */
-	struct ikesa_child c;    /* keys kept to re-install after a reload; wiped on removal */
+	bool udp_encap;
+	uint32_t spi_in, spi_out;
+	char tunnel[CONF_IFNAME_MAX];
+	struct ikesa_child *keep; /* heap copy (see above) or NULL; wiped when freed */
 };
 
 struct ikeio_conn;
@@ -430,10 +442,29 @@ static void dump_esp(struct ikeio_sa *e, const struct ikesa_child *c)
 
 /* ---- CHILD_SAs into the ipsecdb -------------------------------------------- */
 
-static int child_install(struct ikeio_sa *e, struct ikeio_child *ch)
+/* Keep a copy of c to install from later (struct ikeio_child). */
+static void child_keep(struct ikeio_child *ch, const struct ikesa_child *c)
+{
+	if (ch->keep == NULL && (ch->keep = malloc(sizeof(*ch->keep))) == NULL) {
+		LOG_WARN(LOG_SUB_IKE, "CHILD_SA %08x: no memory to keep its keys for a later install", c->spi_in);
+		return;
+	}
+	*ch->keep = *c;
+}
+
+static void child_forget(struct ikeio_child *ch)
+{
+	if (ch->keep == NULL)
+		return;
+	OPENSSL_cleanse(ch->keep, sizeof(*ch->keep));
+	free(ch->keep);
+	ch->keep = NULL;
+}
+
+/* Install the pair c of ch into the tunnel ch->tunnel. */
+static int child_install(struct ikeio_sa *e, struct ikeio_child *ch, const struct ikesa_child *c)
 {
 	struct ikeio *io = e->io;
-	const struct ikesa_child *c = &ch->c;
 	/* With UDP encapsulation ESP follows IKE's ports (RFC 3948 2.1). */
 	uint16_t lport = e->floated ? e->cur.local_port : IKEIO_NATT_PORT;
 	uint16_t rport = e->floated ? e->cur.remote_port : IKEIO_NATT_PORT;
@@ -464,13 +495,34 @@ static int child_install(struct ikeio_sa *e, struct ikeio_child *ch)
 	return 0;
 }
 
+/* A pair that is not in the db (its install failed, or the SAD lost it):
+ * install it from the kept copy, which goes once the SAD holds the keys. */
+static void child_retry(struct ikeio_sa *e, struct ikeio_child *ch)
+{
+	if (ch->keep == NULL) {
+		LOG_WARN(LOG_SUB_IKE, "CHILD_SA %08x/%08x: not in the SAD and no keys kept to install it", ch->spi_in,
+			 ch->spi_out);
+		return;
+	}
+	if (child_install(e, ch, ch->keep) == 0 && !ch->mip6)
+		child_forget(ch);
+}
+
+static void child_set(struct ikeio_child *ch, const struct ikesa_child *c)
+{
+	ch->used = true;
+	ch->spi_in = c->spi_in;
+	ch->spi_out = c->spi_out;
+	ch->udp_encap = c->udp_encap;
+}
+
 static void child_drop(struct ikeio_sa *e, struct ikeio_child *ch)
 {
 	if (ch->installed && ch->mip6 && e->io->mip6_ops != NULL)
-		e->io->mip6_ops->child_down(e->io->mip6_arg, ch->c.spi_in);
+		e->io->mip6_ops->child_down(e->io->mip6_arg, ch->spi_in);
 	else if (ch->installed)
-		ipsecdb_child_remove(e->io->db, ch->c.spi_in);
-	OPENSSL_cleanse(ch, sizeof(*ch));
+		ipsecdb_child_remove(e->io->db, ch->spi_in);
+	child_forget(ch);
 	memset(ch, 0, sizeof(*ch));
 }
 
@@ -705,13 +757,14 @@ static void op_child_up(void *arg, const struct ikesa_child *c)
 			 ch == NULL ? "too many for one IKE SA" : "no tunnel");
 		return;
 	}
-	ch->used = true;
-	ch->c = *c;
+	child_set(ch, c);
 	snprintf(ch->tunnel, sizeof(ch->tunnel), "%s", e->tunnel);
 	/* A rekey (rekey_of != 0) installs the new pair next to the old one:
 	 * OUT moves to it, the old one keeps receiving until its child_down
 	 * (make before break, R7296-2.8.b). */
-	if (child_install(e, ch) == 0) {
+	if (child_install(e, ch, c) != 0) {
+		child_keep(ch, c); /* tried again on reload or a path change */
+	} else {
 		if (c->rekey_of != 0) {
 			e->io->cnt.child_rekeyed++;
 			LOG_NOTICE(LOG_SUB_IKE, "CHILD_SA in %08x out %08x (%s%s%s) replaces in %08x in tunnel %s (%s rekey)",
@@ -740,7 +793,7 @@ static void op_child_down(void *arg, const struct ikesa *sa, uint32_t spi_in, ui
 	struct ikeio_sa *e = arg;
 	(void)sa;
 	for (unsigned i = 0; i < IKEIO_CHILD_MAX; i++)
-		if (e->child[i].used && e->child[i].c.spi_in == spi_in) {
+		if (e->child[i].used && e->child[i].spi_in == spi_in) {
 			LOG_NOTICE(LOG_SUB_IKE, "CHILD_SA in %08x out %08x deleted", spi_in, spi_out);
 			child_drop(e, &e->child[i]);
 		}
@@ -950,11 +1003,11 @@ static void path_moved(struct ikeio *io, struct ikeio_sa *e, const struct ikesa_
 		struct ikeio_child *ch = &e->child[i];
 		if (!ch->used)
 			continue;
-		if (ch->installed && ipsecdb_child_update_path(io->db, ch->c.spi_in, &e->cur.remote, ch->c.udp_encap,
-							       ch->c.udp_encap ? e->cur.local_port : 0,
-							       ch->c.udp_encap ? e->cur.remote_port : 0) == 0)
+		if (ch->installed && ipsecdb_child_update_path(io->db, ch->spi_in, &e->cur.remote, ch->udp_encap,
+							       ch->udp_encap ? e->cur.local_port : 0,
+							       ch->udp_encap ? e->cur.remote_port : 0) == 0)
 			continue;
-		child_install(e, ch);
+		child_retry(e, ch);
 	}
 }
 
@@ -1294,13 +1347,13 @@ static void entry_soft_limits(struct ikeio *io, struct ikeio_sa *e, uint64_t now
 		struct ikeio_child *ch = &e->child[i];
 		struct sa *in = NULL, *out = NULL;
 		if (!ch->used || !ch->installed || ch->rekey_asked ||
-		    ipsecdb_child_get(io->db, ch->c.spi_in, &in, &out, NULL) != 0)
+		    ipsecdb_child_get(io->db, ch->spi_in, &in, &out, NULL) != 0)
 			continue;
 		if ((in != NULL && in->state == SA_STATE_DYING) || (out != NULL && out->state == SA_STATE_DYING)) {
-			int rc = ikesa_rekey_child(e->sa, ch->c.spi_in, now);
+			int rc = ikesa_rekey_child(e->sa, ch->spi_in, now);
 			if (rc != M6E_AGAIN)
 				ch->rekey_asked = true; /* done, or the engine refuses for good */
-			LOG_INFO(LOG_SUB_IKE, "CHILD_SA in %08x reached its soft limit: rekey %s", ch->c.spi_in,
+			LOG_INFO(LOG_SUB_IKE, "CHILD_SA in %08x reached its soft limit: rekey %s", ch->spi_in,
 				 rc == 0 ? "started" : err_str(rc));
 		}
 	}
@@ -1454,25 +1507,27 @@ void ikeio_set_conf(struct ikeio *io, const struct conf *conf, struct ipsecdb *d
 			if (ch->mip6) {
 				/* Moved by ipsecdb_children_move() with its sequence
 				 * numbers; else into the new db's slots from the kept keys. */
-				const struct sa *in = sad_lookup(ipsecdb_sad(db), SA_DIR_IN, ch->c.spi_in);
+				const struct sa *in = sad_lookup(ipsecdb_sad(db), SA_DIR_IN, ch->spi_in);
 				char label[CONF_IFNAME_MAX];
 				ch->installed = in != NULL && ipsecdb_sa_mnha(db, in, NULL) != NULL;
-				if (!ch->installed && io->mip6_ops != NULL)
-					ch->installed = io->mip6_ops->child_up(io->mip6_arg, &ch->c, label,
+				if (!ch->installed && io->mip6_ops != NULL && ch->keep != NULL)
+					ch->installed = io->mip6_ops->child_up(io->mip6_arg, ch->keep, label,
 									       sizeof(label)) == 0;
 				continue;
 			}
 			bool was = ch->installed;
-			ch->installed = ipsecdb_child_get(db, ch->c.spi_in, NULL, NULL, NULL) == 0;
-			if (ch->installed)
+			ch->installed = ipsecdb_child_get(db, ch->spi_in, NULL, NULL, NULL) == 0;
+			if (ch->installed) {
+				child_forget(ch);
 				continue;
+			}
 			if (!was && t != NULL && strcmp(t->name, ch->tunnel) == 0) {
-				child_install(e, ch);
+				child_retry(e, ch);
 				continue;
 			}
 			LOG_NOTICE(LOG_SUB_IKE, "CHILD_SA in %08x: tunnel %s no longer keyed by %s, deleting it",
-				   ch->c.spi_in, ch->tunnel, e->peer_name);
-			uint32_t spi_in = ch->c.spi_in;
+				   ch->spi_in, ch->tunnel, e->peer_name);
+			uint32_t spi_in = ch->spi_in;
 			child_drop(e, ch);
 			if (ikesa_state(e->sa) == IKESA_ESTABLISHED)
 				ikesa_delete_child(e->sa, spi_in, now);
@@ -1554,9 +1609,9 @@ int ikeio_foreach(const struct ikeio *io, int (*fn)(void *arg, const struct ikei
 		for (unsigned i = 0; i < IKEIO_CHILD_MAX; i++)
 			if (e->child[i].used) {
 				struct ikeio_child_info *ci = &in.children[in.n_children++];
-				ci->spi_in = e->child[i].c.spi_in;
-				ci->spi_out = e->child[i].c.spi_out;
-				ci->udp_encap = e->child[i].c.udp_encap;
+				ci->spi_in = e->child[i].spi_in;
+				ci->spi_out = e->child[i].spi_out;
+				ci->udp_encap = e->child[i].udp_encap;
 				snprintf(ci->tunnel, sizeof(ci->tunnel), "%s", e->child[i].tunnel);
 			}
 		int rc = fn(arg, &in);
@@ -1656,9 +1711,9 @@ static void mip6_child_up(struct ikeio_sa *e, const struct ikesa_child *c)
 		LOG_WARN(LOG_SUB_IKE, "CHILD_SA %08x/%08x: %s", c->spi_in, c->spi_out,
 			 ch == NULL ? "too many for one IKE SA" : "no mobility role");
 	} else {
-		ch->used = true;
+		child_set(ch, c);
 		ch->mip6 = true;
-		ch->c = *c;
+		child_keep(ch, c); /* a reload that does not move it installs it again */
 		snprintf(ch->tunnel, sizeof(ch->tunnel), "mip6");
 		ch->installed = io->mip6_ops->child_up(io->mip6_arg, c, ch->tunnel, sizeof(ch->tunnel)) == 0;
 		if (ch->installed && !c->initiator && !e->mip6_replaced)
