@@ -4,7 +4,7 @@ libm6_a_SOURCES += src/ike/ikeio.c src/ike/ikeio.h src/ike/ikepeer.c src/ike/ike
 
 check_PROGRAMS += tests/unit/test_ikepeer
 TESTS += tests/unit/test_ikepeer
-tests_unit_test_ikepeer_SOURCES = tests/unit/test_ikepeer.c tests/unit/testutil.c tests/unit/testutil.h
+tests_unit_test_ikepeer_SOURCES = tests/unit/test_ikepeer.c tests/unit/ikesa_pair.h tests/unit/testutil.c tests/unit/testutil.h
 tests_unit_test_ikepeer_CFLAGS = $(TEST_CFLAGS)
 tests_unit_test_ikepeer_LDADD = $(TEST_LDADD)
 

@@ -19,7 +19,8 @@
 #      both ways; 20 MB TCP hA -> hB, sha256 equal
 #   b  charon initiator (swanctl --initiate) -> mip6sec responder, same
 #   c  DH groups 14, 19, 20, 31 and aes256-sha256 (CBC + HMAC) IKE and ESP:
-#      ping only
+#      ping only; the CBC run has ike.fragmentation = false: charon sees no
+#      IKEV2_FRAGMENTATION_SUPPORTED in our IKE_SA_INIT (the others do)
 #   d  DPD: charon killed -9; mip6sec declares the peer dead after
 #      dpd-interval + the retransmission budget and removes the CHILD_SAs
 #   e  SIGTERM of mip6sec: charon logs the DELETE and keeps no SA (before
@@ -447,14 +448,29 @@ if want c; then
 		 "aes256gcm16-prfsha256-ecp256 aes256gcm16 AES_GCM_16 19" \
 		 "aes256gcm16-prfsha384-ecp384 aes256gcm16 AES_GCM_16 20" \
 		 "aes256gcm16-prfsha256-curve25519 aes256gcm16 AES_GCM_16 31" \
-		 "aes256-sha256-ecp256 aes256-sha256 AES_CBC 19"; do
+		 "aes256-sha256-ecp256 aes256-sha256 AES_CBC 19 off"; do
 		set -- $s
+		frag=${5:-on} extra=
+		[ "$frag" = off ] && extra="fragmentation = false;"
 		swan_conf "$1" "$2" %any
-		m6_conf "$1" "$2" true
+		m6_conf "$1" "$2" true "$extra"
+		from=$(wc -l <"$tmp/charon.log")
 		m6_start
 		if wait_for 15 m6_established; then
 			dh=$(m6json ike 'd[0]["suite"]["dh"]')
 			[ "$dh" = "$4" ] || fail "case c: $1: mip6sec negotiated group $dh"
+			# RFC 7383 2.3: ike.fragmentation = false announces nothing;
+			# charon logs the notifies of our IKE_SA_INIT request.
+			req=$(tail -n +$((from + 1)) "$tmp/charon.log" | grep -m1 "parsed IKE_SA_INIT request")
+			if [ -z "$req" ]; then
+				fail "case c: $1: charon logged no IKE_SA_INIT request"
+			elif [ "$frag" = off ] && grep -q "N(FRAG_SUP)" <<<"$req"; then
+				fail "case c: $1: fragmentation = false, yet we announced it: $req"
+			elif [ "$frag" = on ] && ! grep -q "N(FRAG_SUP)" <<<"$req"; then
+				fail "case c: $1: fragmentation support not announced: $req"
+			else
+				ok "case c: $1: IKEV2_FRAGMENTATION_SUPPORTED $([ "$frag" = on ] && echo announced || echo "not announced (ike.fragmentation = false)")"
+			fi
 			check_both "c-$1" "$3" && ping_both "c-$1"
 		else
 			fail "case c: $1: no IKE SA with a CHILD_SA: $(m6ctl ike 2>&1) $(tail -5 "$tmp/m6/daemon.log")"
