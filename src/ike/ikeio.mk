@@ -1,6 +1,7 @@
 # src/ike/ikeio: the daemon's IKEv2 adapter (sockets, SA table, timers,
 # CHILD_SAs into ipsecdb) and ikepeer (PAD and connection lookups, pure).
-libm6_a_SOURCES += src/ike/ikeio.c src/ike/ikeio.h src/ike/ikepeer.c src/ike/ikepeer.h
+libm6_a_SOURCES += src/ike/ikeio.c src/ike/ikeio.h src/ike/ikeio_int.h src/ike/ikeio_net.c src/ike/ikeio_child.c \
+	src/ike/ikeio_dump.c src/ike/ikeio_mip6.c src/ike/ikepeer.c src/ike/ikepeer.h
 
 check_PROGRAMS += tests/unit/test_ikepeer
 TESTS += tests/unit/test_ikepeer
