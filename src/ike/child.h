@@ -3,7 +3,7 @@
  * to src/ike/. What is pure here: ESP (and IKE) proposal fit, selection and
  * the check of the responder's choice, traffic selector narrowing, the
  * bounded table of an IKE SA's CHILD_SAs, and the KEYMAT of one CHILD_SA.
- * The exchanges that create, rekey and delete children live in ikesa.c,
+ * The exchanges that create, rekey and delete children live in ikesa_create.c and ikesa_info.c,
  * which owns the message IDs and the retransmission.
  *
  * A child's states (child_set_state() logs and refuses other moves):
@@ -39,7 +39,7 @@ enum child_state {
 
 /* Our record of one simultaneous rekey (R7296-2.8.1.a): the exchange the
  * peer started for the same child while ours was outstanding. Kept with
- * our outstanding request (ikesa.c), so it outlives the old pair. */
+ * our outstanding request (ikesa_create.c), so it outlives the old pair. */
 struct child_collision {
 	bool seen;
 	uint32_t new_spi_in;                 /* the pair the peer's exchange created */

@@ -1,5 +1,5 @@
 /*
- * frag: IKE fragmentation (RFC 7383) for one IKE SA, used by ikesa.c.
+ * frag: IKE fragmentation (RFC 7383) for one IKE SA, used by the IKE SA engine (ikesa.c).
  *
  * Sending (R7383-2.5.a): the plaintext inner chain of an SK message is cut
  * into chunks; each chunk goes into its own message with a copy of the IKE

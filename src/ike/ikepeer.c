@@ -244,9 +244,11 @@ int ikepeer_params(const struct conf *c, struct ikesa_params *p, char *err, size
 	for (size_t i = 0; i < ike->n_esp_proposals; i++)
 		if (ike->esp[i].n_dh > 0)
 			p->pfs = true;
-	/* RFC 7383: ike.fragment-size is the IP datagram. With ike.fragmentation
-	 * off we never split our messages (the engine still announces support
-	 * and reassembles the peer's fragments). */
+	/* RFC 7383: ike.fragment-size is the IP datagram. ike.fragmentation =
+	 * false: support is not announced, so it is never negotiated
+	 * (R7383-2.3.a) and our messages are never split; the size is also
+	 * set past any message so that nothing could split one. */
+	p->frag_off = !ike->fragmentation;
 	p->fragment_size = ike->fragmentation && ike->fragment_size > IKEPEER_DGRAM_OVERHEAD
 				   ? ike->fragment_size - IKEPEER_DGRAM_OVERHEAD
 				   : 65535u - IKEPEER_DGRAM_OVERHEAD;

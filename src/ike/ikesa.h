@@ -113,8 +113,8 @@
  * SIGNATURE_HASH_ALGORITHMS in IKE_SA_INIT and CERTREQ (responder: in the
  * IKE_SA_INIT response; initiator: in IKE_AUTH), R7296-1.2.a, R7427-3.a.
  *
- * Fragmentation (ike/frag.h, RFC 7383): we always announce
- * IKEV2_FRAGMENTATION_SUPPORTED; when the peer did too, an encrypted message
+ * Fragmentation (ike/frag.h, RFC 7383): we announce
+ * IKEV2_FRAGMENTATION_SUPPORTED unless params.frag_off; when the peer did too, an encrypted message
  * longer than params.fragment_size goes out as SKF fragments (all of them
  * on each retransmission) and SKF fragments are verified one by one and
  * reassembled before anything acts on them (R7383-2.6.a).
@@ -211,6 +211,10 @@ struct ikesa_params {
 	/* Largest IKE message per datagram once fragmenting (RFC 7383 2.5.1);
 	 * 0: FRAG_SIZE_DEFAULT; at least FRAG_SIZE_MIN. */
 	size_t fragment_size;
+	/* RFC 7383 off (ike.fragmentation = false): IKEV2_FRAGMENTATION_SUPPORTED
+	 * is not announced, so fragmentation is never negotiated (R7383-2.3):
+	 * we send no SKF and accept none. */
+	bool frag_off;
 };
 
 /* A CHILD_SA to create on an established IKE SA (CREATE_CHILD_SA,

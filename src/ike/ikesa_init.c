@@ -74,7 +74,7 @@ static void natd_check(struct ikesa *sa, const struct ike_chain *c, const uint8_
 	}
 	sa->nat_remote = have_src && !src_match;
 	struct ike_notify n;
-	sa->peer_frag = ike_chain_find_notify(c, IKE_N_IKEV2_FRAGMENTATION_SUPPORTED, &n) == 0;
+	sa->peer_frag = !sa->p.frag_off && ike_chain_find_notify(c, IKE_N_IKEV2_FRAGMENTATION_SUPPORTED, &n) == 0;
 	bool peer_sent = false;
 	sa->peer_hashes = ikeauth_peer_hashes(c, &peer_sent);
 	sa->hashes_ok = peer_sent && sa->p.cred != NULL; /* we send ours with a cred */
@@ -126,7 +126,8 @@ static int init_request(struct ikesa *sa, uint64_t now_ms)
 	ike_build_ke(&b, sa->dh_group, pub, pub_len);
 	ike_build_nonce(&b, sa->ni, sa->ni_len);
 	natd_build(sa, &b);
-	ike_build_notify(&b, IKE_PROTO_NONE, NULL, 0, IKE_N_IKEV2_FRAGMENTATION_SUPPORTED, NULL, 0);
+	if (!sa->p.frag_off) /* R7383-2.3.a */
+		ike_build_notify(&b, IKE_PROTO_NONE, NULL, 0, IKE_N_IKEV2_FRAGMENTATION_SUPPORTED, NULL, 0);
 	init_cert_payloads(sa, &b);
 	rc = ike_build_end(&b, &sa->req_len);
 	if (rc != 0)
@@ -287,7 +288,8 @@ static int init_respond(struct ikesa *sa, const struct init_payloads *ip, uint8_
 	ike_build_ke(&b, sa->suite.dh, pub, pub_len);
 	ike_build_nonce(&b, sa->nr, sa->nr_len);
 	natd_build(sa, &b);
-	ike_build_notify(&b, IKE_PROTO_NONE, NULL, 0, IKE_N_IKEV2_FRAGMENTATION_SUPPORTED, NULL, 0);
+	if (!sa->p.frag_off) /* R7383-2.3.a */
+		ike_build_notify(&b, IKE_PROTO_NONE, NULL, 0, IKE_N_IKEV2_FRAGMENTATION_SUPPORTED, NULL, 0);
 	init_cert_payloads(sa, &b);
 	rc = ike_build_end(&b, &sa->resp_len);
 	if (rc != 0)

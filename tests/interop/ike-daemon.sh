@@ -19,13 +19,16 @@
 #      both ways; 20 MB TCP hA -> hB, sha256 equal
 #   b  charon initiator (swanctl --initiate) -> mip6sec responder, same
 #   c  DH groups 14, 19, 20, 31 and aes256-sha256 (CBC + HMAC) IKE and ESP:
-#      ping only
+#      ping only; the CBC run has ike.fragmentation = false: charon sees no
+#      IKEV2_FRAGMENTATION_SUPPORTED in our IKE_SA_INIT (the others do)
 #   d  DPD: charon killed -9; mip6sec declares the peer dead after
 #      dpd-interval + the retransmission budget and removes the CHILD_SAs
 #   e  SIGTERM of mip6sec: charon logs the DELETE and keeps no SA (before
 #      that, a flood of IKE_SA_INIT from one address is rate-limited);
 #      case b runs with cookie-threshold 0: charon answers our COOKIE
-#   f  NAT66 on R: NAT detected, IKE on 4500, ESP in UDP both ways, ping
+#   f  NAT66 on R: NAT detected, IKE on 4500, ESP in UDP both ways, ping;
+#      our NAT keepalives (0xff to UDP 4500) counted on R at nat-keepalive
+#      = 2 s (case a, without NAT, at 1 s: none)
 #   g  tshark with the daemon's key dump decrypts the IKE_AUTH of case a
 #      (IDi, AUTH, SA, TSi, TSr) and finds nothing malformed
 #   h  (with b) `mip6sec reload` keeps the CHILD_SA (same SPIs, in the new
@@ -113,6 +116,15 @@ ip -n "$NS_B" route add default via fd6e:b::fe
 ip -n "$NS_D" route add fd6e:2::/64 via $R1
 ip -n "$NS_C" route add fd6e:1::/64 via $R2
 for n in $NS_D $NS_R $NS_C; do nsx "$n" sysctl -qw net.ipv6.conf.all.forwarding=1; done
+# R counts D's NAT keepalives (RFC 3948 2.3: UDP to 4500, one octet 0xff)
+# before any NAT rewrites them.
+nsx "$NS_R" nft -f - <<EOF || { echo "FAIL: nft keepalive counter"; exit 1; }
+table ip6 ikd_ka {
+	counter ka { }
+	chain count { type filter hook forward priority filter; iifname "r1" udp dport 4500 udp length 9 @th,64,8 0xff counter name ka; }
+}
+EOF
+ka_count() { nsx "$NS_R" nft list counter ip6 ikd_ka ka | sed -nE 's/.*packets ([0-9]+).*/\1/p'; }
 
 # ---- charon -----------------------------------------------------------------
 cat >"$tmp/strongswan.conf" <<EOF
@@ -351,7 +363,7 @@ charon_start
 # ---- a: mip6sec initiator ---------------------------------------------------
 if want a || want g; then
 	swan_conf aes256gcm16-prfsha256-ecp256 aes256gcm16 %any
-	m6_conf aes256gcm16-prfsha256-ecp256 aes256gcm16 true
+	m6_conf aes256gcm16-prfsha256-ecp256 aes256gcm16 true "nat-keepalive = 1;"
 	if command -v tshark >/dev/null && want g; then
 		# IKE only (the ESP-in-UDP of the transfer stays out of the file).
 		nsx "$NS_R" tshark -q -i r1 -f udp -w "$tmp/ike.pcap" >/dev/null 2>&1 &
@@ -367,7 +379,16 @@ if want a || want g; then
 		fi
 		st=$(m6json status '"%d %d" % (d["ike"]["established"], d["ike"]["children_installed"])')
 		[ "$st" = "1 1" ] || fail "case a: status ike section says established/children_installed '$st', want '1 1'"
+		ka0=$(ka_count) t0=$SECONDS
 		check_both a AES_GCM_16 && ping_both a && { ! want a || tcp_20mb a; }
+		# R3948-2.3: no NAT detected, no keepalives (nat-keepalive = 1 s).
+		[ $((SECONDS - t0)) -ge 4 ] || sleep $((4 - (SECONDS - t0)))
+		ka1=$(ka_count)
+		if [ "$(m6json ike 'd[0]["nat_local"]')" = False ] && [ "$ka1" = "$ka0" ]; then
+			ok "case a: no NAT: no NAT keepalive in $((SECONDS - t0)) s at nat-keepalive = 1"
+		else
+			fail "case a: no NAT, yet $((ka1 - ka0)) NAT keepalive(s) went out"
+		fi
 	else
 		fail "case a: no IKE SA with a CHILD_SA: $(m6ctl ike 2>&1)"
 	fi
@@ -447,14 +468,29 @@ if want c; then
 		 "aes256gcm16-prfsha256-ecp256 aes256gcm16 AES_GCM_16 19" \
 		 "aes256gcm16-prfsha384-ecp384 aes256gcm16 AES_GCM_16 20" \
 		 "aes256gcm16-prfsha256-curve25519 aes256gcm16 AES_GCM_16 31" \
-		 "aes256-sha256-ecp256 aes256-sha256 AES_CBC 19"; do
+		 "aes256-sha256-ecp256 aes256-sha256 AES_CBC 19 off"; do
 		set -- $s
+		frag=${5:-on} extra=
+		[ "$frag" = off ] && extra="fragmentation = false;"
 		swan_conf "$1" "$2" %any
-		m6_conf "$1" "$2" true
+		m6_conf "$1" "$2" true "$extra"
+		from=$(wc -l <"$tmp/charon.log")
 		m6_start
 		if wait_for 15 m6_established; then
 			dh=$(m6json ike 'd[0]["suite"]["dh"]')
 			[ "$dh" = "$4" ] || fail "case c: $1: mip6sec negotiated group $dh"
+			# RFC 7383 2.3: ike.fragmentation = false announces nothing;
+			# charon logs the notifies of our IKE_SA_INIT request.
+			req=$(tail -n +$((from + 1)) "$tmp/charon.log" | grep -m1 "parsed IKE_SA_INIT request")
+			if [ -z "$req" ]; then
+				fail "case c: $1: charon logged no IKE_SA_INIT request"
+			elif [ "$frag" = off ] && grep -q "N(FRAG_SUP)" <<<"$req"; then
+				fail "case c: $1: fragmentation = false, yet we announced it: $req"
+			elif [ "$frag" = on ] && ! grep -q "N(FRAG_SUP)" <<<"$req"; then
+				fail "case c: $1: fragmentation support not announced: $req"
+			else
+				ok "case c: $1: IKEV2_FRAGMENTATION_SUPPORTED $([ "$frag" = on ] && echo announced || echo "not announced (ike.fragmentation = false)")"
+			fi
 			check_both "c-$1" "$3" && ping_both "c-$1"
 		else
 			fail "case c: $1: no IKE SA with a CHILD_SA: $(m6ctl ike 2>&1) $(tail -5 "$tmp/m6/daemon.log")"
@@ -538,9 +574,21 @@ table ip6 ikd_nat {
 }
 EOF
 	swan_conf aes256gcm16-prfsha256-ecp256 aes256gcm16 %any
-	m6_conf aes256gcm16-prfsha256-ecp256 aes256gcm16 true
+	m6_conf aes256gcm16-prfsha256-ecp256 aes256gcm16 true "nat-keepalive = 2;"
 	m6_start
 	if wait_for 15 m6_established; then
+		# R3948-2.3, R7296-2.23: behind the NAT we keep its mapping open
+		# with a 0xff octet to 4500 every nat-keepalive (2) seconds.
+		ka0=$(ka_count) t0=$SECONDS
+		sleep 9
+		ka1=$(ka_count) dt=$((SECONDS - t0))
+		kat=$(m6json status 'd["ike"]["keepalives_sent"]')
+		if [ $((ka1 - ka0)) -ge $((dt / 2 - 1)) ] && [ $((ka1 - ka0)) -le $((dt / 2 + 1)) ] &&
+		   [ "${kat:-0}" -ge $((ka1 - ka0)) ]; then
+			ok "case f: $((ka1 - ka0)) NAT keepalives (1 octet 0xff, UDP 4500) on the wire in $dt s at nat-keepalive = 2 (daemon counts $kat)"
+		else
+			fail "case f: $((ka1 - ka0)) NAT keepalives on the wire in $dt s at nat-keepalive = 2 (daemon counts ${kat:-?})"
+		fi
 		nat=$(m6json ike '"%s %s %s" % (d[0]["nat_local"], d[0]["natt"], d[0]["local_port"])')
 		[ "$nat" = "True True 4500" ] || fail "case f: mip6sec did not detect its NAT / float (nat_local natt port: $nat)"
 		raw=$(swc --list-sas --raw 2>&1)

@@ -15,7 +15,9 @@
 #include "conf/conf.h"
 #include "crypto/xform.h"
 #include "ike/ikepeer.h"
+#include "ikesa_pair.h"
 #include "testutil.h"
+#include "wire/ike.h"
 
 static const char conf_text[] =
 	"global = { control-socket = \"/tmp/x.sock\"; };\n"
@@ -35,17 +37,22 @@ static const char conf_text[] =
 	"  local-prefixes = [ \"fd00:a::/64\" ]; remote-prefixes = [ \"fd00:b::/64\", \"fd00:c::/64\" ];\n"
 	"  ike-peer = \"b\"; } );\n";
 
-static struct conf *load(void)
+static struct conf *load_text(const char *text)
 {
 	struct conf *c = NULL;
 	struct conf_error err;
-	int rc = conf_load_string(conf_text, "t.conf", &c, &err);
+	int rc = conf_load_string(text, "t.conf", &c, &err);
 	if (rc != 0) {
 		char buf[512];
 		conf_error_format(&err, buf, sizeof(buf));
 		ck_abort_msg("config: %s", buf);
 	}
 	return c;
+}
+
+static struct conf *load(void)
+{
+	return load_text(conf_text);
 }
 
 static void prefix(const char *s, struct prefix6 *p)
@@ -246,6 +253,83 @@ START_TEST(t_dn)
 }
 END_TEST
 
+/* The next datagram on the pair's network carries IKEV2_FRAGMENTATION_SUPPORTED. */
+static bool next_announces_frag(struct pair_ctx *pc, int to)
+{
+	static struct pair_dgram d;
+	struct ike_msg m;
+	struct ike_notify n;
+	ck_assert_int_eq(pair_pop(pc, &d), 0);
+	ck_assert_int_eq(d.to, to);
+	ck_assert_int_eq(ike_parse_msg(d.b, d.len, &m, NULL), 0);
+	ck_assert_uint_eq(m.hdr.exchange, IKE_EXCH_SA_INIT);
+	bool found = ike_chain_find_notify(&m.chain, IKE_N_IKEV2_FRAGMENTATION_SUPPORTED, &n) == 0;
+	pair_deliver(pc, d.to, d.b, d.len);
+	return found;
+}
+
+/* One IKE SA between two engines, `off` (MN, HA) taking the parameters of
+ * ike.fragmentation = false from ikepeer: what each IKE_SA_INIT announces,
+ * and whether either side ends up with fragmentation negotiated. */
+static void frag_exchange(const struct ikesa_params *off, bool mn_off, bool ha_off, bool *req, bool *resp)
+{
+	struct pair_ctx pc;
+	ck_assert_int_eq(pair_init(&pc, 7), 0);
+	if (mn_off) {
+		pc.params[PAIR_MN].frag_off = off->frag_off;
+		pc.params[PAIR_MN].fragment_size = off->fragment_size;
+	}
+	if (ha_off) {
+		pc.params[PAIR_HA].frag_off = off->frag_off;
+		pc.params[PAIR_HA].fragment_size = off->fragment_size;
+	}
+	ck_assert_int_eq(pair_start(&pc), 0);
+	*req = next_announces_frag(&pc, PAIR_HA);
+	*resp = next_announces_frag(&pc, PAIR_MN);
+	pair_pump(&pc);
+	ck_assert_int_eq(ikesa_state(pc.side[PAIR_MN].sa), IKESA_ESTABLISHED);
+	ck_assert_int_eq(ikesa_state(pc.side[PAIR_HA].sa), IKESA_ESTABLISHED);
+	bool negotiated = !mn_off && !ha_off;
+	ck_assert(ikesa_peer_fragmentation(pc.side[PAIR_MN].sa) == negotiated);
+	ck_assert(ikesa_peer_fragmentation(pc.side[PAIR_HA].sa) == negotiated);
+	pair_fini(&pc);
+}
+
+/* ike.fragmentation = false (R7383-2.3.a): IKEV2_FRAGMENTATION_SUPPORTED is
+ * not announced, as initiator nor as responder, so fragmentation is never
+ * negotiated and our messages are never split; true (the default)
+ * announces it both ways. */
+START_TEST(t_fragmentation_off)
+{
+	static const char key[] = "  cookie-threshold = 7;\n";
+	char text[sizeof(conf_text) + 64];
+	const char *at = strstr(conf_text, key);
+	ck_assert_ptr_nonnull(at);
+	snprintf(text, sizeof(text), "%.*s  fragmentation = false;\n%s", (int)(at - conf_text), conf_text, at);
+	struct conf *c = load_text(text);
+	struct ikesa_params off, on;
+	char err[256];
+	ck_assert_int_eq(ikepeer_params(c, &off, err, sizeof(err)), 0);
+	ck_assert(off.frag_off);
+	ck_assert_uint_gt(off.fragment_size, IKESA_MSG_BIG);
+	conf_free(c);
+	c = load();
+	ck_assert_int_eq(ikepeer_params(c, &on, err, sizeof(err)), 0);
+	ck_assert(!on.frag_off);
+	conf_free(c);
+
+	bool req, resp;
+	frag_exchange(&off, false, false, &req, &resp); /* both announce */
+	ck_assert(req && resp);
+	frag_exchange(&off, true, false, &req, &resp);  /* we initiate with it off */
+	ck_assert(!req);
+	frag_exchange(&off, false, true, &req, &resp);  /* we answer with it off */
+	ck_assert(req && !resp);
+	frag_exchange(&off, true, true, &req, &resp);
+	ck_assert(!req && !resp);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("ikepeer");
@@ -255,6 +339,7 @@ int main(void)
 	tcase_add_test(tc, t_narrow);
 	tcase_add_test(tc, t_rekey_params);
 	tcase_add_test(tc, t_dn);
+	tcase_add_test(tc, t_fragmentation_off);
 	suite_add_tcase(s, tc);
 	return tu_run_suite(s);
 }
