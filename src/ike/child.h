@@ -3,8 +3,8 @@
  * to src/ike/. What is pure here: ESP (and IKE) proposal fit, selection and
  * the check of the responder's choice, traffic selector narrowing, the
  * bounded table of an IKE SA's CHILD_SAs, and the KEYMAT of one CHILD_SA.
- * The exchanges that create, rekey and delete children live in ikesa_create.c and ikesa_info.c,
- * which owns the message IDs and the retransmission.
+ * The exchanges that create, rekey and delete children live in
+ * ikesa_create.c and ikesa_info.c; the engine owns message IDs and retransmission.
  *
  * A child's states (child_set_state() logs and refuses other moves):
  *   INSTALLED  --we send a rekey-->           REKEYING
