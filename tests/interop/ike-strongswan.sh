@@ -435,8 +435,10 @@ logged "$mark" "parsed IKE_SA_INIT response 0 \[ N(COOKIE) \]" ||
 
 
 # rekey_final CASE OUT: probe and charon hold the same one IKE SA and one CHILD_SA.
-one_of_each_now() {
-	[ "$(swc --list-sas --raw 2>/dev/null | grep -o 'state=\(ESTABLISHED\|INSTALLED\)' | sort | uniq -c | awk '{print $1}' | tr '\n' ' ')" = "1 1 " ]
+one_of_each_now() { # one IKE SA and one CHILD_SA in charon's list
+	local raw
+	raw=$(swc --list-sas --raw 2>/dev/null)
+	[ "$(grep -o 'state=ESTABLISHED' <<<"$raw" | wc -l)" -eq 1 ] && [ "$(grep -o 'state=INSTALLED' <<<"$raw" | wc -l)" -eq 1 ]
 }
 rekey_final() {
 	local c=$1 out=$2 raw spi_i spi_r kids in outs old
